@@ -1,1 +1,29 @@
-pub fn hello() {}
+//! planmap-core: the domain of a county spatial plan, free of I/O.
+//!
+//! - [`plan`]: the manifest's shape: layers, rules, indicators.
+//! - [`feature`]: features with stable ids and attributes.
+//! - [`store`]: the trait layer sources implement (files today, a database later).
+//! - [`engine`]: the loaded, indexed plan; [`check`] (site check), [`conflicts`] (rule scan),
+//!   [`stats`] (layer figures) are its operations.
+//! - [`geodesy`], [`overlay`], [`units`], [`validate`]: the measures and algorithms under them.
+
+pub mod check;
+pub mod conflicts;
+pub mod engine;
+pub mod error;
+pub mod feature;
+pub mod geodesy;
+pub mod overlay;
+pub mod plan;
+pub mod stats;
+pub mod store;
+pub mod units;
+pub mod validate;
+
+pub use check::{CheckOptions, CheckReport, Verdict};
+pub use conflicts::{Conflict, ConflictScan};
+pub use engine::{Engine, Layer};
+pub use error::{PlanError, SiteError};
+pub use feature::{Feature, Properties, Shape};
+pub use plan::{Plan, Rule, Severity};
+pub use store::LayerStore;

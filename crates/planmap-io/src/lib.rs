@@ -1,1 +1,10 @@
-pub fn hello() {}
+//! planmap-io: plan folders, GeoJSON in and out, coordinate transforms.
+
+pub mod error;
+pub mod export;
+pub mod geojson_io;
+pub mod plan_dir;
+
+pub use error::IoError;
+pub use geojson_io::{parse_site, GeoJsonError};
+pub use plan_dir::PlanDir;

@@ -1,1 +1,197 @@
-fn main() {}
+//! `planmap`: the command line of the plan viewer and checker.
+
+mod human;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use planmap_core::{CheckOptions, Engine, SiteError};
+use planmap_io::{export, geojson_io, PlanDir};
+
+#[derive(Parser)]
+#[command(
+    name = "planmap",
+    version,
+    about = "County spatial plan viewer and checker (美丽文水建设规划 2024—2035)"
+)]
+struct Cli {
+    /// The plan folder (manifest `plan.toml` and its layers).
+    #[arg(long, global = true, env = "PLANMAP_DATA")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Each layer's feature count and geodesic total beside the plan's target.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Checks a project site (GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection).
+    Check {
+        /// The site file; `-` reads standard input.
+        site: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print the site, overlap pieces and 避让 geometry as a GeoJSON FeatureCollection.
+        #[arg(long, conflicts_with = "json")]
+        geojson: bool,
+        /// Refuse sites with more vertices than this.
+        #[arg(long, default_value_t = 100_000)]
+        max_vertices: usize,
+    },
+    /// Scans every conflict rule of the plan (三线 overlaps and the rest).
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+        /// Print the conflict pieces as a GeoJSON FeatureCollection.
+        #[arg(long, conflicts_with = "json")]
+        geojson: bool,
+    },
+    /// Writes a layer as RFC 7946 GeoJSON.
+    Export {
+        layer: String,
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// An error for the user: one line on stderr and an exit code (2: bad input, 1: anything else).
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn input(message: impl ToString) -> Self {
+        Failure {
+            code: 2,
+            message: message.to_string(),
+        }
+    }
+    fn other(message: impl ToString) -> Self {
+        Failure {
+            code: 1,
+            message: message.to_string(),
+        }
+    }
+}
+
+fn default_data() -> PathBuf {
+    let here = PathBuf::from("data/wenshui");
+    if here.join("plan.toml").exists() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/wenshui"))
+}
+
+fn load(data: &Option<PathBuf>) -> Result<(PlanDir, Engine), Failure> {
+    let dir = data.clone().unwrap_or_else(default_data);
+    let store = PlanDir::open(&dir).map_err(Failure::other)?;
+    let engine = Engine::load(&store).map_err(Failure::other)?;
+    Ok((store, engine))
+}
+
+fn read_input(path: &PathBuf) -> Result<String, Failure> {
+    if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| Failure::input(format!("stdin: {e}")))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(v).map_err(Failure::other)
+}
+
+fn run(cli: Cli) -> Result<String, Failure> {
+    match cli.command {
+        Command::Stats { json: as_json } => {
+            let (_, engine) = load(&cli.data)?;
+            let stats = engine.stats();
+            if as_json {
+                json(&stats)
+            } else {
+                Ok(human::stats(&stats))
+            }
+        }
+        Command::Check {
+            site,
+            json: as_json,
+            geojson,
+            max_vertices,
+        } => {
+            let text = read_input(&site)?;
+            let geom = geojson_io::parse_site(&text)
+                .map_err(|e| Failure::input(format!("{}: {e}", site.display())))?;
+            let (_, engine) = load(&cli.data)?;
+            let report = engine
+                .check(&geom, CheckOptions { max_vertices })
+                .map_err(|e: SiteError| Failure::input(format!("{}: {e}", site.display())))?;
+            if as_json {
+                json(&report)
+            } else if geojson {
+                Ok(export::check_geojson(&report))
+            } else {
+                Ok(human::check(&report))
+            }
+        }
+        Command::Conflicts {
+            json: as_json,
+            geojson,
+        } => {
+            let (_, engine) = load(&cli.data)?;
+            let scan = engine.conflicts();
+            if as_json {
+                json(&scan)
+            } else if geojson {
+                Ok(export::conflicts_geojson(&scan))
+            } else {
+                Ok(human::conflicts(&scan))
+            }
+        }
+        Command::Export { layer, output } => {
+            let (_, engine) = load(&cli.data)?;
+            let l = engine
+                .layer(&layer)
+                .ok_or_else(|| Failure::input(format!("unknown layer '{layer}'")))?;
+            let text = geojson_io::write_features(&l.features, Some(&l.def.id));
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .map_err(|e| Failure::other(format!("{}: {e}", path.display())))?;
+                    Ok(String::new())
+                }
+                None => Ok(text),
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(out) => {
+            if !out.is_empty() {
+                use std::io::Write;
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(out.as_bytes());
+                if !out.ends_with('\n') {
+                    let _ = stdout.write_all(b"\n");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(f) => {
+            eprintln!("planmap: {}", f.message.replace('\n', " "));
+            ExitCode::from(f.code)
+        }
+    }
+}

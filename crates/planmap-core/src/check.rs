@@ -1,0 +1,363 @@
+//! Site check (用地预审 / 选址合规性审查): does a project site touch the plan's protected layers?
+
+use geo::{BooleanOps, BoundingRect, Centroid, MultiPolygon};
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::error::SiteError;
+use crate::feature::Shape;
+use crate::geodesy::{self, LocalFrame};
+use crate::overlay::{self, Piece};
+use crate::plan::SiteRole;
+use crate::units::{Area, M2_PER_MU};
+use crate::validate::validate_site;
+
+/// The outcome of a site check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    /// Overlaps a prohibited layer beyond the sliver tolerance.
+    #[serde(rename = "不通过")]
+    NotPermitted,
+    /// Overlaps a layer that needs assessment.
+    #[serde(rename = "需论证")]
+    NeedsAssessment,
+    #[serde(rename = "通过")]
+    Permitted,
+}
+
+impl Verdict {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Verdict::NotPermitted => "不通过",
+            Verdict::NeedsAssessment => "需论证",
+            Verdict::Permitted => "通过",
+        }
+    }
+    pub fn en(self) -> &'static str {
+        match self {
+            Verdict::NotPermitted => "not permitted",
+            Verdict::NeedsAssessment => "needs assessment",
+            Verdict::Permitted => "permitted",
+        }
+    }
+}
+
+/// Options of a check.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions {
+    pub max_vertices: usize,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            max_vertices: 100_000,
+        }
+    }
+}
+
+/// The site's overlap with one layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerOverlap {
+    pub layer: String,
+    pub name: String,
+    pub role: SiteRole,
+    pub area_m2: f64,
+    pub area_ha: f64,
+    pub area_mu: f64,
+    /// Overlap area / site area.
+    pub share: f64,
+    pub feature_ids: Vec<String>,
+    pub feature_names: Vec<String>,
+    /// The overlap pieces (one per feature), lon/lat.
+    #[serde(skip)]
+    pub pieces: Vec<(String, Piece)>,
+}
+
+/// An overlap under the sliver tolerance: counted apart, does not change the verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sliver {
+    pub layer: String,
+    pub feature_id: String,
+    pub area_m2: f64,
+}
+
+/// A feature the site lies in (township, park), with the share of the site inside it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Location {
+    pub layer: String,
+    pub feature_id: String,
+    pub name: String,
+    pub share: f64,
+}
+
+/// Distance from the site to the nearest feature of a layer it does not overlap.
+#[derive(Debug, Clone, Serialize)]
+pub struct Nearest {
+    pub layer: String,
+    pub feature_id: String,
+    pub distance_m: f64,
+}
+
+/// Everything a check finds; serialises to the report JSON of the CLI and the API.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub verdict: Verdict,
+    pub verdict_en: &'static str,
+    pub reasons: Vec<String>,
+    pub site_area_m2: f64,
+    pub site_area_ha: f64,
+    pub site_area_mu: f64,
+    /// Share of the site inside the county (1.0 unless it straddles the boundary).
+    pub inside_county_share: f64,
+    /// Prohibited and assess layers the site overlaps, in manifest order.
+    pub overlaps: Vec<LayerOverlap>,
+    pub slivers: Vec<Sliver>,
+    pub townships: Vec<String>,
+    pub parks: Vec<String>,
+    pub locations: Vec<Location>,
+    /// Distance to the nearest red-line patch when the site does not overlap it.
+    pub nearest_red_line_m: Option<f64>,
+    pub nearest: Vec<Nearest>,
+    /// Area of the site left after removing every prohibited overlap (避让).
+    pub avoidance_area_m2: f64,
+    pub sliver_tolerance_m2: f64,
+    pub data_version: String,
+    pub illustrative: bool,
+    pub caveat: String,
+    /// The site minus all prohibited layers (避让 geometry).
+    #[serde(skip)]
+    pub avoidance: MultiPolygon<f64>,
+    #[serde(skip)]
+    pub site: MultiPolygon<f64>,
+}
+
+const RED_LINE: &str = "red_line";
+
+impl Engine {
+    /// Checks a site against every layer of the plan.
+    pub fn check(
+        &self,
+        site: &MultiPolygon<f64>,
+        opts: CheckOptions,
+    ) -> Result<CheckReport, SiteError> {
+        validate_site(site, opts.max_vertices)?;
+        let site_area = geodesy::area_m2(site);
+        let bbox = site.bounding_rect().ok_or(SiteError::Empty)?;
+        let tol = self.plan.sliver_tolerance_m2;
+
+        let inside_county_share = match self.county() {
+            Some(county) => {
+                let inside: f64 = county
+                    .features
+                    .iter()
+                    .filter_map(|f| f.shape.as_polygon())
+                    .filter_map(|c| overlay::overlap(site, c))
+                    .map(|p| p.area_m2)
+                    .sum();
+                if inside <= 0.0 {
+                    return Err(SiteError::OutsideCounty {
+                        county: self.plan.county.clone(),
+                    });
+                }
+                (inside / site_area).min(1.0)
+            }
+            None => 1.0,
+        };
+
+        let mut overlaps = Vec::new();
+        let mut slivers = Vec::new();
+        let mut locations = Vec::new();
+        let mut reasons = Vec::new();
+        for (li, layer) in self.layers.iter().enumerate() {
+            let role = layer.def.site_role;
+            if role == SiteRole::None || layer.def.geometry != crate::plan::GeometryKind::Polygon {
+                continue;
+            }
+            let mut lo = LayerOverlap {
+                layer: layer.def.id.clone(),
+                name: layer.def.name.clone(),
+                role,
+                area_m2: 0.0,
+                area_ha: 0.0,
+                area_mu: 0.0,
+                share: 0.0,
+                feature_ids: vec![],
+                feature_names: vec![],
+                pieces: vec![],
+            };
+            for fi in self.candidates(li, &bbox) {
+                let f = &layer.features[fi];
+                let Some(poly) = f.shape.as_polygon() else {
+                    continue;
+                };
+                let Some(piece) = overlay::overlap(site, poly) else {
+                    continue;
+                };
+                if role == SiteRole::Locate {
+                    if piece.area_m2 > tol {
+                        locations.push(Location {
+                            layer: layer.def.id.clone(),
+                            feature_id: f.id.clone(),
+                            name: f.name().to_string(),
+                            share: piece.area_m2 / site_area,
+                        });
+                    }
+                    continue;
+                }
+                if piece.area_m2 <= tol {
+                    slivers.push(Sliver {
+                        layer: layer.def.id.clone(),
+                        feature_id: f.id.clone(),
+                        area_m2: piece.area_m2,
+                    });
+                    continue;
+                }
+                lo.area_m2 += piece.area_m2;
+                lo.feature_ids.push(f.id.clone());
+                lo.feature_names.push(f.name().to_string());
+                lo.pieces.push((f.id.clone(), piece));
+            }
+            if lo.feature_ids.is_empty() || role == SiteRole::Locate {
+                continue;
+            }
+            let a = Area::from_m2(lo.area_m2);
+            lo.area_ha = a.ha();
+            lo.area_mu = a.mu();
+            lo.share = lo.area_m2 / site_area;
+            reasons.push(format!(
+                "{}「{}」{:.1} m²（{:.2} 亩）",
+                match role {
+                    SiteRole::Prohibited => "占用",
+                    _ => "涉及",
+                },
+                lo.name,
+                lo.area_m2,
+                lo.area_m2 / M2_PER_MU
+            ));
+            overlaps.push(lo);
+        }
+
+        let verdict = if overlaps.iter().any(|o| o.role == SiteRole::Prohibited) {
+            Verdict::NotPermitted
+        } else if overlaps.iter().any(|o| o.role == SiteRole::Assess) {
+            Verdict::NeedsAssessment
+        } else {
+            Verdict::Permitted
+        };
+
+        let prohibited = overlay::union_all(
+            overlaps
+                .iter()
+                .filter(|o| o.role == SiteRole::Prohibited)
+                .flat_map(|o| o.pieces.iter().map(|(_, p)| p.geometry.clone())),
+        );
+        let avoidance = if prohibited.0.is_empty() {
+            site.clone()
+        } else {
+            site.difference(&prohibited)
+        };
+        let avoidance_area_m2 = geodesy::area_m2(&avoidance);
+
+        let nearest: Vec<Nearest> = self
+            .layers
+            .iter()
+            .filter(|l| l.def.id == RED_LINE && !overlaps.iter().any(|o| o.layer == l.def.id))
+            .filter_map(|l| self.nearest_feature(l, site))
+            .collect();
+        let nearest_red_line_m = nearest
+            .iter()
+            .find(|n| n.layer == RED_LINE)
+            .map(|n| n.distance_m);
+
+        let names_in = |layer: &str| -> Vec<String> {
+            locations
+                .iter()
+                .filter(|l| l.layer == layer)
+                .map(|l| l.name.clone())
+                .collect()
+        };
+        let site_a = Area::from_m2(site_area);
+        Ok(CheckReport {
+            verdict,
+            verdict_en: verdict.en(),
+            reasons,
+            site_area_m2: site_area,
+            site_area_ha: site_a.ha(),
+            site_area_mu: site_a.mu(),
+            inside_county_share,
+            townships: names_in("townships"),
+            parks: names_in("industrial_parks"),
+            overlaps,
+            slivers,
+            locations,
+            nearest_red_line_m,
+            nearest,
+            avoidance_area_m2,
+            sliver_tolerance_m2: tol,
+            data_version: self.data_version(),
+            illustrative: self.plan.illustrative,
+            caveat: self.plan.caveat.clone(),
+            avoidance,
+            site: site.clone(),
+        })
+    }
+
+    /// The nearest feature of a polygon layer to the site, by distance in a local metric frame
+    /// centred on the site; bounding boxes give lower bounds that skip most features.
+    fn nearest_feature(
+        &self,
+        layer: &crate::engine::Layer,
+        site: &MultiPolygon<f64>,
+    ) -> Option<Nearest> {
+        use geo::{Distance, Euclidean};
+        let origin = site.centroid()?.0;
+        let frame = LocalFrame::new(origin);
+        let local_site = frame.project(site);
+        let site_box = local_site.bounding_rect()?;
+        let mut order: Vec<(f64, usize)> = layer
+            .bboxes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let b = (*b)?;
+                let lb = Euclidean.distance(
+                    &geo::Rect::new(frame.to_local(b.min()), frame.to_local(b.max())).to_polygon(),
+                    &site_box.to_polygon(),
+                );
+                Some((lb, i))
+            })
+            .collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut best: Option<(f64, usize)> = None;
+        for (lb, i) in order {
+            if best.is_some_and(|(d, _)| lb > d) {
+                break;
+            }
+            let Shape::Polygon(mp) = &layer.features[i].shape else {
+                continue;
+            };
+            let d = Euclidean.distance(&frame.project(mp), &local_site);
+            if best.is_none_or(|(bd, _)| d < bd) {
+                best = Some((d, i));
+            }
+        }
+        best.map(|(d, i)| Nearest {
+            layer: layer.def.id.clone(),
+            feature_id: layer.features[i].id.clone(),
+            distance_m: d,
+        })
+    }
+
+    /// A version string of all the data: the layers' versions joined.
+    pub fn data_version(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for l in &self.layers {
+            for b in l.def.id.bytes().chain(l.version.bytes()) {
+                h ^= b as u64;
+                h = h.wrapping_mul(0x100_0000_01b3);
+            }
+        }
+        format!("{}-{:012x}", self.plan.id, h & 0xffff_ffff_ffff)
+    }
+}

@@ -1,0 +1,129 @@
+//! Conflict scan: every rule pair of the manifest, every overlapping feature pair.
+
+use geo::MultiPolygon;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::overlay;
+use crate::plan::Severity;
+use crate::units::Area;
+
+/// One overlap of two features that a rule forbids (or flags).
+#[derive(Debug, Clone, Serialize)]
+pub struct Conflict {
+    /// `red_line×farmland`
+    pub rule: String,
+    pub severity: Severity,
+    pub reason: String,
+    pub a_layer: String,
+    pub a_id: String,
+    pub a_name: String,
+    pub b_layer: String,
+    pub b_id: String,
+    pub b_name: String,
+    pub area_m2: f64,
+    pub area_ha: f64,
+    pub area_mu: f64,
+    #[serde(skip)]
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// Totals of one rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleSummary {
+    pub rule: String,
+    pub a: String,
+    pub b: String,
+    pub severity: Severity,
+    pub reason: String,
+    pub count: usize,
+    pub area_m2: f64,
+    pub area_mu: f64,
+    pub sliver_count: usize,
+    pub sliver_area_m2: f64,
+}
+
+/// The result of a scan: conflicts beyond the sliver tolerance, and slivers apart.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictScan {
+    pub sliver_tolerance_m2: f64,
+    pub summary: Vec<RuleSummary>,
+    pub conflicts: Vec<Conflict>,
+    pub slivers: Vec<Conflict>,
+}
+
+impl Engine {
+    /// Scans every rule of the plan. Uses all cores.
+    pub fn conflicts(&self) -> ConflictScan {
+        let tol = self.plan.sliver_tolerance_m2;
+        let mut summary = Vec::new();
+        let mut conflicts = Vec::new();
+        let mut slivers = Vec::new();
+        for rule in &self.plan.rules {
+            let (Some(ai), Some(bi)) = (self.layer_index(&rule.a), self.layer_index(&rule.b))
+            else {
+                continue; // validated at load: cannot happen
+            };
+            let (la, lb) = (&self.layers[ai], &self.layers[bi]);
+            let key = rule.key();
+            let mut found: Vec<Conflict> = (0..la.features.len())
+                .into_par_iter()
+                .flat_map_iter(|fa| {
+                    let key = &key;
+                    let a = &la.features[fa];
+                    let cands = match (a.shape.as_polygon(), la.bboxes[fa]) {
+                        (Some(_), Some(bb)) => self.candidates(bi, &bb),
+                        _ => vec![],
+                    };
+                    cands.into_iter().filter_map(move |fb| {
+                        let b = &lb.features[fb];
+                        if ai == bi && fb <= fa {
+                            return None;
+                        }
+                        let piece = overlay::overlap(a.shape.as_polygon()?, b.shape.as_polygon()?)?;
+                        let area = Area::from_m2(piece.area_m2);
+                        Some(Conflict {
+                            rule: key.clone(),
+                            severity: rule.severity,
+                            reason: rule.reason.clone(),
+                            a_layer: rule.a.clone(),
+                            a_id: a.id.clone(),
+                            a_name: a.name().to_string(),
+                            b_layer: rule.b.clone(),
+                            b_id: b.id.clone(),
+                            b_name: b.name().to_string(),
+                            area_m2: area.m2(),
+                            area_ha: area.ha(),
+                            area_mu: area.mu(),
+                            geometry: piece.geometry,
+                        })
+                    })
+                })
+                .collect();
+            found.sort_by(|x, y| (&x.a_id, &x.b_id).cmp(&(&y.a_id, &y.b_id)));
+            let (big, small): (Vec<_>, Vec<_>) = found.into_iter().partition(|c| c.area_m2 > tol);
+            let area: f64 = big.iter().map(|c| c.area_m2).sum();
+            summary.push(RuleSummary {
+                rule: key,
+                a: rule.a.clone(),
+                b: rule.b.clone(),
+                severity: rule.severity,
+                reason: rule.reason.clone(),
+                count: big.len(),
+                area_m2: area,
+                area_mu: Area::from_m2(area).mu(),
+                sliver_count: small.len(),
+                sliver_area_m2: small.iter().map(|c| c.area_m2).sum(),
+            });
+            conflicts.extend(big);
+            slivers.extend(small);
+        }
+        ConflictScan {
+            sliver_tolerance_m2: tol,
+            summary,
+            conflicts,
+            slivers,
+        }
+    }
+}

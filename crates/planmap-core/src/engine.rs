@@ -1,0 +1,204 @@
+//! The loaded plan: layers with their features, per-feature measures, and one R-tree over all.
+
+use geo::{BoundingRect, Rect};
+use rstar::primitives::GeomWithData;
+use rstar::{RTree, AABB};
+
+use crate::error::PlanError;
+use crate::feature::{Feature, Shape};
+use crate::geodesy;
+use crate::plan::{GeometryKind, LayerDef, Plan};
+use crate::store::LayerStore;
+
+/// Which feature an R-tree entry stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeatureRef {
+    pub layer: u16,
+    pub feature: u32,
+}
+
+type Entry = GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, FeatureRef>;
+
+/// One loaded layer.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub def: LayerDef,
+    pub features: Vec<Feature>,
+    /// Geodesic area of each feature in m² (0 for lines and points).
+    pub areas: Vec<f64>,
+    pub bboxes: Vec<Option<Rect<f64>>>,
+    /// The store's version of this layer's data.
+    pub version: String,
+}
+
+impl Layer {
+    pub fn total_area_m2(&self) -> f64 {
+        self.areas.iter().sum()
+    }
+
+    pub fn feature(&self, id: &str) -> Option<&Feature> {
+        self.features.iter().find(|f| f.id == id)
+    }
+
+    pub fn bbox(&self) -> Option<Rect<f64>> {
+        self.bboxes.iter().flatten().copied().reduce(|a, b| {
+            Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+    }
+}
+
+/// The plan with all its layers loaded and indexed. Immutable once built; share it behind an
+/// `Arc` and build a new one when data changes.
+pub struct Engine {
+    pub plan: Plan,
+    pub layers: Vec<Layer>,
+    tree: RTree<Entry>,
+}
+
+impl Engine {
+    /// Loads every layer of the store's plan and indexes it.
+    pub fn load<S: LayerStore>(store: &S) -> Result<Engine, LoadError<S::Error>> {
+        let plan = store.plan().map_err(LoadError::Store)?;
+        let mut layers = Vec::with_capacity(plan.layers.len());
+        for def in &plan.layers {
+            let features = store.features(&def.id).map_err(LoadError::Store)?;
+            let version = store.version(&def.id).map_err(LoadError::Store)?;
+            layers.push((features, version));
+        }
+        Engine::new(plan, layers).map_err(LoadError::Plan)
+    }
+
+    /// Builds the engine from a plan and, in the plan's layer order, each layer's features and
+    /// version.
+    pub fn new(plan: Plan, data: Vec<(Vec<Feature>, String)>) -> Result<Engine, PlanError> {
+        plan.validate()?;
+        if data.len() != plan.layers.len() {
+            return Err(PlanError::Manifest(format!(
+                "{} layers defined, {} loaded",
+                plan.layers.len(),
+                data.len()
+            )));
+        }
+        let mut layers = Vec::with_capacity(data.len());
+        for (def, (features, version)) in plan.layers.iter().zip(data) {
+            layers.push(Layer::build(def.clone(), features, version)?);
+        }
+        let mut entries = Vec::new();
+        for (li, layer) in layers.iter().enumerate() {
+            for (fi, bb) in layer.bboxes.iter().enumerate() {
+                if let Some(bb) = bb {
+                    let r = rstar::primitives::Rectangle::from_corners(
+                        [bb.min().x, bb.min().y],
+                        [bb.max().x, bb.max().y],
+                    );
+                    entries.push(Entry::new(
+                        r,
+                        FeatureRef {
+                            layer: li as u16,
+                            feature: fi as u32,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(Engine {
+            plan,
+            layers,
+            tree: RTree::bulk_load(entries),
+        })
+    }
+
+    pub fn layer_index(&self, id: &str) -> Option<usize> {
+        self.layers.iter().position(|l| l.def.id == id)
+    }
+
+    pub fn layer(&self, id: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.def.id == id)
+    }
+
+    pub fn feature(&self, r: FeatureRef) -> &Feature {
+        &self.layers[r.layer as usize].features[r.feature as usize]
+    }
+
+    /// Features of `layer` whose bounding boxes intersect `bbox`, in index order.
+    pub fn candidates(&self, layer: usize, bbox: &Rect<f64>) -> Vec<usize> {
+        let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
+        let mut out: Vec<usize> = self
+            .tree
+            .locate_in_envelope_intersecting(&env)
+            .filter(|e| e.data.layer as usize == layer)
+            .map(|e| e.data.feature as usize)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// All features (of any layer) whose bounding boxes contain the point.
+    pub fn at_point(&self, lon: f64, lat: f64) -> impl Iterator<Item = FeatureRef> + '_ {
+        self.tree.locate_all_at_point(&[lon, lat]).map(|e| e.data)
+    }
+
+    /// The features of the plan's county boundary layer (the first `boundary` layer that has one
+    /// feature, normally `county`).
+    pub fn county(&self) -> Option<&Layer> {
+        self.layer("county")
+    }
+}
+
+impl Layer {
+    fn build(def: LayerDef, features: Vec<Feature>, version: String) -> Result<Layer, PlanError> {
+        let mut seen = std::collections::HashSet::with_capacity(features.len());
+        let mut areas = Vec::with_capacity(features.len());
+        let mut bboxes = Vec::with_capacity(features.len());
+        for f in &features {
+            if !seen.insert(f.id.as_str()) {
+                return Err(PlanError::DuplicateFeature {
+                    layer: def.id.clone(),
+                    id: f.id.clone(),
+                });
+            }
+            let matches = matches!(
+                (&f.shape, def.geometry),
+                (Shape::Polygon(_), GeometryKind::Polygon)
+                    | (Shape::Line(_), GeometryKind::Line)
+                    | (Shape::Point(_), GeometryKind::Point)
+            );
+            if !matches {
+                return Err(PlanError::GeometryKind {
+                    layer: def.id.clone(),
+                    id: f.id.clone(),
+                    found: f.shape.kind_name().into(),
+                    expected: def.geometry.as_str().into(),
+                });
+            }
+            areas.push(match &f.shape {
+                Shape::Polygon(mp) => geodesy::area_m2(mp),
+                _ => 0.0,
+            });
+            bboxes.push(match &f.shape {
+                Shape::Polygon(mp) => mp.bounding_rect(),
+                Shape::Line(l) => l.bounding_rect(),
+                Shape::Point(p) => Some(Rect::new(p.0, p.0)),
+            });
+        }
+        Ok(Layer {
+            def,
+            features,
+            areas,
+            bboxes,
+            version,
+        })
+    }
+}
+
+/// Loading failed in the store or in the plan's consistency.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError<E: std::error::Error + 'static> {
+    #[error(transparent)]
+    Store(E),
+    #[error(transparent)]
+    Plan(PlanError),
+}

@@ -1,0 +1,104 @@
+//! Checks a user's site geometry before anything is computed with it.
+
+use geo::{CoordsIter, MultiPolygon, Validation};
+
+use crate::error::SiteError;
+
+/// Validates a site: coordinates finite and within lon/lat range, every polygon valid by the
+/// OGC rules (closed, ≥ 3 distinct points, no self-intersection, holes inside), non-zero area.
+pub fn validate_site(site: &MultiPolygon<f64>, max_vertices: usize) -> Result<(), SiteError> {
+    if site.0.is_empty() {
+        return Err(SiteError::Empty);
+    }
+    let count = site.coords_count();
+    if count > max_vertices {
+        return Err(SiteError::TooManyVertices {
+            count,
+            limit: max_vertices,
+        });
+    }
+    for (index, c) in site.coords_iter().enumerate() {
+        if !c.x.is_finite() || !c.y.is_finite() {
+            return Err(SiteError::NonFinite { index });
+        }
+        if !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y) {
+            return Err(SiteError::OutOfRange {
+                index,
+                lon: c.x,
+                lat: c.y,
+            });
+        }
+    }
+    for (part, p) in site.0.iter().enumerate() {
+        if let Err(e) = p.check_validation() {
+            return Err(SiteError::Invalid {
+                part,
+                reason: e.to_string(),
+            });
+        }
+    }
+    if let Err(e) = site.check_validation() {
+        return Err(SiteError::Invalid {
+            part: 0,
+            reason: e.to_string(),
+        });
+    }
+    // Collinear rings pass the OGC rules but enclose nothing. Their planar area is zero (the
+    // geodesic one is not quite: geodesics between points on a parallel bow poleward).
+    for (part, p) in site.0.iter().enumerate() {
+        if geo::Area::unsigned_area(&geo::Polygon::new(p.exterior().clone(), vec![])) == 0.0 {
+            return Err(SiteError::Invalid {
+                part,
+                reason: "exterior ring is degenerate: its points are collinear and enclose no area"
+                    .into(),
+            });
+        }
+    }
+    if crate::geodesy::area_m2(site) <= 0.0 {
+        return Err(SiteError::ZeroArea);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    #[test]
+    fn bow_tie_is_a_self_intersection() {
+        let bow = polygon![(x: 112.0, y: 37.4), (x: 112.01, y: 37.41), (x: 112.01, y: 37.4), (x: 112.0, y: 37.41)];
+        let e = validate_site(&MultiPolygon(vec![bow]), 10_000).unwrap_err();
+        assert!(e.to_string().contains("self-intersection"), "{e}");
+    }
+
+    #[test]
+    fn a_plain_square_is_valid() {
+        let p = polygon![(x: 112.0, y: 37.4), (x: 112.01, y: 37.4), (x: 112.01, y: 37.41), (x: 112.0, y: 37.41)];
+        assert_eq!(validate_site(&MultiPolygon(vec![p]), 100), Ok(()));
+    }
+
+    #[test]
+    fn nan_and_range_are_named() {
+        let p = polygon![(x: 112.0, y: f64::NAN), (x: 112.01, y: 37.41), (x: 112.01, y: 37.4)];
+        assert!(matches!(
+            validate_site(&MultiPolygon(vec![p]), 100),
+            Err(SiteError::NonFinite { index: 0 })
+        ));
+        let p = polygon![(x: 212.0, y: 37.0), (x: 112.01, y: 37.41), (x: 112.01, y: 37.4)];
+        assert!(matches!(
+            validate_site(&MultiPolygon(vec![p]), 100),
+            Err(SiteError::OutOfRange { index: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn degenerate_ring_is_rejected() {
+        let p = polygon![(x: 112.0, y: 37.4), (x: 112.01, y: 37.4), (x: 112.02, y: 37.4)];
+        assert!(validate_site(&MultiPolygon(vec![p]), 100).is_err());
+        assert!(matches!(
+            validate_site(&MultiPolygon(vec![]), 100),
+            Err(SiteError::Empty)
+        ));
+    }
+}

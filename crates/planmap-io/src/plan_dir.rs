@@ -1,0 +1,104 @@
+//! A plan folder on disk: `plan.toml`, the indicator CSV and one GeoJSON file a layer.
+
+use std::path::{Path, PathBuf};
+
+use planmap_core::plan::Indicator;
+use planmap_core::{Feature, LayerStore, Plan};
+
+use crate::error::IoError;
+use crate::geojson_io;
+
+/// A plan stored as files in a folder (`data/wenshui`).
+#[derive(Debug, Clone)]
+pub struct PlanDir {
+    root: PathBuf,
+    plan: Plan,
+}
+
+fn read(path: &Path) -> Result<String, IoError> {
+    std::fs::read_to_string(path).map_err(|source| IoError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+impl PlanDir {
+    /// Opens a plan folder and reads its manifest.
+    pub fn open(root: impl Into<PathBuf>) -> Result<PlanDir, IoError> {
+        let root = root.into();
+        let manifest = root.join("plan.toml");
+        let plan: Plan = toml::from_str(&read(&manifest)?).map_err(|e| {
+            IoError::format(manifest.display().to_string(), e.message().to_string())
+        })?;
+        plan.validate()?;
+        Ok(PlanDir { root, plan })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file a layer is stored in.
+    pub fn layer_path(&self, layer: &str) -> Result<PathBuf, IoError> {
+        let def = self
+            .plan
+            .layer(layer)
+            .ok_or_else(|| planmap_core::PlanError::UnknownLayer(layer.into()))?;
+        let rel = def
+            .file
+            .clone()
+            .unwrap_or_else(|| format!("layers/{}.geojson", def.id));
+        Ok(self.root.join(rel))
+    }
+
+    /// The plan's indicator table.
+    pub fn indicators(&self) -> Result<Vec<Indicator>, IoError> {
+        let Some(rel) = &self.plan.indicators else {
+            return Ok(vec![]);
+        };
+        let path = self.root.join(rel);
+        parse_indicators(&read(&path)?).map_err(|m| IoError::format(path.display().to_string(), m))
+    }
+}
+
+/// Parses the indicator CSV (header: category,no,indicator,unit,baseline_2023,target_2027,
+/// target_2035,binding).
+pub fn parse_indicators(text: &str) -> Result<Vec<Indicator>, String> {
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    rdr.deserialize()
+        .enumerate()
+        .map(|(i, r)| r.map_err(|e| format!("row {}: {e}", i + 2)))
+        .collect()
+}
+
+impl LayerStore for PlanDir {
+    type Error = IoError;
+
+    fn plan(&self) -> Result<Plan, IoError> {
+        Ok(self.plan.clone())
+    }
+
+    fn features(&self, layer: &str) -> Result<Vec<Feature>, IoError> {
+        let path = self.layer_path(layer)?;
+        let text = read(&path)?;
+        geojson_io::read_features(&text, layer)
+            .map_err(|e| IoError::format(path.display().to_string(), e.to_string()))
+    }
+
+    /// A hash of the layer file's bytes: the same data gives the same version on any machine.
+    fn version(&self, layer: &str) -> Result<String, IoError> {
+        let path = self.layer_path(layer)?;
+        let bytes = std::fs::read(&path).map_err(|source| IoError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(format!("{:016x}", fnv1a(&bytes)))
+    }
+}
+
+/// 64-bit FNV-1a.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
