@@ -6,7 +6,8 @@ use serde::Serialize;
 use crate::engine::Engine;
 use crate::error::SiteError;
 use crate::feature::Shape;
-use crate::geodesy::{self, LocalFrame};
+use crate::geodesy;
+use crate::tmerc::{TransverseMercator, WGS84};
 use crate::overlay::{self, Piece};
 use crate::plan::SiteRole;
 use crate::units::{Area, M2_PER_MU};
@@ -303,28 +304,26 @@ impl Engine {
         })
     }
 
-    /// The nearest feature of a polygon layer to the site, by distance in a local metric frame
-    /// centred on the site; bounding boxes give lower bounds that skip most features.
-    fn nearest_feature(
-        &self,
-        layer: &crate::engine::Layer,
-        site: &MultiPolygon<f64>,
-    ) -> Option<Nearest> {
-        use geo::{Distance, Euclidean};
+    /// The nearest feature of a polygon layer to the site, by distance in a transverse Mercator
+    /// frame centred on the site's meridian (true scale to ~1e-5 within 30 km); bounding boxes
+    /// give lower bounds that skip most features.
+    fn nearest_feature(&self, layer: &crate::engine::Layer, site: &MultiPolygon<f64>) -> Option<Nearest> {
+        use geo::{Distance, Euclidean, MapCoords};
         let origin = site.centroid()?.0;
-        let frame = LocalFrame::new(origin);
-        let local_site = frame.project(site);
-        let site_box = local_site.bounding_rect()?;
+        let tm = TransverseMercator::new(WGS84, origin.x, 1.0, 0.0, 0.0);
+        let project = |mp: &MultiPolygon<f64>| mp.map_coords(|c| tm.forward(c));
+        let local_site = project(site);
         let mut order: Vec<(f64, usize)> = layer
             .bboxes
             .iter()
             .enumerate()
             .filter_map(|(i, b)| {
                 let b = (*b)?;
-                let lb = Euclidean.distance(
-                    &geo::Rect::new(frame.to_local(b.min()), frame.to_local(b.max())).to_polygon(),
-                    &site_box.to_polygon(),
-                );
+                // A lower bound: the distance to the bbox, from the site's bbox, measured in
+                // the frame (the projected bbox corners bound the projected box closely enough
+                // at county scale; a 1 % margin keeps it a bound).
+                let pb = MultiPolygon(vec![b.to_polygon()]);
+                let lb = Euclidean.distance(&project(&pb), &local_site) * 0.99;
                 Some((lb, i))
             })
             .collect();
@@ -334,10 +333,8 @@ impl Engine {
             if best.is_some_and(|(d, _)| lb > d) {
                 break;
             }
-            let Shape::Polygon(mp) = &layer.features[i].shape else {
-                continue;
-            };
-            let d = Euclidean.distance(&frame.project(mp), &local_site);
+            let Shape::Polygon(mp) = &layer.features[i].shape else { continue };
+            let d = Euclidean.distance(&project(mp), &local_site);
             if best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, i));
             }

@@ -1,10 +1,10 @@
-//! Ellipsoidal measures: geodesic areas and a local metric frame for distances.
+//! Ellipsoidal measures: geodesic areas.
 //!
 //! Areas are geodesic on the WGS84 ellipsoid (geo's `GeodesicArea`, Karney's algorithm);
 //! CGCS2000's ellipsoid differs from WGS84's by 0.1 mm in the semi-minor axis, far below
 //! any figure a plan reports.
 
-use geo::{Coord, GeodesicArea, MapCoords, MultiPolygon, Polygon};
+use geo::{GeodesicArea, MultiPolygon, Polygon};
 
 /// WGS84 semi-major axis, metres.
 pub const WGS84_A: f64 = 6_378_137.0;
@@ -20,47 +20,6 @@ pub fn area_m2(mp: &MultiPolygon<f64>) -> f64 {
 pub fn polygon_area_m2(p: &Polygon<f64>) -> f64 {
     // Unsigned per polygon: geo subtracts the holes' areas from the exterior's.
     p.geodesic_area_unsigned()
-}
-
-/// A local tangent-plane frame: lon/lat degrees to metres east/north of an origin, using the
-/// ellipsoid's radii of curvature at the origin. Distances within ~20 km of the origin are
-/// good to about 0.1 %; that is what "how far is the nearest red-line patch" needs.
-#[derive(Debug, Clone, Copy)]
-pub struct LocalFrame {
-    origin: Coord<f64>,
-    kx: f64,
-    ky: f64,
-}
-
-impl LocalFrame {
-    pub fn new(origin: Coord<f64>) -> Self {
-        let e2 = WGS84_F * (2.0 - WGS84_F);
-        let phi = origin.y.to_radians();
-        let w = (1.0 - e2 * phi.sin().powi(2)).sqrt();
-        let n = WGS84_A / w; // prime vertical radius
-        let m = WGS84_A * (1.0 - e2) / (w * w * w); // meridional radius
-        LocalFrame {
-            origin,
-            kx: n * phi.cos() * std::f64::consts::PI / 180.0,
-            ky: m * std::f64::consts::PI / 180.0,
-        }
-    }
-
-    pub fn to_local(&self, c: Coord<f64>) -> Coord<f64> {
-        Coord {
-            x: (c.x - self.origin.x) * self.kx,
-            y: (c.y - self.origin.y) * self.ky,
-        }
-    }
-
-    pub fn project<G: MapCoords<f64, f64, Output = G>>(&self, g: &G) -> G {
-        g.map_coords(|c| self.to_local(c))
-    }
-
-    /// Metres per degree of longitude and latitude at the origin.
-    pub fn scale(&self) -> (f64, f64) {
-        (self.kx, self.ky)
-    }
 }
 
 #[cfg(test)]
@@ -112,14 +71,5 @@ mod tests {
             s / (1.0 - e2 * s * s) + (e * s).atanh() / e
         };
         b * b * dlon.to_radians() * (q(lat2) - q(lat1)) / 2.0
-    }
-
-    #[test]
-    fn local_frame_metres_per_degree() {
-        // At 37.4°N one degree of latitude is ~110.99 km, of longitude ~88.6 km (tables).
-        let f = LocalFrame::new(Coord { x: 112.0, y: 37.4 });
-        let (kx, ky) = f.scale();
-        assert!((ky - 110_990.0).abs() < 60.0, "{ky}");
-        assert!((kx - 88_620.0).abs() < 100.0, "{kx}");
     }
 }

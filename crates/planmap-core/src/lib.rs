@@ -16,6 +16,7 @@ pub mod geodesy;
 pub mod overlay;
 pub mod plan;
 pub mod stats;
+pub mod tmerc;
 pub mod store;
 pub mod units;
 pub mod validate;
