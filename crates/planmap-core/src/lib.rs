@@ -5,6 +5,7 @@
 //! - [`store`]: the trait layer sources implement (files today, a database later).
 //! - [`engine`]: the loaded, indexed plan; [`check`] (site check), [`conflicts`] (rule scan),
 //!   [`stats`] (layer figures) are its operations.
+//! - [`identify`]: the features at a point (a click on the map).
 //! - [`geodesy`], [`overlay`], [`units`], [`validate`]: the measures and algorithms under them.
 
 pub mod check;
@@ -13,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod feature;
 pub mod geodesy;
+pub mod identify;
 pub mod overlay;
 pub mod plan;
 pub mod stats;
