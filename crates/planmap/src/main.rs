@@ -1,6 +1,7 @@
 //! `planmap`: the command line of the plan viewer and checker.
 
 mod human;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +60,8 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Serves the plan over HTTP: API, exports, vector tiles, OGC API - Features, the web map.
+    Serve(serve::ServeArgs),
 }
 
 /// An error for the user: one line on stderr and an exit code (2: bad input, 1: anything else).
@@ -171,6 +174,11 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 }
                 None => Ok(text),
             }
+        }
+        Command::Serve(args) => {
+            args.run(cli.data.unwrap_or_else(default_data))
+                .map_err(Failure::other)?;
+            Ok(String::new())
         }
     }
 }

@@ -1,0 +1,175 @@
+//! planmap-server: the plan over HTTP.
+//!
+//! - [`api`]: the JSON API (`/api/plan`, `/api/layers`, exports, `/api/check`,
+//!   `/api/conflicts`, `/api/identify`).
+//! - [`tiles`]: vector tiles (MVT) and TileJSON; [`style`]: the MapLibre style;
+//!   [`fonts`]: label glyphs made from installed fonts.
+//! - [`ogc`]: OGC API - Features (Part 1 and Part 2 CRS) under `/ogc`.
+//! - [`assets`]: the web front end at `/`.
+//! - [`state`]: settings and the swappable snapshot of loaded data; [`error`], [`http`],
+//!   [`params`]: how requests are read and refused.
+//!
+//! Handlers are thin: the domain work is `planmap-core`'s.
+
+pub mod api;
+pub mod assets;
+pub mod error;
+pub mod fonts;
+pub mod http;
+pub mod ogc;
+pub mod params;
+pub mod state;
+pub mod style;
+pub mod tiles;
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use state::{AppState, Config, Snapshot};
+
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::from(Any)
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+            .allow_headers(Any)
+            .expose_headers([
+                header::ETAG,
+                header::CONTENT_DISPOSITION,
+                HeaderName::from_static("content-crs"),
+            ])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    error::ApiError::internal("internal error: the request could not be completed").into_response()
+}
+
+/// Every route of the server over `state`.
+pub fn router(state: AppState) -> Router {
+    let cfg = state.config().clone();
+    Router::new()
+        .route("/api/plan", get(api::plan))
+        .route("/api/layers", get(api::layers))
+        .route("/api/layers/{file}", get(api::layer_geojson))
+        .route("/api/check", post(api::check))
+        .route("/api/conflicts", get(api::conflicts))
+        .route("/api/conflicts.geojson", get(api::conflicts_geojson))
+        .route("/api/identify", get(api::identify))
+        .route("/tiles/{file}", get(tiles::tilejson_handler))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/style.json", get(style::style))
+        .route("/fonts.json", get(fonts::catalog))
+        .route("/fonts/{stack}/{range}", get(fonts::glyphs))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/", get(ogc::landing))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/api", get(ogc::api))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::collection_handler))
+        .route("/ogc/collections/{id}/items", get(ogc::items))
+        .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .fallback_service(assets::service(&cfg.web_dir))
+        .layer(DefaultBodyLimit::max(cfg.body_limit))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(tower::util::option_layer(cors(&cfg.cors_origins)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state)
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: requests and start-up at info).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "planmap_server=info,tower_http=info".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Loads the plan of `config`, binds `addr`, prints the URL and serves until Ctrl-C/SIGTERM.
+pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
+    init_logging();
+    let data = config.data_dir.display().to_string();
+    let state = tokio::task::spawn_blocking(move || AppState::load(config))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{data}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let snap = state.snapshot();
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "planmap: serving {} ({}) at http://{local}/",
+            snap.engine.plan.name, snap.engine.plan.caveat
+        );
+        let _ = out.flush();
+    }
+    tracing::info!(fonts = ?state.fonts().default_stack(), "listening on http://{local}/");
+    // The conflict scan is the one slow answer: start it now so the first asker waits less.
+    tokio::spawn(async move {
+        if let Err(e) = snap.conflicts().await {
+            tracing::warn!("conflict scan: {}", e.message);
+        }
+    });
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// [`serve`] on a new multi-threaded runtime, for a synchronous `main`.
+pub fn serve_blocking(addr: &str, config: Config) -> Result<(), String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?
+        .block_on(serve(addr, config))
+}

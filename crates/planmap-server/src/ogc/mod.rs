@@ -1,0 +1,294 @@
+//! OGC API - Features under `/ogc`: Part 1 (core, geojson, oas30) and Part 2 (crs). Each of
+//! the plan's layers is a collection; features keep their plan ids.
+
+pub mod crs;
+pub mod openapi;
+
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use geo::Intersects;
+use planmap_core::{Feature, Shape};
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::{self, BaseUrl, JsonPath};
+use crate::params::Params;
+use crate::state::{AppState, Snapshot};
+use crs::Crs;
+
+pub const DEFAULT_LIMIT: u64 = 10;
+pub const MAX_LIMIT: u64 = 10_000;
+
+const CONFORMANCE: [&str; 4] = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+];
+
+const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
+
+fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
+    json!({ "href": href, "rel": rel, "type": ty, "title": title })
+}
+
+/// `GET /ogc`
+pub async fn landing(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+    base: BaseUrl,
+) -> ApiResult<Json<Value>> {
+    Params::parse(q.as_deref(), &["f"])?;
+    let snap = st.snapshot();
+    let plan = &snap.engine.plan;
+    let u = |p: &str| base.join(&format!("/ogc{p}"));
+    Ok(Json(json!({
+        "title": plan.name,
+        "description": format!("{}（{}）: OGC API - Features. {}", plan.name, plan.county, plan.caveat),
+        "links": [
+            link(u(""), "self", http::JSON, "This document"),
+            link(u("/api"), "service-desc", OPENAPI_JSON, "The API definition (OpenAPI 3.0)"),
+            link(u("/conformance"), "conformance", http::JSON, "Conformance classes"),
+            link(u("/conformance"), "http://www.opengis.net/def/rel/ogc/1.0/conformance", http::JSON, "Conformance classes"),
+            link(u("/collections"), "data", http::JSON, "The plan's layers"),
+            link(u("/collections"), "http://www.opengis.net/def/rel/ogc/1.0/data", http::JSON, "The plan's layers"),
+        ],
+    })))
+}
+
+/// `GET /ogc/conformance`
+pub async fn conformance(RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
+    Params::parse(q.as_deref(), &["f"])?;
+    Ok(Json(json!({ "conformsTo": CONFORMANCE })))
+}
+
+/// `GET /ogc/api`
+pub async fn api(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+    base: BaseUrl,
+) -> ApiResult<Response> {
+    Params::parse(q.as_deref(), &["f"])?;
+    let snap = st.snapshot();
+    let ids: Vec<String> = snap
+        .engine
+        .layers
+        .iter()
+        .map(|l| l.def.id.clone())
+        .collect();
+    let doc = openapi::document(&base, &snap.engine.plan.name, &ids);
+    Ok(http::typed(OPENAPI_JSON, doc.to_string()))
+}
+
+fn collection(snap: &Snapshot, li: usize, base: &BaseUrl) -> Value {
+    let l = &snap.engine.layers[li];
+    let u = |p: &str| base.join(&format!("/ogc/collections/{}{p}", l.def.id));
+    let bbox = l
+        .bbox()
+        .map(|b| vec![b.min().x, b.min().y, b.max().x, b.max().y])
+        .unwrap_or_else(|| vec![-180.0, -90.0, 180.0, 90.0]);
+    json!({
+        "id": l.def.id,
+        "title": l.def.name,
+        "description": format!("{} ({}), {} features. {}", l.def.name, l.def.name_en, l.features.len(), snap.engine.plan.caveat),
+        "itemType": "feature",
+        "extent": { "spatial": { "bbox": [bbox], "crs": crs::CRS84 } },
+        "crs": crs::SUPPORTED,
+        "storageCrs": crs::CRS84,
+        "links": [
+            link(u(""), "self", http::JSON, "This collection"),
+            link(u("/items"), "items", http::GEOJSON, "Its features"),
+            link(base.join(&format!("/api/layers/{}.geojson", l.def.id)), "enclosure", http::GEOJSON, "The whole layer as one GeoJSON file"),
+        ],
+    })
+}
+
+/// `GET /ogc/collections`
+pub async fn collections(
+    State(st): State<AppState>,
+    RawQuery(q): RawQuery,
+    base: BaseUrl,
+) -> ApiResult<Json<Value>> {
+    Params::parse(q.as_deref(), &["f"])?;
+    let snap = st.snapshot();
+    let cols: Vec<Value> = (0..snap.engine.layers.len())
+        .map(|li| collection(&snap, li, &base))
+        .collect();
+    Ok(Json(json!({
+        "links": [link(base.join("/ogc/collections"), "self", http::JSON, "The plan's layers")],
+        "collections": cols,
+    })))
+}
+
+/// `GET /ogc/collections/{id}`
+pub async fn collection_handler(
+    State(st): State<AppState>,
+    JsonPath(id): JsonPath<String>,
+    RawQuery(q): RawQuery,
+    base: BaseUrl,
+) -> ApiResult<Json<Value>> {
+    Params::parse(q.as_deref(), &["f"])?;
+    let snap = st.snapshot();
+    let li = snap.layer_index(&id)?;
+    Ok(Json(collection(&snap, li, &base)))
+}
+
+fn feature_value(f: &Feature, crs: Crs) -> Value {
+    let g = crs.output(&f.shape.to_geometry());
+    let gj = planmap_io::geojson_io::feature(&f.id, &g, f.properties.clone());
+    serde_json::to_value(gj).unwrap_or(Value::Null)
+}
+
+fn geojson_response(body: Value, crs: Crs) -> Response {
+    let mut r = http::typed(http::GEOJSON, body.to_string());
+    if let Ok(v) = HeaderValue::from_str(&format!("<{}>", crs.uri)) {
+        r.headers_mut().insert("content-crs", v);
+    }
+    r
+}
+
+fn crs_param(params: &Params, name: &str) -> ApiResult<Crs> {
+    params
+        .get(name)
+        .map(|v| Crs::parse(name, v))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
+/// `GET /ogc/collections/{id}/items?limit=&offset=&bbox=&bbox-crs=&crs=`
+pub async fn items(
+    State(st): State<AppState>,
+    JsonPath(id): JsonPath<String>,
+    RawQuery(q): RawQuery,
+    base: BaseUrl,
+) -> ApiResult<Response> {
+    let params = Params::parse(
+        q.as_deref(),
+        &["limit", "offset", "bbox", "bbox-crs", "crs", "f"],
+    )?;
+    let limit = params
+        .uint("limit", 1)?
+        .unwrap_or(DEFAULT_LIMIT)
+        .min(MAX_LIMIT) as usize;
+    let offset = params.uint("offset", 0)?.unwrap_or(0) as usize;
+    let out_crs = crs_param(&params, "crs")?;
+    let bbox_crs = crs_param(&params, "bbox-crs")?;
+    if params.get("bbox-crs").is_some() && params.get("bbox").is_none() {
+        return Err(ApiError::parameter("bbox-crs", "given without bbox"));
+    }
+    let bbox = params.bbox("bbox")?.map(|b| bbox_crs.input_bbox(b));
+    let snap = st.snapshot();
+    let li = snap.layer_index(&id)?;
+    let layer = &snap.engine.layers[li];
+    let matched: Vec<usize> = match bbox {
+        None => (0..layer.features.len()).collect(),
+        Some(b) => {
+            let window = b.to_polygon();
+            snap.engine
+                .candidates(li, &b)
+                .into_iter()
+                .filter(|&fi| match &layer.features[fi].shape {
+                    Shape::Polygon(mp) => mp.intersects(&window),
+                    Shape::Line(ml) => ml.intersects(&window),
+                    Shape::Point(p) => p.intersects(&window),
+                })
+                .collect()
+        }
+    };
+    let page: Vec<Value> = matched
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|&fi| feature_value(&layer.features[fi], out_crs))
+        .collect();
+    let returned = page.len();
+    let page_url = |off: usize| {
+        let mut qs = form_urlencoded::Serializer::new(String::new());
+        qs.append_pair("limit", &limit.to_string());
+        qs.append_pair("offset", &off.to_string());
+        for k in ["bbox", "bbox-crs", "crs"] {
+            if let Some(v) = params.get(k) {
+                qs.append_pair(k, v);
+            }
+        }
+        base.join(&format!("/ogc/collections/{id}/items?{}", qs.finish()))
+    };
+    let mut links = vec![
+        link(page_url(offset), "self", http::GEOJSON, "This page"),
+        link(
+            base.join(&format!("/ogc/collections/{id}")),
+            "collection",
+            http::JSON,
+            "The collection",
+        ),
+    ];
+    if offset + returned < matched.len() {
+        links.push(link(
+            page_url(offset + returned),
+            "next",
+            http::GEOJSON,
+            "Next page",
+        ));
+    }
+    if offset > 0 {
+        links.push(link(
+            page_url(offset.saturating_sub(limit)),
+            "prev",
+            http::GEOJSON,
+            "Previous page",
+        ));
+    }
+    let body = json!({
+        "type": "FeatureCollection",
+        "features": page,
+        "numberMatched": matched.len(),
+        "numberReturned": returned,
+        "links": links,
+    });
+    Ok(geojson_response(body, out_crs))
+}
+
+/// `GET /ogc/collections/{id}/items/{fid}`
+pub async fn item(
+    State(st): State<AppState>,
+    JsonPath((id, fid)): JsonPath<(String, String)>,
+    RawQuery(q): RawQuery,
+    base: BaseUrl,
+) -> ApiResult<Response> {
+    let params = Params::parse(q.as_deref(), &["crs", "f"])?;
+    let out_crs = crs_param(&params, "crs")?;
+    let snap = st.snapshot();
+    let li = snap.layer_index(&id)?;
+    let f = snap.engine.layers[li].feature(&fid).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "layer '{id}' has no feature '{}'",
+            crate::error::clip(&fid)
+        ))
+        .with("feature", crate::error::clip(&fid))
+    })?;
+    let mut v = feature_value(f, out_crs);
+    v["links"] = json!([
+        link(
+            base.join(&format!(
+                "/ogc/collections/{id}/items/{}",
+                path_segment(&fid)
+            )),
+            "self",
+            http::GEOJSON,
+            "This feature"
+        ),
+        link(
+            base.join(&format!("/ogc/collections/{id}")),
+            "collection",
+            http::JSON,
+            "The collection"
+        ),
+    ]);
+    Ok(geojson_response(v, out_crs).into_response())
+}
+
+fn path_segment(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

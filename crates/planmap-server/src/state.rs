@@ -1,0 +1,177 @@
+//! Shared state: the server's settings and the loaded plan, swappable as one snapshot.
+//!
+//! Everything derived from the data (the conflict scan, exports, tiles) lives in the
+//! [`Snapshot`] beside the engine it came from, so replacing the snapshot (a reload) can never
+//! mix old caches with new data.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use arc_swap::ArcSwap;
+use axum::body::Bytes;
+use planmap_core::plan::Indicator;
+use planmap_core::{ConflictScan, Engine};
+use planmap_io::{export, PlanDir};
+
+use crate::error::{ApiError, ApiResult};
+use crate::fonts::Fonts;
+use crate::tiles::TileCache;
+
+/// Settings of a server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The plan folder (`data/wenshui`).
+    pub data_dir: PathBuf,
+    /// The web front end served at `/`.
+    pub web_dir: PathBuf,
+    /// Folders searched for the fonts glyphs are made from.
+    pub font_dirs: Vec<PathBuf>,
+    /// Largest request body accepted, bytes.
+    pub body_limit: usize,
+    /// Most vertices a site may have.
+    pub max_vertices: usize,
+    /// Origins allowed by CORS: `["*"]` for any, empty for none.
+    pub cors_origins: Vec<String>,
+    /// Memory given to the tile cache, bytes.
+    pub tile_cache_bytes: u64,
+}
+
+impl Config {
+    /// Defaults for a plan folder: web/ and fonts found from the working directory.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Config {
+        Config {
+            data_dir: data_dir.into(),
+            web_dir: PathBuf::from("web"),
+            font_dirs: vec![PathBuf::from("/usr/share/fonts")],
+            body_limit: 10 * 1024 * 1024,
+            max_vertices: 100_000,
+            cors_origins: vec!["*".into()],
+            tile_cache_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// The conflict scan with its two serialisations, computed once per snapshot.
+pub struct Conflicts {
+    pub scan: ConflictScan,
+    pub json: Bytes,
+    pub geojson: Bytes,
+}
+
+/// One loaded version of the plan and everything derived from it.
+pub struct Snapshot {
+    pub engine: Engine,
+    pub indicators: Vec<Indicator>,
+    pub data_version: String,
+    conflicts: tokio::sync::OnceCell<Arc<Conflicts>>,
+    /// Whole-layer GeoJSON exports, built on first request.
+    exports: Vec<OnceLock<Bytes>>,
+    pub tiles: TileCache,
+}
+
+impl Snapshot {
+    pub fn new(engine: Engine, indicators: Vec<Indicator>, tile_cache_bytes: u64) -> Snapshot {
+        let exports = engine.layers.iter().map(|_| OnceLock::new()).collect();
+        Snapshot {
+            data_version: engine.data_version(),
+            engine,
+            indicators,
+            conflicts: tokio::sync::OnceCell::new(),
+            exports,
+            tiles: TileCache::new(tile_cache_bytes),
+        }
+    }
+
+    /// The conflict scan, computed on a blocking thread the first time it is asked for.
+    pub async fn conflicts(self: &Arc<Self>) -> ApiResult<Arc<Conflicts>> {
+        let snap = Arc::clone(self);
+        self.conflicts
+            .get_or_try_init(|| async move {
+                tokio::task::spawn_blocking(move || {
+                    let scan = snap.engine.conflicts();
+                    let json = serde_json::to_vec(&scan).map_err(|e| e.to_string())?;
+                    let geojson = export::conflicts_geojson(&scan);
+                    Ok::<_, String>(Arc::new(Conflicts {
+                        scan,
+                        json: json.into(),
+                        geojson: geojson.into(),
+                    }))
+                })
+                .await
+                .map_err(|e| ApiError::internal(format!("conflict scan failed: {e}")))?
+                .map_err(ApiError::internal)
+            })
+            .await
+            .cloned()
+    }
+
+    /// A whole layer as RFC 7946 GeoJSON, built once.
+    pub fn export(&self, layer: usize) -> Bytes {
+        self.exports[layer]
+            .get_or_init(|| {
+                let l = &self.engine.layers[layer];
+                planmap_io::geojson_io::write_features(&l.features, Some(&l.def.id)).into()
+            })
+            .clone()
+    }
+
+    /// The index of a layer, or the 404 naming it and the known ones.
+    pub fn layer_index(&self, id: &str) -> ApiResult<usize> {
+        self.engine.layer_index(id).ok_or_else(|| {
+            ApiError::unknown_layer(id, self.engine.layers.iter().map(|l| l.def.id.clone()))
+        })
+    }
+}
+
+struct Inner {
+    config: Config,
+    current: ArcSwap<Snapshot>,
+    fonts: Fonts,
+}
+
+/// What every handler gets: cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl AppState {
+    pub fn new(config: Config, snapshot: Snapshot) -> AppState {
+        let fonts = Fonts::discover(&config.font_dirs);
+        AppState(Arc::new(Inner {
+            current: ArcSwap::from_pointee(snapshot),
+            config,
+            fonts,
+        }))
+    }
+
+    /// Loads the plan folder of `config` and builds the state.
+    pub fn load(config: Config) -> Result<AppState, String> {
+        let snapshot = load_snapshot(&config)?;
+        Ok(AppState::new(config, snapshot))
+    }
+
+    /// The current snapshot; a request keeps the one it started with.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.0.current.load_full()
+    }
+
+    /// Replaces the data (a reload); requests in flight finish on the old snapshot.
+    pub fn replace(&self, snapshot: Snapshot) {
+        self.0.current.store(Arc::new(snapshot));
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn fonts(&self) -> &Fonts {
+        &self.0.fonts
+    }
+}
+
+/// Reads the plan folder into a snapshot.
+pub fn load_snapshot(config: &Config) -> Result<Snapshot, String> {
+    let dir = PlanDir::open(&config.data_dir).map_err(|e| e.to_string())?;
+    let indicators = dir.indicators().map_err(|e| e.to_string())?;
+    let engine = Engine::load(&dir).map_err(|e| e.to_string())?;
+    Ok(Snapshot::new(engine, indicators, config.tile_cache_bytes))
+}

@@ -1,0 +1,286 @@
+//! One layer's Mapbox Vector Tile: features projected to Web Mercator tile units, clipped to
+//! the tile with a buffer, simplified for the zoom, snapped to the integer grid and encoded
+//! with geozero's MVT writer.
+
+use geo::{
+    Coord, LineString, MultiLineString, MultiPolygon, Point, Polygon, Rect, Simplify, Winding,
+};
+use geozero::mvt::{tile, Message, TagsBuilder, Tile, TileValue};
+use geozero::ToMvt;
+use planmap_core::{Engine, Feature, Shape};
+use serde_json::Value;
+
+use super::clip::{clip_line, clip_ring, Square};
+
+/// Tile units across a tile.
+pub const EXTENT: u32 = 4096;
+/// Tile units kept beyond each edge, so strokes and labels meet across tiles.
+pub const BUFFER: f64 = 64.0;
+/// The deepest zoom a tile may be asked for.
+pub const MAX_ZOOM: u8 = 22;
+/// Web Mercator's latitude limit.
+const MAX_LAT: f64 = 85.051_128_779_806_59;
+
+/// A tile address, checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TileId {
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+}
+
+impl TileId {
+    /// Checks `z ≤ MAX_ZOOM` and `x, y < 2^z`.
+    pub fn new(z: u32, x: u32, y: u32) -> Result<TileId, String> {
+        if z > MAX_ZOOM as u32 {
+            return Err(format!("zoom {z} is out of range 0..{MAX_ZOOM}"));
+        }
+        let n = 1u32 << z;
+        if x >= n || y >= n {
+            return Err(format!(
+                "tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {}",
+                n - 1
+            ));
+        }
+        Ok(TileId { z: z as u8, x, y })
+    }
+
+    fn n(&self) -> f64 {
+        (1u64 << self.z) as f64
+    }
+
+    /// Tile units of a lon/lat position.
+    pub fn project(&self, c: Coord<f64>) -> Coord<f64> {
+        let lat = c.y.clamp(-MAX_LAT, MAX_LAT).to_radians();
+        let wx = (c.x + 180.0) / 360.0;
+        let wy = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0;
+        let e = EXTENT as f64;
+        Coord {
+            x: (wx * self.n() - self.x as f64) * e,
+            y: (wy * self.n() - self.y as f64) * e,
+        }
+    }
+
+    /// The lon/lat box of the tile grown by `units` tile units on each side.
+    pub fn lonlat_bounds(&self, units: f64) -> Rect<f64> {
+        let n = self.n();
+        let g = units / EXTENT as f64;
+        let lon = |tx: f64| tx / n * 360.0 - 180.0;
+        let lat = |ty: f64| {
+            (std::f64::consts::PI * (1.0 - 2.0 * ty / n))
+                .sinh()
+                .atan()
+                .to_degrees()
+        };
+        let (x, y) = (self.x as f64, self.y as f64);
+        Rect::new(
+            Coord {
+                x: lon(x - g),
+                y: lat(y + 1.0 + g),
+            },
+            Coord {
+                x: lon(x + 1.0 + g),
+                y: lat(y - g),
+            },
+        )
+    }
+}
+
+/// Douglas–Peucker tolerance in tile units: coarser when zoomed out, where one unit covers
+/// more ground and detail below a pixel is invisible.
+pub fn simplify_tolerance(z: u8) -> f64 {
+    match z {
+        0..=9 => 4.0,
+        10..=13 => 2.0,
+        _ => 1.0,
+    }
+}
+
+const SQUARE: Square = Square {
+    min: -BUFFER,
+    max: EXTENT as f64 + BUFFER,
+};
+
+fn snap(coords: impl IntoIterator<Item = Coord<f64>>) -> Vec<Coord<f64>> {
+    let mut out: Vec<Coord<f64>> = Vec::new();
+    for c in coords {
+        let c = Coord {
+            x: c.x.round(),
+            y: c.y.round(),
+        };
+        if out.last() != Some(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A ring in tile units, clipped, simplified and snapped; `None` when it encloses nothing.
+fn ring(t: &TileId, r: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
+    let projected: Vec<Coord<f64>> = r.0.iter().map(|c| t.project(*c)).collect();
+    let clipped = clip_ring(&projected, SQUARE);
+    if clipped.len() < 4 {
+        return None;
+    }
+    let simple = LineString(clipped).simplify(simplify_tolerance(t.z));
+    let mut snapped = LineString(snap(simple.0));
+    if snapped.0.len() < 4 || snapped.0.first() != snapped.0.last() {
+        return None;
+    }
+    if geo::Area::unsigned_area(&Polygon::new(snapped.clone(), vec![])) < 0.5 {
+        return None;
+    }
+    // MVT: exterior rings have positive surveyor's-formula area in tile coordinates (y down),
+    // which is geo's counter-clockwise; holes the opposite.
+    if exterior {
+        snapped.make_ccw_winding();
+    } else {
+        snapped.make_cw_winding();
+    }
+    Some(snapped)
+}
+
+fn polygons(t: &TileId, mp: &MultiPolygon<f64>) -> Option<geo::Geometry<f64>> {
+    let polys: Vec<Polygon<f64>> =
+        mp.0.iter()
+            .filter_map(|p| {
+                let ext = ring(t, p.exterior(), true)?;
+                let holes = p
+                    .interiors()
+                    .iter()
+                    .filter_map(|h| ring(t, h, false))
+                    .collect();
+                Some(Polygon::new(ext, holes))
+            })
+            .collect();
+    (!polys.is_empty()).then_some(geo::Geometry::MultiPolygon(MultiPolygon(polys)))
+}
+
+fn lines(t: &TileId, ml: &MultiLineString<f64>) -> Option<geo::Geometry<f64>> {
+    let parts: Vec<LineString<f64>> =
+        ml.0.iter()
+            .flat_map(|l| {
+                clip_line(
+                    &LineString(l.0.iter().map(|c| t.project(*c)).collect()),
+                    SQUARE,
+                )
+            })
+            .map(|l| LineString(snap(l.simplify(simplify_tolerance(t.z)).0)))
+            .filter(|l| l.0.len() >= 2)
+            .collect();
+    (!parts.is_empty()).then_some(geo::Geometry::MultiLineString(MultiLineString(parts)))
+}
+
+fn point(t: &TileId, p: &Point<f64>) -> Option<geo::Geometry<f64>> {
+    let c = t.project(p.0);
+    let inside =
+        (SQUARE.min..=SQUARE.max).contains(&c.x) && (SQUARE.min..=SQUARE.max).contains(&c.y);
+    inside.then(|| geo::Geometry::Point(Point(snap([c])[0])))
+}
+
+/// A property value as an MVT value; nested values are written as JSON text, nulls skipped.
+fn tile_value(v: &Value) -> Option<TileValue> {
+    Some(match v {
+        Value::Null => return None,
+        Value::Bool(b) => TileValue::Bool(*b),
+        Value::String(s) => TileValue::Str(s.clone()),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => TileValue::Sint(i),
+            (_, Some(u), _) => TileValue::Uint(u),
+            (_, _, Some(f)) => TileValue::Double(f),
+            _ => return None,
+        },
+        other => TileValue::Str(other.to_string()),
+    })
+}
+
+fn encode_feature(
+    t: &TileId,
+    index: usize,
+    f: &Feature,
+    tags: &mut TagsBuilder,
+) -> Option<tile::Feature> {
+    let geom = match &f.shape {
+        Shape::Polygon(mp) => polygons(t, mp)?,
+        Shape::Line(ml) => lines(t, ml)?,
+        Shape::Point(p) => point(t, p)?,
+    };
+    let mut out = geom.to_mvt_unscaled().ok()?;
+    out.id = Some(index as u64);
+    let (k, v) = tags.insert_ref("fid", TileValue::Str(f.id.clone()));
+    out.tags.extend([k, v]);
+    for (key, value) in &f.properties {
+        if key == "fid" {
+            continue;
+        }
+        if let Some(tv) = tile_value(value) {
+            let (k, v) = tags.insert_ref(key, tv);
+            out.tags.extend([k, v]);
+        }
+    }
+    Some(out)
+}
+
+/// The tile of one layer, encoded; empty when no feature of the layer reaches the tile.
+pub fn encode(engine: &Engine, layer: usize, t: TileId) -> Vec<u8> {
+    let l = &engine.layers[layer];
+    let window = t.lonlat_bounds(BUFFER);
+    let mut tags = TagsBuilder::new();
+    let features: Vec<tile::Feature> = engine
+        .candidates(layer, &window)
+        .into_iter()
+        .filter_map(|fi| encode_feature(&t, fi, &l.features[fi], &mut tags))
+        .collect();
+    if features.is_empty() {
+        return Vec::new();
+    }
+    let (keys, values) = tags.into_tags();
+    Tile {
+        layers: vec![tile::Layer {
+            version: 2,
+            name: l.def.id.clone(),
+            features,
+            keys,
+            values: values.into_iter().map(Into::into).collect(),
+            extent: Some(EXTENT),
+        }],
+    }
+    .encode_to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_addresses_are_checked() {
+        assert!(TileId::new(0, 0, 0).is_ok());
+        assert!(TileId::new(1, 2, 0).is_err());
+        assert!(TileId::new(23, 0, 0).is_err());
+        assert!(TileId::new(22, (1 << 22) - 1, 0).is_ok());
+    }
+
+    #[test]
+    fn projection_matches_the_tile_scheme() {
+        // Wenshui's county seat (112.03°E, 37.43°N) lies in z12 tile 3322/1588 (slippy-map
+        // formula: x = floor((lon+180)/360·2^z), y = floor((1 − asinh(tan φ)/π)/2·2^z)).
+        let lon: f64 = 112.03;
+        let lat: f64 = 37.43;
+        let n = 4096.0;
+        let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+        let y = ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n).floor()
+            as u32;
+        assert_eq!((x, y), (3322, 1588));
+        let t = TileId::new(12, x, y).unwrap();
+        let c = t.project(Coord { x: lon, y: lat });
+        assert!((0.0..EXTENT as f64).contains(&c.x) && (0.0..EXTENT as f64).contains(&c.y));
+        let b = t.lonlat_bounds(0.0);
+        assert!(b.min().x < lon && lon < b.max().x && b.min().y < lat && lat < b.max().y);
+        // The corners project to 0 and EXTENT.
+        let nw = t.project(Coord {
+            x: b.min().x,
+            y: b.max().y,
+        });
+        assert!(nw.x.abs() < 1e-6 && nw.y.abs() < 1e-6, "{nw:?}");
+    }
+}

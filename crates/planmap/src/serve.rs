@@ -1,0 +1,60 @@
+//! `planmap serve`: the options of the HTTP server.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the URL printed says which).
+    #[arg(long, env = "PLANMAP_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// The web front end's folder (default: `web` here or beside the sources).
+    #[arg(long, env = "PLANMAP_WEB")]
+    pub web: Option<PathBuf>,
+    /// Origins allowed by CORS, comma-separated: `*` for any, `none` for none.
+    #[arg(long, env = "PLANMAP_CORS", default_value = "*")]
+    pub cors: String,
+    /// Largest request body accepted, bytes (larger: 413).
+    #[arg(long, env = "PLANMAP_BODY_LIMIT", default_value_t = 10 * 1024 * 1024)]
+    pub body_limit: usize,
+    /// Most vertices a checked site may have (more: 422).
+    #[arg(long, env = "PLANMAP_MAX_VERTICES", default_value_t = 100_000)]
+    pub max_vertices: usize,
+    /// Folders searched for the fonts of label glyphs, colon-separated.
+    #[arg(
+        long,
+        env = "PLANMAP_FONTS",
+        default_value = "/usr/share/fonts",
+        value_delimiter = ':'
+    )]
+    pub fonts: Vec<PathBuf>,
+    /// Memory for cached vector tiles, MiB.
+    #[arg(long, env = "PLANMAP_TILE_CACHE_MB", default_value_t = 256)]
+    pub tile_cache_mb: u64,
+}
+
+fn default_web() -> PathBuf {
+    let here = PathBuf::from("web");
+    if here.join("index.html").exists() {
+        return here;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"))
+}
+
+impl ServeArgs {
+    /// Runs the server until it is stopped.
+    pub fn run(self, data: PathBuf) -> Result<(), String> {
+        let mut config = planmap_server::Config::new(data);
+        config.web_dir = self.web.unwrap_or_else(default_web);
+        config.cors_origins = match self.cors.trim() {
+            "none" | "" => vec![],
+            list => list.split(',').map(|o| o.trim().to_string()).collect(),
+        };
+        config.body_limit = self.body_limit;
+        config.max_vertices = self.max_vertices;
+        config.font_dirs = self.fonts;
+        config.tile_cache_bytes = self.tile_cache_mb * 1024 * 1024;
+        planmap_server::serve_blocking(&self.addr, config)
+    }
+}
