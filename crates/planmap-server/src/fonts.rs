@@ -40,8 +40,14 @@ pub struct Fonts {
     ranges: Cache<(usize, u32), Bytes>,
 }
 
-/// Names of CJK fonts, preferred as the default: labels are Chinese.
-const CJK_HINTS: [&str; 4] = ["WenQuanYi", "CJK", "Sans SC", "Hei"];
+/// Faces preferred for the default stack, best first: labels are in simplified Chinese.
+/// `fonts-noto-cjk` (Debian) provides the first, `fonts-wqy-microhei` the second.
+const PREFERRED: [&str; 4] = [
+    "Noto Sans CJK SC Regular",
+    "WenQuanYi Micro Hei Regular",
+    "Noto Sans SC Regular",
+    "WenQuanYi Zen Hei Regular",
+];
 
 impl Fonts {
     /// Finds every TrueType/OpenType face under `dirs`.
@@ -84,13 +90,13 @@ impl Fonts {
         }
     }
 
-    /// The font stack a style should ask for: a CJK face first when there is one.
+    /// The font stack a style should ask for: a simplified-Chinese face when there is one.
     pub fn default_stack(&self) -> Vec<String> {
-        let cjk = self
-            .faces
+        let preferred = PREFERRED
             .iter()
-            .find(|f| CJK_HINTS.iter().any(|h| f.name.contains(h)) && !f.name.contains("Mono"));
-        match cjk.or(self.faces.first()) {
+            .find_map(|p| self.faces.iter().find(|f| f.name == *p));
+        let regular = self.faces.iter().find(|f| f.name.ends_with("Regular"));
+        match preferred.or(regular).or(self.faces.first()) {
             Some(f) => vec![f.name.clone()],
             None => vec!["Noto Sans Regular".into()],
         }

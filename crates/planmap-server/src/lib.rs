@@ -149,6 +149,11 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Serves `state` on a bound listener until the future is dropped (tests, embedding).
+pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).await
+}
+
 async fn shutdown() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

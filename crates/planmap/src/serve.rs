@@ -9,7 +9,8 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (the URL printed says which).
     #[arg(long, env = "PLANMAP_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// The web front end's folder (default: `web` here or beside the sources).
+    /// The web front end's folder (default: the built `web/dist`, else `web`, here or beside
+    /// the sources).
     #[arg(long, env = "PLANMAP_WEB")]
     pub web: Option<PathBuf>,
     /// Origins allowed by CORS, comma-separated: `*` for any, `none` for none.
@@ -35,11 +36,12 @@ pub struct ServeArgs {
 }
 
 fn default_web() -> PathBuf {
-    let here = PathBuf::from("web");
-    if here.join("index.html").exists() {
-        return here;
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"))
+    let sources = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"));
+    [PathBuf::from("web"), sources]
+        .into_iter()
+        .flat_map(|w| [w.join("dist"), w])
+        .find(|w| w.join("index.html").exists())
+        .unwrap_or_else(|| PathBuf::from("web"))
 }
 
 impl ServeArgs {
