@@ -1,0 +1,204 @@
+// The site check in Chromium against the real server: a site drawn on the red line is
+// 不通过 with the area the API gives; a site uploaded inside a park is 通过; pasted
+// coordinates work; the result exports as GeoJSON; the report page prints.
+
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+  andMapIdle,
+  apiCheck,
+  apiGet,
+  assertClean,
+  downloadJson,
+  launch,
+  openMap,
+  parseNum,
+  readJson,
+  shot,
+  startServer,
+  DATA,
+  SHOTS,
+} from "./harness.mjs";
+
+const square = (lon, lat, d) => ({
+  type: "Polygon",
+  coordinates: [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]],
+});
+
+/** A small site inside an industrial park that the API finds 通过 (searched on a grid inside
+ * each park's bounding box, so the test follows the data rather than fixed coordinates). */
+async function parkSite(base) {
+  const parks = await apiGet(base, "api/layers/industrial_parks.geojson");
+  for (const park of parks.features) {
+    const ring = park.geometry.type === "Polygon" ? park.geometry.coordinates[0] : park.geometry.coordinates[0][0];
+    const xs = ring.map((p) => p[0]);
+    const ys = ring.map((p) => p[1]);
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    for (const fx of [0.5, 0.3, 0.7]) {
+      for (const fy of [0.5, 0.3, 0.7]) {
+        const site = { type: "Feature", properties: { name: "园区内拟建项目" }, geometry: square(x0 + (x1 - x0) * fx, y0 + (y1 - y0) * fy, 0.0006) };
+        const r = await apiCheck(base, site);
+        if (r.verdict === "通过" && r.parks.includes(park.properties.name)) return { site, report: r, park: park.properties.name };
+      }
+    }
+  }
+  throw new Error("no park holds a site that checks 通过: the data has no clean park land");
+}
+
+/** The displayed number of a cell, and the API's figure, agree to the cell's decimals. */
+function sameFigure(text, value, decimals, what) {
+  const shown = parseNum(text);
+  assert.ok(Math.abs(shown - value) <= 0.5 * 10 ** -decimals + 1e-9, `${what}: page ${text}, API ${value}`);
+}
+
+describe("site check", () => {
+  let server;
+  let browser;
+  let page;
+  let redSite;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+    page = browser.page;
+    page.setDefaultTimeout(60_000);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("a site drawn on the red line shows 不通过 with the area the API returns", async () => {
+    // Centre the map on a planted red-line × farmland overlap: a drawn square around it lies on
+    // the red line.
+    const planted = readJson(`${DATA}/planted_conflicts.json`);
+    const red = planted
+      .filter((p) => p.rule === "red_line×farmland" && p.severity === "conflict")
+      .sort((a, b) => b.area_m2 - a.area_m2)[0];
+    const ring = red.overlap.coordinates[0];
+    const lon = (ring[0][0] + ring[2][0]) / 2;
+    const lat = (ring[0][1] + ring[2][1]) / 2;
+    await openMap(page, server.url, `#map=16/${lat}/${lon}&panel=check`);
+    await page.locator(".ck-draw").click();
+    const box = await page.locator("#map").boundingBox();
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    const corners = [[-60, -45], [60, -45], [70, 50], [-55, 45]];
+    for (const [dx, dy] of corners) await page.mouse.click(cx + dx, cy + dy);
+    await page.mouse.click(cx + corners[0][0], cy + corners[0][1]); // close on the first point
+    const verdict = page.locator(".ck-result .verdict");
+    await verdict.waitFor();
+    await andMapIdle(page, async () => {});
+    assert.equal(await verdict.innerText(), "不通过");
+    await shot(page, "10-check-red-line");
+
+    // The check export holds the drawn site: the API, asked about the same site, agrees with
+    // every figure the page shows.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator(".ck-export").click()]);
+    assert.match(download.suggestedFilename(), /check.*\.geojson$/);
+    const fc = await downloadJson(download);
+    assert.equal(fc.type, "FeatureCollection");
+    const roles = fc.features.map((f) => f.properties.role);
+    assert.ok(roles.includes("site") && roles.includes("overlap"), `roles ${roles}`);
+    const site = fc.features.find((f) => f.properties.role === "site");
+    assert.ok(["Polygon", "MultiPolygon"].includes(site.geometry.type));
+    redSite = site;
+    const api = await apiCheck(server.url, site);
+    assert.equal(api.verdict, "不通过");
+    const apiRed = api.overlaps.find((o) => o.layer === "red_line");
+    assert.ok(apiRed && apiRed.area_m2 > 1000, "the API sees the red line under the site");
+    const row = page.locator('.ov-row[data-layer="red_line"]');
+    sameFigure(await row.locator(".ov-m2").innerText(), apiRed.area_m2, 2, "red-line overlap m²");
+    assert.equal(Number(await row.getAttribute("data-m2")), apiRed.area_m2);
+    sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
+    sameFigure(await page.locator(".avoid-m2").innerText(), api.avoidance_area_m2, 2, "避让 m²");
+    const pieces = fc.features.filter((f) => f.properties.role === "overlap" && f.properties.layer === "red_line");
+    const pieceSum = pieces.reduce((s, f) => s + f.properties.area_m2, 0);
+    assert.ok(Math.abs(pieceSum - apiRed.area_m2) < 1e-6 * apiRed.area_m2, "exported pieces sum to the overlap");
+    assert.ok(fc.features.some((f) => f.properties.role === "avoidance") || api.avoidance_area_m2 === 0);
+    assertClean(assert, browser.guards);
+  });
+
+  test("the report page shows the verdict, tables, map image and date, and prints to PDF", async () => {
+    const [report] = await Promise.all([
+      browser.context.waitForEvent("page"),
+      page.locator(".ck-report").click(),
+    ]);
+    report.setDefaultTimeout(60_000);
+    await report.waitForSelector("body.ready");
+    assert.equal(await report.locator(".r-verdict .verdict").innerText(), "不通过");
+    const img = await report.locator("#map-img").evaluate((i) => ({ w: i.naturalWidth, h: i.naturalHeight }));
+    assert.ok(img.w >= 1000 && img.h >= 600, `map image ${img.w}×${img.h}`);
+    const d = new Date();
+    const today = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    assert.equal(await report.locator(".r-date").innerText(), today);
+    assert.match(await report.locator(".r-caveat").innerText(), /示意数据，非官方成果/);
+    const api = await apiCheck(server.url, redSite);
+    const apiRed = api.overlaps.find((o) => o.layer === "red_line");
+    sameFigure(await report.locator('.ov-row[data-layer="red_line"] .ov-m2').innerText(), apiRed.area_m2, 2, "report red-line m²");
+    await shot(report.locator("#sheet"), "12-report");
+    mkdirSync(SHOTS, { recursive: true });
+    await report.emulateMedia({ media: "print" });
+    const pdf = await report.pdf({ format: "A4", printBackground: true });
+    writeFileSync(join(SHOTS, "12-report.pdf"), pdf);
+    assert.equal(pdf.subarray(0, 5).toString(), "%PDF-");
+    const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    assert.ok(pages >= 1 && pages <= 3, `the report prints on 1–3 A4 pages, not ${pages}`);
+    await shot(report, "13-report-print");
+    await report.close();
+    assertClean(assert, browser.guards);
+  });
+
+  test("a site uploaded inside an industrial park shows 通过, the park and the red-line distance", async () => {
+    const { site, report: api, park } = await parkSite(server.url);
+    await openMap(page, server.url, "#panel=check");
+    await page.locator(".ck-file").setInputFiles({
+      name: "park-site.geojson",
+      mimeType: "application/geo+json",
+      buffer: Buffer.from(JSON.stringify({ type: "FeatureCollection", features: [site] })),
+    });
+    const verdict = page.locator(".ck-result .verdict");
+    await verdict.waitFor();
+    await andMapIdle(page, async () => {});
+    assert.equal(await verdict.innerText(), "通过");
+    assert.match(await page.locator(".facts-parks").innerText(), new RegExp(park));
+    assert.ok(api.townships.length >= 1);
+    assert.match(await page.locator(".facts-townships").innerText(), new RegExp(api.townships[0]));
+    assert.ok(api.nearest_red_line_m > 0, "the API gives a distance to the red line");
+    const shown = await page.locator(".dist-red").innerText();
+    const m = api.nearest_red_line_m;
+    const expected = m < 1000 ? `${m.toFixed(1)} m` : `${(m / 1000).toFixed(2)} km`;
+    assert.equal(shown.replace(/,/g, ""), expected);
+    assert.equal(await page.locator(".ov-row.hit").count(), 0, "no constraint layer touched");
+    sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
+    await shot(page, "11-check-park");
+    assertClean(assert, browser.guards);
+  });
+
+  test("pasted coordinates are checked like a drawn site", async () => {
+    const { site, report: api } = await parkSite(server.url);
+    const text = site.geometry.coordinates[0].slice(0, -1).map(([x, y]) => `${x},${y}`).join("\n");
+    await page.locator(".ck-clear").click();
+    await page.locator(".ck-paste-toggle").click();
+    await page.locator(".ck-text").fill(text);
+    await page.locator(".ck-run").click();
+    const verdict = page.locator(".ck-result .verdict");
+    await verdict.waitFor();
+    assert.equal(await verdict.innerText(), api.verdict);
+    sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
+    assertClean(assert, browser.guards);
+  });
+
+  test("a file that is not a site says so", async () => {
+    await page.locator(".ck-file").setInputFiles({
+      name: "line.geojson",
+      mimeType: "application/geo+json",
+      buffer: Buffer.from(JSON.stringify({ type: "LineString", coordinates: [[112, 37.4], [112.1, 37.4]] })),
+    });
+    await page.locator(".ck-out .error").waitFor();
+    assert.match(await page.locator(".ck-out .error").innerText(), /no polygon|未找到面要素/);
+    assertClean(assert, browser.guards);
+  });
+});

@@ -1,0 +1,188 @@
+// The end-to-end harness: the real `planmap serve` on a free loopback port, Debian's Chromium
+// driven by playwright-core with a fresh profile, and guards that fail a test on any console
+// error or any request leaving 127.0.0.1.
+//
+// Environment: PLANMAP_BIN (the planmap binary; default target/release/planmap),
+// PLANMAP_DATA (default data/wenshui), CHROMIUM (default /usr/bin/chromium),
+// PLANMAP_SCREENSHOTS (default out/screenshots), all relative to the repository root.
+
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const fromRoot = (p) => (isAbsolute(p) ? p : join(ROOT, p));
+
+export const BIN = fromRoot(process.env.PLANMAP_BIN ?? "target/release/planmap");
+export const DATA = fromRoot(process.env.PLANMAP_DATA ?? "data/wenshui");
+export const WEB = fromRoot(process.env.PLANMAP_WEB ?? "web/dist");
+export const SHOTS = fromRoot(process.env.PLANMAP_SCREENSHOTS ?? "out/screenshots");
+export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** Flags for headless Chromium with software WebGL (SwiftShader through ANGLE) and nothing
+ * that phones home. */
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+  "--disable-default-apps",
+  "--disable-domain-reliability",
+  "--disable-client-side-phishing-detection",
+  "--no-default-browser-check",
+  "--metrics-recording-only",
+  "--use-gl=angle",
+  "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader",
+  "--ignore-gpu-blocklist",
+  "--disable-dev-shm-usage",
+];
+
+/** Starts `planmap serve` on port 0 and resolves with its base URL once it listens. */
+export async function startServer() {
+  const child = spawn(BIN, ["--data", DATA, "serve", "--addr", "127.0.0.1:0", "--web", WEB], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const url = await new Promise((ok, fail) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) ok(m[1]);
+    });
+    child.on("error", (e) => fail(new Error(`cannot start ${BIN}: ${e.message}`)));
+    child.on("exit", (code) => fail(new Error(`planmap serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Launches Chromium with a fresh profile; `guards` lists console errors and outside requests. */
+export async function launch({ width = 1400, height = 900 } = {}) {
+  const profile = mkdtempSync(join(tmpdir(), "planmap-e2e-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width, height },
+    deviceScaleFactor: 1,
+    acceptDownloads: true,
+    locale: "zh-CN",
+    timezoneId: "Asia/Shanghai",
+  });
+  const guards = { consoleErrors: [], outside: [], requests: 0 };
+  await context.route("**/*", (route) => {
+    const u = new URL(route.request().url());
+    guards.requests++;
+    if (u.hostname === "127.0.0.1") return route.continue();
+    guards.outside.push(route.request().url());
+    return route.abort("blockedbyclient");
+  });
+  const watch = (page) => {
+    page.on("console", (m) => {
+      if (m.type() === "error") guards.consoleErrors.push(`${m.text()} @ ${m.location().url ?? ""}`);
+    });
+    page.on("pageerror", (e) => guards.consoleErrors.push(`pageerror: ${e.message}`));
+  };
+  context.pages().forEach(watch);
+  context.on("page", watch);
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    guards,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Saves a screenshot under out/screenshots/NAME.png and returns its path. */
+export async function shot(target, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await target.screenshot({ path });
+  return path;
+}
+
+/** The number of `idle` events the map has fired (kept on #map by the page). */
+export const idleCount = (page) =>
+  page.evaluate(() => Number(document.getElementById("map")?.dataset.idle ?? 0));
+
+/** Runs `action`, then waits until the map has rendered everything it started. */
+export async function andMapIdle(page, action) {
+  const before = await idleCount(page);
+  await action();
+  await page.waitForFunction(
+    (n) => Number(document.getElementById("map")?.dataset.idle ?? 0) > n,
+    before,
+  );
+}
+
+/** Opens the map page and waits for the first complete render. */
+export async function openMap(page, base, hash = "") {
+  await page.goto("about:blank"); // a fresh document even when only the hash differs
+  await page.goto(`${base}${hash}`);
+  await page.waitForSelector("body.ready");
+  await page.waitForFunction(() => Number(document.getElementById("map")?.dataset.idle ?? 0) > 0);
+}
+
+/** The map view at its last complete render (kept on #map as zoom/lat/lon). */
+export async function mapView(page) {
+  const view = await page.evaluate(() => document.getElementById("map")?.dataset.view ?? "");
+  const [zoom, lat, lon] = view.split("/").map(Number);
+  if (!Number.isFinite(zoom)) throw new Error(`no view on #map: ${view}`);
+  return { zoom, lat, lon };
+}
+
+export const readJson = (p) => JSON.parse(readFileSync(fromRoot(p), "utf8"));
+
+/** POSTs a site to the server's check API. */
+export async function apiCheck(base, site, format = "json") {
+  const res = await fetch(`${base}api/check${format === "geojson" ? "?format=geojson" : ""}`, {
+    method: "POST",
+    body: JSON.stringify(site),
+  });
+  if (!res.ok) throw new Error(`check: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+export const apiGet = async (base, path) => {
+  const res = await fetch(`${base}${path}`);
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+};
+
+/** Fails when the page logged an error or asked for anything outside 127.0.0.1. */
+export function assertClean(assert, guards) {
+  assert.deepEqual(guards.consoleErrors, [], "console errors");
+  assert.deepEqual(guards.outside, [], "requests leaving 127.0.0.1");
+  assert.ok(guards.requests > 0, "the guard saw the page's requests");
+}
+
+/** Reads a download as JSON. */
+export async function downloadJson(download) {
+  const path = await download.path();
+  return JSON.parse(readFileSync(path, "utf8"));
+}
+
+/** Numbers as the page writes them: "12,345.67" → 12345.67. */
+export const parseNum = (s) => Number(String(s).replace(/[^\d.-]/g, ""));

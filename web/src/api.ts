@@ -1,0 +1,225 @@
+// The server's JSON API (crates/planmap-server/src/api.rs), typed for the front end.
+// Every URL is relative, so the page works wherever the server mounts it.
+
+import type { Feature, FeatureCollection, Geometry } from "geojson";
+
+export type SiteRole = "prohibited" | "assess" | "locate" | "none";
+export type Verdict = "不通过" | "需论证" | "通过";
+
+export interface Target {
+  value: number;
+  unit: "km2" | "wanmu" | "mu" | "ha";
+  indicator?: number | null;
+  source: string;
+}
+
+export interface LayerDef {
+  id: string;
+  name: string;
+  name_en: string;
+  kind: string;
+  geometry: "polygon" | "line" | "point";
+  color: string;
+  site_role: SiteRole;
+  target?: Target | null;
+}
+
+export interface Rule {
+  a: string;
+  b: string;
+  severity: "conflict" | "warning";
+  reason: string;
+}
+
+export interface Indicator {
+  category: string;
+  no: number;
+  indicator: string;
+  unit: string;
+  baseline_2023: string;
+  target_2027: string;
+  target_2035: string;
+  binding: string;
+}
+
+export interface Plan {
+  id: string;
+  name: string;
+  name_en: string;
+  county: string;
+  county_en: string;
+  province: string;
+  city: string;
+  county_area_km2: number;
+  period: string;
+  base_year?: number | null;
+  sliver_tolerance_m2: number;
+  illustrative: boolean;
+  caveat: string;
+  caveat_en: string;
+  center?: [number, number] | null;
+  zoom?: number | null;
+  layers: LayerDef[];
+  rules: Rule[];
+  indicators: Indicator[];
+  data_version: string;
+}
+
+export interface LayerStats {
+  id: string;
+  name: string;
+  name_en: string;
+  kind: string;
+  geometry: string;
+  color: string;
+  site_role: SiteRole;
+  features: number;
+  area_m2: number;
+  area_km2: number;
+  area_ha: number;
+  area_mu: number;
+  area_wanmu: number;
+  target?: Target | null;
+  target_deviation?: number | null;
+  bbox?: [number, number, number, number] | null;
+}
+
+export interface PlanStats {
+  plan: string;
+  illustrative: boolean;
+  caveat: string;
+  data_version: string;
+  layers: LayerStats[];
+}
+
+export interface LayerOverlap {
+  layer: string;
+  name: string;
+  role: SiteRole;
+  area_m2: number;
+  area_ha: number;
+  area_mu: number;
+  share: number;
+  feature_ids: string[];
+  feature_names: string[];
+}
+
+export interface CheckReport {
+  verdict: Verdict;
+  verdict_en: string;
+  reasons: string[];
+  site_area_m2: number;
+  site_area_ha: number;
+  site_area_mu: number;
+  inside_county_share: number;
+  overlaps: LayerOverlap[];
+  slivers: { layer: string; feature_id: string; area_m2: number }[];
+  townships: string[];
+  parks: string[];
+  locations: { layer: string; feature_id: string; name: string; share: number }[];
+  nearest_red_line_m?: number | null;
+  nearest: { layer: string; feature_id: string; distance_m: number }[];
+  avoidance_area_m2: number;
+  sliver_tolerance_m2: number;
+  data_version: string;
+  illustrative: boolean;
+  caveat: string;
+}
+
+export interface Conflict {
+  rule: string;
+  severity: "conflict" | "warning";
+  reason: string;
+  a_layer: string;
+  a_id: string;
+  a_name: string;
+  b_layer: string;
+  b_id: string;
+  b_name: string;
+  area_m2: number;
+  area_ha: number;
+  area_mu: number;
+}
+
+export interface RuleSummary {
+  rule: string;
+  a: string;
+  b: string;
+  severity: "conflict" | "warning";
+  reason: string;
+  count: number;
+  area_m2: number;
+  area_mu: number;
+  sliver_count: number;
+  sliver_area_m2: number;
+}
+
+export interface ConflictScan {
+  sliver_tolerance_m2: number;
+  summary: RuleSummary[];
+  conflicts: Conflict[];
+  slivers: Conflict[];
+}
+
+export interface IdentifyHit {
+  layer: string;
+  layer_name: string;
+  id: string;
+  name: string | null;
+  geometry: string;
+  distance_m: number;
+  area_m2: number;
+  area_mu: number;
+  properties: Record<string, unknown>;
+}
+
+/** An error the server explained (its JSON body has `error`), or a network failure. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function json<T>(res: Response): Promise<T> {
+  if (!res.ok) {
+    let msg = `${res.status} ${res.statusText}`;
+    try {
+      const body = await res.json();
+      if (body && typeof body.error === "string") msg = body.error;
+      else if (body && typeof body.message === "string") msg = body.message;
+    } catch {
+      /* not JSON: keep the status line */
+    }
+    throw new ApiError(msg, res.status);
+  }
+  return (await res.json()) as T;
+}
+
+const get = <T>(url: string) => fetch(url).then((r) => json<T>(r));
+
+export const api = {
+  plan: () => get<Plan>("api/plan"),
+  layers: () => get<PlanStats>("api/layers"),
+  conflicts: () => get<ConflictScan>("api/conflicts"),
+  conflictsGeojson: () => get<FeatureCollection>("api/conflicts.geojson"),
+  layerGeojson: (id: string) => get<FeatureCollection>(layerExportUrl(id)),
+  identify: (lon: number, lat: number, tolerance_m: number) =>
+    get<{ count: number; features: IdentifyHit[] }>(
+      `api/identify?lon=${lon.toFixed(7)}&lat=${lat.toFixed(7)}&tolerance=${tolerance_m.toFixed(0)}`,
+    ),
+  style: () => get<import("maplibre-gl").StyleSpecification>("style.json"),
+  check: (site: Geometry | Feature | FeatureCollection) =>
+    fetch("api/check", { method: "POST", body: JSON.stringify(site) }).then((r) =>
+      json<CheckReport>(r),
+    ),
+  checkGeojson: (site: Geometry | Feature | FeatureCollection) =>
+    fetch("api/check?format=geojson", { method: "POST", body: JSON.stringify(site) }).then((r) =>
+      json<FeatureCollection>(r),
+    ),
+};
+
+export const layerExportUrl = (id: string) => `api/layers/${encodeURIComponent(id)}.geojson`;
+export const conflictsExportUrl = "api/conflicts.geojson";

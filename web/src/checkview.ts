@@ -1,0 +1,84 @@
+// How a site check report reads, shared by the check panel and the printable report page:
+// the verdict badge, the per-layer overlap table (m², 公顷, 亩, share), where the site lies,
+// the distance to the red line and the area left after avoidance (避让).
+
+import type { CheckReport, LayerDef } from "./api";
+import { dist, esc, ha, m2, mu, num, pct } from "./format";
+import { getLang, layerName, t, verdictLabel } from "./i18n";
+
+export const VERDICT_CLASS: Record<string, string> = {
+  不通过: "v-fail",
+  需论证: "v-assess",
+  通过: "v-pass",
+};
+
+export function verdictBadge(r: CheckReport): string {
+  return `<div class="verdict ${VERDICT_CLASS[r.verdict] ?? ""}" data-verdict="${esc(r.verdict)}">${esc(verdictLabel(r.verdict))}</div>`;
+}
+
+/** Site area in the three units. */
+export function areaLine(r: CheckReport): string {
+  return `<div class="site-area" data-m2="${r.site_area_m2}"><span class="k">${t("siteArea")}</span>
+    <b>${m2(r.site_area_m2)}</b> m² · <b>${ha(r.site_area_m2)}</b> ${t("ha")} · <b>${mu(r.site_area_m2)}</b> ${t("mu")}</div>`;
+}
+
+/** Every prohibited and assess layer of the plan, touched or not. */
+export function overlapTable(r: CheckReport, defs: LayerDef[]): string {
+  const constraint = defs.filter((d) => d.site_role === "prohibited" || d.site_role === "assess");
+  const rows = constraint
+    .map((d) => {
+      const o = r.overlaps.find((x) => x.layer === d.id);
+      const a = o?.area_m2 ?? 0;
+      const role = d.site_role === "prohibited" ? "prohibited" : "assess";
+      const names = o?.feature_names.filter(Boolean).join("、") ?? "";
+      return `<tr class="ov-row ${o ? `hit hit-${role}` : "zero"}" data-layer="${esc(d.id)}" data-m2="${a}">
+        <td><span class="sw sw-fill" style="--c:${esc(d.color)}"></span>${esc(layerName(d))}
+          ${names ? `<div class="muted small">${esc(names)}</div>` : ""}</td>
+        <td class="n ov-m2">${o ? m2(a) : "—"}</td>
+        <td class="n">${o ? ha(a) : "—"}</td>
+        <td class="n">${o ? mu(a) : "—"}</td>
+        <td class="n">${o ? pct(o.share, 2) : "—"}</td></tr>`;
+    })
+    .join("");
+  return `<table class="data overlap-table"><thead><tr><th>${t("layer")}</th>
+    <th class="n">${t("m2")}</th><th class="n">${t("ha")}</th><th class="n">${t("mu")}</th><th class="n">${t("share")}</th></tr></thead>
+    <tbody>${rows}</tbody></table>`;
+}
+
+function located(r: CheckReport, layer: string, names: string[]): string {
+  if (!names.length) return `<span class="muted">${t("none")}</span>`;
+  return names
+    .map((n) => {
+      const l = r.locations.find((x) => x.layer === layer && x.name === n);
+      return `<span class="chip">${esc(n)}${l && l.share < 0.9995 ? ` <small>${pct(l.share)}</small>` : ""}</span>`;
+    })
+    .join(" ");
+}
+
+/** Townships, park, red-line distance, avoidance, slivers. */
+export function factsList(r: CheckReport): string {
+  const red =
+    r.nearest_red_line_m != null
+      ? `<b class="dist-red">${dist(r.nearest_red_line_m)}</b>`
+      : r.overlaps.some((o) => o.layer === "red_line")
+        ? `<b class="v-fail-text">${getLang() === "en" ? "overlaps" : "占用红线"}</b>`
+        : "—";
+  const sliver = r.slivers.length
+    ? `<li class="muted">${esc(t("sliverNote", { n: r.slivers.length, tol: num(r.sliver_tolerance_m2, 1) }))}</li>`
+    : "";
+  const county =
+    r.inside_county_share < 0.9995
+      ? `<li class="warn">${esc(t("outsideShare", { p: pct(r.inside_county_share) }))}</li>`
+      : "";
+  return `<ul class="facts">
+    <li><span class="k">${t("townships")}</span> <span class="v facts-townships">${located(r, "townships", r.townships)}</span></li>
+    <li><span class="k">${t("parks")}</span> <span class="v facts-parks">${located(r, "industrial_parks", r.parks)}</span></li>
+    <li><span class="k">${t("nearestRed")}</span> <span class="v">${red}</span></li>
+    <li><span class="k">${t("avoidance")}</span> <span class="v"><b class="avoid-m2" data-m2="${r.avoidance_area_m2}">${m2(r.avoidance_area_m2)}</b> m² · ${mu(r.avoidance_area_m2)} ${t("mu")}</span></li>
+    ${county}${sliver}</ul>`;
+}
+
+export function reasonsList(r: CheckReport): string {
+  if (!r.reasons.length) return `<p class="ok-note">${t("noOverlap")}</p>`;
+  return `<ul class="reasons">${r.reasons.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`;
+}

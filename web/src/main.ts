@@ -1,0 +1,97 @@
+// The map page: loads the plan, builds the map and wires the panels.
+
+import "maplibre-gl/dist/maplibre-gl.css";
+import "./style.css";
+import { api } from "./api";
+import { esc } from "./format";
+import { getLang, onLang, setLang, t, translateDom, type Lang } from "./i18n";
+import { addAreaLabels } from "./labels";
+import { Legend } from "./legend";
+import { createMap } from "./map";
+import { CheckPanel } from "./panels/check";
+import { ConflictsPanel } from "./panels/conflicts";
+import { planPanel } from "./panels/plan";
+import { getParam, setParam } from "./permalink";
+import { installPopups } from "./popup";
+import { Search } from "./search";
+
+type Tab = "layers" | "plan" | "conflicts" | "check";
+const TABS: Tab[] = ["layers", "plan", "conflicts", "check"];
+
+const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
+
+async function start(): Promise<void> {
+  const initialLang = getParam("lang");
+  if (initialLang === "en" || initialLang === "zh") setLang(initialLang as Lang);
+  onLang(() => {
+    translateDom();
+    document.title = `${t("appTitle")} · planmap`;
+  });
+  $("#lang-btn").addEventListener("click", () => {
+    setLang(getLang() === "zh" ? "en" : "zh");
+    setParam("lang", getLang() === "en" ? "en" : null);
+  });
+
+  const hadView = getParam("map") !== null;
+  const [plan, stats, style] = await Promise.all([api.plan(), api.layers(), api.style()]);
+
+  onLang((l) => {
+    $("#plan-name").textContent = l === "en" ? plan.name_en || plan.name : plan.name;
+    const banner = $("#caveat");
+    banner.hidden = !plan.illustrative;
+    banner.innerHTML = `<span class="caveat-icon">!</span><b>${esc(plan.caveat)}</b>${
+      l === "en" && plan.caveat_en ? `<span class="caveat-en">${esc(plan.caveat_en)}</span>` : ""
+    }`;
+  });
+
+  const colors = Object.fromEntries(plan.layers.map((l) => [l.id, l.color]));
+  const pm = await createMap($("#map"), style, colors);
+  $("#map-status").hidden = true;
+  const county = stats.layers.find((l) => l.id === "county")?.bbox;
+  if (county && !hadView)
+    pm.map.fitBounds(
+      [
+        [county[0], county[1]],
+        [county[2], county[3]],
+      ],
+      { padding: 30, animate: false },
+    );
+  void addAreaLabels(pm.map);
+
+  const legend = new Legend($("#panel-layers"), pm, plan.layers, stats.layers);
+  planPanel($("#panel-plan"), plan, stats.layers);
+  const conflicts = new ConflictsPanel($("#panel-conflicts"), pm, plan.layers);
+  const check = new CheckPanel($("#panel-check"), pm, plan);
+  new Search($(".search"), pm, plan.layers);
+  installPopups(pm.map, plan.layers, () => check.idle, (id) => legend.isVisible(id));
+
+  const show = (tab: Tab) => {
+    document.querySelectorAll<HTMLElement>("[data-tab]").forEach((b) => {
+      b.setAttribute("aria-selected", String(b.dataset.tab === tab));
+      b.classList.toggle("active", b.dataset.tab === tab);
+    });
+    document.querySelectorAll<HTMLElement>("[data-panel]").forEach((p) => {
+      p.hidden = p.dataset.panel !== tab;
+    });
+    setParam("panel", tab === "layers" ? null : tab);
+    if (tab === "conflicts") conflicts.open();
+  };
+  document.querySelectorAll<HTMLElement>("[data-tab]").forEach((b) =>
+    b.addEventListener("click", () => {
+      show(b.dataset.tab as Tab);
+      document.body.classList.add("sheet-open");
+    }),
+  );
+  const initial = getParam("panel") as Tab | null;
+  show(initial && TABS.includes(initial) ? initial : "layers");
+
+  $(".menu-btn").addEventListener("click", () => document.body.classList.toggle("sheet-open"));
+  document.body.classList.add("ready");
+}
+
+start().catch((e: Error) => {
+  const s = $("#map-status");
+  s.hidden = false;
+  s.classList.add("error");
+  s.textContent = `${t("loadFailed")}: ${e.message}`;
+});

@@ -1,0 +1,318 @@
+// The map: the server's style (/style.json, vector tiles and glyphs from the same host), with
+// the front end's cartography on top, and overlay sources for conflicts, site checks and
+// search results. Plan layers are addressed by their manifest id: every style layer of a plan
+// layer carries `metadata["planmap:layer"]`.
+
+import maplibregl, {
+  type FilterSpecification,
+  type GeoJSONSource,
+  type LayerSpecification,
+  type StyleSpecification,
+} from "maplibre-gl";
+import type { FeatureCollection } from "geojson";
+import type { BBox } from "./geo";
+
+const EMPTY: FeatureCollection = { type: "FeatureCollection", features: [] };
+
+/** Fonts for Chinese labels, drawn by the browser (no glyphs leave the machine). */
+export const CJK_FONTS =
+  '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif';
+
+/** The colour official maps give the ecological protection red line. */
+export const RED = "#e60000";
+
+const OPACITY_PROPS: Record<string, string[]> = {
+  fill: ["fill-opacity"],
+  line: ["line-opacity"],
+  circle: ["circle-opacity", "circle-stroke-opacity"],
+  symbol: ["text-opacity"],
+};
+
+type AnyLayer = LayerSpecification & {
+  metadata?: Record<string, unknown>;
+  paint?: Record<string, unknown>;
+  layout?: Record<string, unknown>;
+};
+
+const planLayerOf = (l: AnyLayer) => l.metadata?.["planmap:layer"] as string | undefined;
+
+/** The front end's cartography over the server's style: clearer boundaries, the red line as
+ * official maps draw it, a whitened county. */
+export function restyle(style: StyleSpecification): StyleSpecification {
+  const layers: AnyLayer[] = [];
+  for (const src of style.layers as AnyLayer[]) {
+    const l: AnyLayer = structuredClone(src);
+    const id = planLayerOf(l);
+    l.paint = l.paint ?? {};
+    if (id === "neighbours" && l.type === "fill") {
+      l.paint["fill-color"] = "#e4e3dc";
+      l.paint["fill-opacity"] = 1;
+    }
+    if (id === "neighbours" && l.type === "line") {
+      l.paint["line-color"] = "#c9c7bd";
+      l.paint["line-width"] = 0.8;
+    }
+    if (id === "county" && l.type === "line") {
+      l.paint["line-color"] = "#5b4a3a";
+      l.paint["line-width"] = ["interpolate", ["linear"], ["zoom"], 8, 1.6, 13, 3];
+      l.paint["line-dasharray"] = [5, 1.5, 1, 1.5];
+    }
+    if (id === "townships" && l.type === "line") {
+      l.paint["line-color"] = "#8a8577";
+      l.paint["line-width"] = 0.8;
+      l.paint["line-dasharray"] = [3, 2];
+    }
+    if (id === "red_line" && l.type === "fill") {
+      l.paint["fill-color"] = RED;
+      l.paint["fill-opacity"] = 0.5;
+    }
+    if (id === "red_line" && l.type === "line") {
+      l.paint["line-color"] = RED;
+      l.paint["line-width"] = ["interpolate", ["linear"], ["zoom"], 8, 0.8, 14, 2];
+    }
+    if (id === "places" && l.type === "circle") {
+      l.paint["circle-radius"] = ["interpolate", ["linear"], ["zoom"], 8, 2, 11, 4, 14, 5];
+      l.paint["circle-stroke-width"] = ["interpolate", ["linear"], ["zoom"], 8, 0.5, 11, 1.2];
+    }
+    if (l.type === "symbol") {
+      l.paint["text-halo-width"] = 1.6;
+      l.paint["text-halo-color"] = "rgba(255,255,255,0.92)";
+      if (id === "places") {
+        l.minzoom = 9;
+        l.layout = { ...l.layout, "text-size": 12, "text-optional": true };
+        l.paint["text-color"] = "#2b2b2b";
+      }
+      if (id === "industrial_parks") l.paint["text-color"] = "#5d4037";
+    }
+    layers.push(l);
+    // A whitened county above its neighbours: the plan's area stands out.
+    if (id === "neighbours" && l.type === "fill") {
+      layers.push({
+        id: "pm-county-paper",
+        type: "fill",
+        source: "county",
+        "source-layer": "county",
+        paint: { "fill-color": "#fbfaf6", "fill-opacity": 1 },
+      } as AnyLayer);
+    }
+  }
+  return { ...style, layers };
+}
+
+export interface PlanMap {
+  map: maplibregl.Map;
+  /** Style layer ids of a plan layer. */
+  styleLayers(planLayer: string): string[];
+  setVisible(planLayer: string, visible: boolean): void;
+  setOpacity(planLayer: string, factor: number): void;
+  setOverlay(name: Overlay, data: FeatureCollection): void;
+  highlightConflict(key: string | null): void;
+  fit(b: BBox, maxZoom?: number): void;
+}
+
+export type Overlay = "conflicts" | "check" | "search";
+
+/** Creates the map in `container` from the server's style. */
+export async function createMap(
+  container: HTMLElement,
+  style: StyleSpecification,
+  layerColors: Record<string, string>,
+): Promise<PlanMap> {
+  const styled = restyle(style);
+  const map = new maplibregl.Map({
+    container,
+    style: styled,
+    hash: "map",
+    // Without a hash in the URL the map opens where the style says (the plan's centre).
+    center: (style.center as [number, number] | undefined) ?? [112.03, 37.43],
+    zoom: style.zoom ?? 9.6,
+    localIdeographFontFamily: CJK_FONTS,
+    attributionControl: false,
+    maxZoom: 18,
+    minZoom: 6,
+    dragRotate: false,
+    pitchWithRotate: false,
+    // The report and the tests read the canvas: keep what was drawn.
+    canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+  });
+  map.touchZoomRotate.disableRotation();
+  // Each complete render is counted on the container: tests (and anyone curious) can tell
+  // when the map has drawn everything it started.
+  let idle = 0;
+  map.on("idle", () => {
+    const c = map.getCenter();
+    container.dataset.view = `${map.getZoom().toFixed(3)}/${c.lat.toFixed(6)}/${c.lng.toFixed(6)}`;
+    container.dataset.idle = String(++idle);
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric", maxWidth: 120 }), "bottom-right");
+  map.addControl(new maplibregl.AttributionControl({ compact: true }), "bottom-right");
+
+  await new Promise<void>((resolve) => map.once("load", () => resolve()));
+  addOverlays(map, layerColors);
+
+  const baseOpacity = new Map<string, number>();
+  const styleLayers = (planLayer: string) =>
+    (map.getStyle().layers as AnyLayer[])
+      .filter((l) => planLayerOf(l) === planLayer || (planLayer === "county" && l.id === "pm-county-paper"))
+      .map((l) => l.id);
+
+  return {
+    map,
+    styleLayers,
+    setVisible(planLayer, visible) {
+      for (const id of styleLayers(planLayer)) {
+        if (id === "pm-county-paper") continue;
+        map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
+      }
+    },
+    setOpacity(planLayer, factor) {
+      for (const id of styleLayers(planLayer)) {
+        const layer = map.getLayer(id);
+        if (!layer || id === "pm-county-paper") continue;
+        for (const prop of OPACITY_PROPS[layer.type] ?? []) {
+          const key = `${id}|${prop}`;
+          if (!baseOpacity.has(key)) {
+            const v = map.getPaintProperty(id, prop);
+            baseOpacity.set(key, typeof v === "number" ? v : 1);
+          }
+          map.setPaintProperty(id, prop, baseOpacity.get(key)! * factor);
+        }
+      }
+    },
+    setOverlay(name, data) {
+      (map.getSource(`pm-${name}`) as GeoJSONSource).setData(data);
+    },
+    highlightConflict(key) {
+      const f: FilterSpecification = ["==", ["get", "key"], key ?? "\u0000"];
+      map.setFilter("pm-conflicts-hl", f);
+      map.setFilter("pm-conflicts-hl-fill", f);
+    },
+    fit(b, maxZoom = 16) {
+      const narrow = container.clientWidth < 700;
+      map.fitBounds(
+        [
+          [b[0], b[1]],
+          [b[2], b[3]],
+        ],
+        {
+          padding: narrow ? 40 : { top: 60, bottom: 60, left: 60, right: 60 },
+          maxZoom,
+          duration: 600,
+        },
+      );
+    },
+  };
+}
+
+/** Sources and layers the front end draws above the plan: conflicts, a checked site, a
+ * search hit. */
+export function addOverlays(map: maplibregl.Map, colors: Record<string, string>): void {
+  const firstLabel = map.getStyle().layers.find((l) => l.type === "symbol")?.id;
+  for (const name of ["conflicts", "check", "search"]) {
+    map.addSource(`pm-${name}`, { type: "geojson", data: EMPTY });
+  }
+  const add = (l: LayerSpecification, beforeLabels = true) =>
+    map.addLayer(l, beforeLabels ? firstLabel : undefined);
+
+  // Conflicts: magenta hatch-like fill and outline, a thick halo for the one picked.
+  add({
+    id: "pm-conflicts-fill",
+    type: "fill",
+    source: "pm-conflicts",
+    layout: { visibility: "none" },
+    paint: {
+      "fill-color": ["match", ["get", "severity"], "warning", "#ff9800", "#d500f9"],
+      "fill-opacity": 0.55,
+    },
+  });
+  add({
+    id: "pm-conflicts-line",
+    type: "line",
+    source: "pm-conflicts",
+    layout: { visibility: "none" },
+    paint: {
+      "line-color": ["match", ["get", "severity"], "warning", "#e65100", "#6a1b9a"],
+      "line-width": 1.5,
+    },
+  });
+  add({
+    id: "pm-conflicts-hl-fill",
+    type: "fill",
+    source: "pm-conflicts",
+    filter: ["==", ["get", "key"], "\u0000"],
+    paint: { "fill-color": "#d500f9", "fill-opacity": 0.35 },
+  });
+  add({
+    id: "pm-conflicts-hl",
+    type: "line",
+    source: "pm-conflicts",
+    filter: ["==", ["get", "key"], "\u0000"],
+    paint: { "line-color": "#12005e", "line-width": 3.5 },
+  });
+
+  // A site check: the site, the overlap pieces in their layer's colour, the 避让 geometry.
+  const pieceColor = [
+    "match",
+    ["get", "layer"],
+    ...Object.entries(colors).flat(),
+    "#607d8b",
+  ] as unknown as string;
+  add({
+    id: "pm-check-site-fill",
+    type: "fill",
+    source: "pm-check",
+    filter: ["==", ["get", "role"], "site"],
+    paint: { "fill-color": "#1565c0", "fill-opacity": 0.08 },
+  });
+  add({
+    id: "pm-check-avoid",
+    type: "fill",
+    source: "pm-check",
+    filter: ["==", ["get", "role"], "avoidance"],
+    paint: { "fill-color": "#2e7d32", "fill-opacity": 0.28 },
+  });
+  add({
+    id: "pm-check-avoid-line",
+    type: "line",
+    source: "pm-check",
+    filter: ["==", ["get", "role"], "avoidance"],
+    paint: { "line-color": "#1b5e20", "line-width": 1.5, "line-dasharray": [2, 1] },
+  });
+  add({
+    id: "pm-check-piece",
+    type: "fill",
+    source: "pm-check",
+    filter: ["==", ["get", "role"], "overlap"],
+    paint: { "fill-color": pieceColor, "fill-opacity": 0.85 },
+  });
+  add({
+    id: "pm-check-piece-line",
+    type: "line",
+    source: "pm-check",
+    filter: ["==", ["get", "role"], "overlap"],
+    paint: { "line-color": "#1a1a1a", "line-width": 1 },
+  });
+  add({
+    id: "pm-check-site-line",
+    type: "line",
+    source: "pm-check",
+    filter: ["==", ["get", "role"], "site"],
+    paint: { "line-color": "#0d47a1", "line-width": 2.5 },
+  });
+
+  add(
+    {
+      id: "pm-search",
+      type: "circle",
+      source: "pm-search",
+      paint: {
+        "circle-radius": 9,
+        "circle-color": "rgba(21,101,192,0.15)",
+        "circle-stroke-color": "#1565c0",
+        "circle-stroke-width": 2.5,
+      },
+    },
+    false,
+  );
+}

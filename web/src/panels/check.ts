@@ -1,0 +1,245 @@
+// The site check panel: draw a polygon (Terra Draw), upload a GeoJSON/KML file or paste
+// coordinates; the server checks it (POST /api/check) and the panel shows the verdict, the
+// per-layer overlaps, the pieces and the 避让 geometry on the map, with GeoJSON export and a
+// printable report.
+
+import type { FeatureCollection, MultiPolygon, Polygon } from "geojson";
+import { TerraDraw, TerraDrawPolygonMode } from "terra-draw";
+import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
+import { api, type CheckReport, type Plan } from "../api";
+import { areaLine, factsList, overlapTable, reasonsList, verdictBadge } from "../checkview";
+import { esc, today } from "../format";
+import { bbox } from "../geo";
+import { getLang, onLang, t, translateDom } from "../i18n";
+import type { PlanMap } from "../map";
+import { parseCoordinates, parseFile } from "../parse";
+
+export const REPORT_KEY = "planmap:report-site";
+
+type Site = FeatureCollection<Polygon | MultiPolygon>;
+
+const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
+
+function roundSite(site: Site): Site {
+  const ring = (r: number[][]) => r.map((p) => [round7(p[0]), round7(p[1])]);
+  return {
+    type: "FeatureCollection",
+    features: site.features.map((f) => ({
+      ...f,
+      geometry:
+        f.geometry.type === "Polygon"
+          ? { type: "Polygon", coordinates: f.geometry.coordinates.map(ring) }
+          : { type: "MultiPolygon", coordinates: f.geometry.coordinates.map((p) => p.map(ring)) },
+    })),
+  };
+}
+
+export class CheckPanel {
+  private draw: TerraDraw | null = null;
+  private drawing = false;
+  private report: CheckReport | null = null;
+  private result: FeatureCollection | null = null;
+  private error: string | null = null;
+  private busy = false;
+  private out: HTMLElement;
+
+  constructor(
+    private root: HTMLElement,
+    private pm: PlanMap,
+    private plan: Plan,
+  ) {
+    root.innerHTML = `
+      <div class="panel-intro"><b data-i18n="checkTitle"></b></div>
+      <p class="muted" data-i18n="checkIntro"></p>
+      <div class="ck-inputs">
+        <button type="button" class="btn primary ck-draw"><span class="ic">✎</span> <span data-i18n="draw"></span></button>
+        <label class="btn ck-upload"><span class="ic">⇪</span> <span data-i18n="upload"></span>
+          <input type="file" class="ck-file" accept=".geojson,.json,.kml,.txt" hidden></label>
+        <button type="button" class="btn ck-paste-toggle"><span class="ic">⌨</span> <span data-i18n="paste"></span></button>
+      </div>
+      <p class="hint ck-draw-hint" hidden data-i18n="drawHint"></p>
+      <div class="ck-paste" hidden>
+        <label class="small muted" data-i18n="pasteHint"></label>
+        <textarea class="ck-text" rows="6" spellcheck="false" data-i18n-placeholder="pastePlaceholder"></textarea>
+        <button type="button" class="btn primary ck-run" data-i18n="runCheck"></button>
+      </div>
+      <div class="ck-out" aria-live="polite"></div>`;
+    this.out = root.querySelector(".ck-out")!;
+    translateDom(root);
+    root.querySelector(".ck-draw")!.addEventListener("click", () => this.toggleDraw());
+    root.querySelector(".ck-paste-toggle")!.addEventListener("click", () => {
+      const p = root.querySelector<HTMLElement>(".ck-paste")!;
+      p.hidden = !p.hidden;
+      if (!p.hidden) root.querySelector<HTMLTextAreaElement>(".ck-text")!.focus();
+    });
+    root.querySelector(".ck-run")!.addEventListener("click", () => {
+      this.stopDraw();
+      this.guard(() => parseCoordinates(root.querySelector<HTMLTextAreaElement>(".ck-text")!.value));
+    });
+    const file = root.querySelector<HTMLInputElement>(".ck-file")!;
+    file.addEventListener("change", async () => {
+      const f = file.files?.[0];
+      if (!f) return;
+      this.stopDraw();
+      const text = await f.text();
+      file.value = "";
+      this.guard(() => parseFile(f.name, text));
+    });
+    onLang(() => {
+      translateDom(root);
+      this.render();
+    });
+  }
+
+  /** Whether a click on the map should open a pop-up (not while drawing). */
+  get idle(): boolean {
+    return !this.drawing;
+  }
+
+  private guard(read: () => Site): void {
+    try {
+      void this.run(read());
+    } catch (e) {
+      this.error = (e as Error).message;
+      this.render();
+    }
+  }
+
+  private ensureDraw(): TerraDraw {
+    if (this.draw) return this.draw;
+    const draw = new TerraDraw({
+      adapter: new TerraDrawMapLibreGLAdapter({ map: this.pm.map }),
+      modes: [
+        new TerraDrawPolygonMode({
+          styles: {
+            fillColor: "#1565c0",
+            fillOpacity: 0.15,
+            outlineColor: "#0d47a1",
+            outlineWidth: 2.5,
+            closingPointColor: "#ffffff",
+            closingPointOutlineColor: "#0d47a1",
+            closingPointWidth: 6,
+            closingPointOutlineWidth: 2,
+          },
+        }),
+      ],
+    });
+    draw.start();
+    draw.on("finish", (id, ctx) => {
+      if (ctx.action !== "draw") return;
+      const f = draw.getSnapshotFeature(id);
+      if (!f || f.geometry.type !== "Polygon") return;
+      const site: Site = {
+        type: "FeatureCollection",
+        features: [{ type: "Feature", properties: { name: "绘制地块" }, geometry: f.geometry as Polygon }],
+      };
+      this.stopDraw();
+      void this.run(site);
+    });
+    this.draw = draw;
+    return draw;
+  }
+
+  private toggleDraw(): void {
+    if (this.drawing) return this.stopDraw();
+    const draw = this.ensureDraw();
+    draw.clear();
+    draw.setMode("polygon");
+    this.drawing = true;
+    this.root.querySelector(".ck-draw")!.classList.add("active");
+    this.root.querySelector<HTMLElement>(".ck-draw-hint")!.hidden = false;
+  }
+
+  private stopDraw(): void {
+    if (this.draw) {
+      this.draw.setMode("static");
+      this.draw.clear();
+    }
+    this.drawing = false;
+    this.root.querySelector(".ck-draw")!.classList.remove("active");
+    this.root.querySelector<HTMLElement>(".ck-draw-hint")!.hidden = true;
+  }
+
+  /** Checks a site and shows the answer. Coordinates are kept to 7 decimals (≈1 cm), as the
+   * server writes GeoJSON, so the exported site is exactly the site that was checked. */
+  async run(input: Site): Promise<void> {
+    const site = roundSite(input);
+    this.busy = true;
+    this.error = null;
+    this.render();
+    try {
+      const [report, result] = await Promise.all([api.check(site), api.checkGeojson(site)]);
+      this.report = report;
+      this.result = result;
+      this.pm.setOverlay("check", result);
+      localStorage.setItem(REPORT_KEY, JSON.stringify(site));
+      const b = bbox(site);
+      if (b) this.pm.fit(b, 16);
+    } catch (e) {
+      this.report = null;
+      this.result = null;
+      this.pm.setOverlay("check", { type: "FeatureCollection", features: [] });
+      this.error = (e as Error).message;
+    } finally {
+      this.busy = false;
+      this.render();
+    }
+  }
+
+  clear(): void {
+    this.stopDraw();
+    this.report = this.result = null;
+    this.error = null;
+    this.pm.setOverlay("check", { type: "FeatureCollection", features: [] });
+    this.render();
+  }
+
+  private exportResult(): void {
+    if (!this.result) return;
+    const blob = new Blob([JSON.stringify(this.result, null, 1)], { type: "application/geo+json" });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `${this.plan.id}-check-${today()}.geojson`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  private render(): void {
+    if (this.busy) {
+      this.out.innerHTML = `<p class="muted busy">${t("checking")}</p>`;
+      return;
+    }
+    if (this.error) {
+      this.out.innerHTML = `<p class="error">${esc(this.error)}</p>`;
+      return;
+    }
+    const r = this.report;
+    if (!r) {
+      this.out.innerHTML = "";
+      return;
+    }
+    this.out.innerHTML = `
+      <div class="ck-result">
+        <div class="ck-head">${verdictBadge(r)}${areaLine(r)}</div>
+        ${reasonsList(r)}
+        <h4>${t("overlapTable")}</h4>
+        ${overlapTable(r, this.plan.layers)}
+        ${factsList(r)}
+        <div class="ck-legend">
+          <span><i class="k-site"></i>${t("legendSite")}</span>
+          <span><i class="k-piece"></i>${t("legendPiece")}</span>
+          <span><i class="k-avoid"></i>${t("legendAvoid")}</span>
+        </div>
+        <div class="ck-actions">
+          <button type="button" class="btn ck-export">⤓ ${t("exportCheck")}</button>
+          <a class="btn primary ck-report" href="report.html${getLang() === "en" ? "#lang=en" : ""}" target="_blank" rel="opener">🖶 ${t("printReport")}</a>
+          <button type="button" class="btn ghost ck-clear">${t("clear")}</button>
+        </div>
+        <p class="muted small">${t("dataVersion")}: ${esc(r.data_version)}${r.illustrative ? ` · ${esc(r.caveat)}` : ""}</p>
+      </div>`;
+    this.out.querySelector(".ck-export")!.addEventListener("click", () => this.exportResult());
+    this.out.querySelector(".ck-clear")!.addEventListener("click", () => this.clear());
+  }
+}

@@ -1,0 +1,146 @@
+// The printable site-check report (report.html): the site last checked on the map page (kept in
+// localStorage), checked again by the server, laid out on A4 with a map image, the tables, the
+// date and the data caveat.
+
+import maplibregl from "maplibre-gl";
+import type { FeatureCollection, MultiPolygon, Polygon, Position } from "geojson";
+import "./report.css";
+import { api, type CheckReport, type Plan } from "./api";
+import { areaLine, factsList, overlapTable, reasonsList, verdictBadge } from "./checkview";
+import { esc, num, today } from "./format";
+import { bbox, type BBox } from "./geo";
+import { setLang, t, translateDom } from "./i18n";
+import { addOverlays, CJK_FONTS, restyle } from "./map";
+import { REPORT_KEY } from "./panels/check";
+import { getParam } from "./permalink";
+
+const IMG_W = 1200;
+const IMG_H = 760;
+
+/** Renders the site and its pieces over the plan into a PNG, off screen. */
+async function mapImage(
+  plan: Plan,
+  result: FeatureCollection,
+  box: BBox,
+): Promise<{ url: string; metersPerPixel: number }> {
+  const style = restyle(await api.style());
+  const holder = document.createElement("div");
+  holder.style.cssText = `position:fixed;left:-10000px;top:0;width:${IMG_W}px;height:${IMG_H}px;`;
+  document.body.append(holder);
+  const map = new maplibregl.Map({
+    container: holder,
+    style,
+    interactive: false,
+    attributionControl: false,
+    localIdeographFontFamily: CJK_FONTS,
+    fadeDuration: 0,
+    pixelRatio: 1,
+    canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+    bounds: [
+      [box[0], box[1]],
+      [box[2], box[3]],
+    ],
+    fitBoundsOptions: { padding: 90, maxZoom: 16 },
+  });
+  await new Promise<void>((r) => map.once("load", () => r()));
+  addOverlays(map, Object.fromEntries(plan.layers.map((l) => [l.id, l.color])));
+  (map.getSource("pm-check") as maplibregl.GeoJSONSource).setData(result);
+  await new Promise<void>((r) => map.once("idle", () => r()));
+  const url = map.getCanvas().toDataURL("image/png");
+  const lat = map.getCenter().lat;
+  const metersPerPixel = (40075016.686 * Math.cos((lat * Math.PI) / 180)) / (512 * 2 ** map.getZoom());
+  map.remove();
+  holder.remove();
+  return { url, metersPerPixel };
+}
+
+/** A scale bar for the image: a round length near 1/5 of its width. */
+function scaleBar(mpp: number, displayWidth: number): string {
+  const px = IMG_W / displayWidth;
+  const target = (IMG_W / 5) * mpp;
+  const pow = 10 ** Math.floor(Math.log10(target));
+  const nice = [1, 2, 5, 10].map((k) => k * pow).filter((v) => v <= target).pop() ?? pow;
+  const width = nice / mpp / px;
+  const label = nice >= 1000 ? `${nice / 1000} km` : `${nice} m`;
+  return `<div class="scalebar"><span style="width:${width.toFixed(1)}px"></span>${label}</div>`;
+}
+
+function vertices(site: FeatureCollection<Polygon | MultiPolygon>): Position[] {
+  const out: Position[] = [];
+  for (const f of site.features) {
+    const polys = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
+    for (const p of polys) for (const ring of p) out.push(...ring.slice(0, -1));
+  }
+  return out;
+}
+
+function vertexTable(site: FeatureCollection<Polygon | MultiPolygon>): string {
+  const v = vertices(site);
+  const shown = v.slice(0, 40);
+  const rows = shown
+    .map((p, i) => `<tr><td>J${i + 1}</td><td class="n">${p[0].toFixed(7)}</td><td class="n">${p[1].toFixed(7)}</td></tr>`)
+    .join("");
+  const more = v.length > shown.length ? `<tr><td colspan="3" class="muted">… ${v.length - shown.length}</td></tr>` : "";
+  return `<table class="data vertices"><thead><tr><th>${t("siteVertices")} (${v.length})</th><th class="n">lon (CGCS2000)</th><th class="n">lat</th></tr></thead><tbody>${rows}${more}</tbody></table>`;
+}
+
+function sheetHtml(plan: Plan, r: CheckReport, site: FeatureCollection<Polygon | MultiPolygon>, box: BBox): string {
+  return `
+    <header class="r-head">
+      <div>
+        <div class="r-kicker">${esc(plan.county)} · ${esc(plan.name)}</div>
+        <h1>${t("reportTitle")}</h1>
+      </div>
+      <dl class="r-meta">
+        <dt>${t("reportDate")}</dt><dd class="r-date">${today()}</dd>
+        <dt>${t("dataVersion")}</dt><dd>${esc(r.data_version)}</dd>
+      </dl>
+    </header>
+    ${r.illustrative ? `<div class="r-caveat"><b>${esc(r.caveat)}</b> ${esc(plan.caveat_en)}</div>` : ""}
+    <section class="r-verdict">${verdictBadge(r)}${areaLine(r)}</section>
+    ${reasonsList(r)}
+    <figure class="r-map">
+      <img id="map-img" alt="${esc(t("reportMap"))}">
+      <figcaption>
+        <span>${t("reportMap")} · ${t("siteExtent")} ${num(box[0], 5)}, ${num(box[1], 5)} — ${num(box[2], 5)}, ${num(box[3], 5)}</span>
+        <span class="r-scale"></span>
+        <span class="ck-legend"><span><i class="k-site"></i>${t("legendSite")}</span><span><i class="k-piece"></i>${t("legendPiece")}</span><span><i class="k-avoid"></i>${t("legendAvoid")}</span></span>
+      </figcaption>
+    </figure>
+    <h2>${t("overlapTable")}</h2>
+    ${overlapTable(r, plan.layers)}
+    ${factsList(r)}
+    <h2>${t("siteVertices")}</h2>
+    ${vertexTable(site)}
+    <footer class="r-foot">
+      <p><b>${t("reportCaveat")}：</b>${esc(r.caveat)}${r.illustrative ? `（${esc(plan.caveat_en)}）` : ""}。${t("reportFooter")}</p>
+      <p>${t("reportPlan")}：${esc(plan.name)} · ${esc(plan.province)}${esc(plan.city)}${esc(plan.county)}</p>
+    </footer>`;
+}
+
+async function start(): Promise<void> {
+  if (getParam("lang") === "en") setLang("en");
+  translateDom();
+  document.title = `${t("reportTitle")} · planmap`;
+  document.getElementById("print")!.addEventListener("click", () => window.print());
+  const sheet = document.getElementById("sheet")!;
+  const raw = localStorage.getItem(REPORT_KEY);
+  if (!raw) {
+    sheet.innerHTML = `<p class="error">${t("reportNoSite")}</p>`;
+    return;
+  }
+  const site = JSON.parse(raw) as FeatureCollection<Polygon | MultiPolygon>;
+  const [plan, report, result] = await Promise.all([api.plan(), api.check(site), api.checkGeojson(site)]);
+  const box = bbox(site)!;
+  sheet.innerHTML = sheetHtml(plan, report, site, box);
+  const img = document.getElementById("map-img") as HTMLImageElement;
+  const { url, metersPerPixel } = await mapImage(plan, result, box);
+  img.src = url;
+  await img.decode();
+  sheet.querySelector(".r-scale")!.innerHTML = scaleBar(metersPerPixel, img.clientWidth || 700);
+  document.body.classList.add("ready");
+}
+
+start().catch((e: Error) => {
+  document.getElementById("sheet")!.innerHTML = `<p class="error">${esc(t("loadFailed"))}: ${esc(e.message)}</p>`;
+});

@@ -1,0 +1,165 @@
+// Place search over the named features of the lighter layers (places, townships, parks, water
+// sources, corridors, development boundaries, red-line patches), loaded on first use.
+
+import type { FeatureCollection, Geometry } from "geojson";
+import { api, type LayerDef } from "./api";
+import { esc } from "./format";
+import { bbox, labelPoint, type BBox } from "./geo";
+import { layerName, onLang, t } from "./i18n";
+import type { PlanMap } from "./map";
+
+const SEARCHABLE = [
+  "places",
+  "townships",
+  "industrial_parks",
+  "water_sources",
+  "eco_corridors",
+  "urban_boundary",
+  "eco_barrier",
+  "red_line",
+  "neighbours",
+];
+
+interface Entry {
+  name: string;
+  nameEn: string;
+  layer: LayerDef;
+  point: [number, number];
+  box: BBox | null;
+  geometry: Geometry;
+}
+
+export class Search {
+  private entries: Entry[] | null = null;
+  private loading: Promise<void> | null = null;
+  private results: Entry[] = [];
+  private active = -1;
+  private input: HTMLInputElement;
+  private list: HTMLUListElement;
+
+  constructor(
+    root: HTMLElement,
+    private pm: PlanMap,
+    private defs: LayerDef[],
+  ) {
+    this.input = root.querySelector("input")!;
+    this.list = root.querySelector("ul")!;
+    this.input.addEventListener("focus", () => void this.load());
+    this.input.addEventListener("input", () => void this.update());
+    this.input.addEventListener("keydown", (e) => this.key(e));
+    this.input.addEventListener("blur", () => setTimeout(() => this.close(), 150));
+    onLang(() => this.input.value && void this.update());
+  }
+
+  private load(): Promise<void> {
+    if (!this.loading) {
+      const defs = this.defs.filter((d) => SEARCHABLE.includes(d.id));
+      this.loading = Promise.all(
+        defs.map((d) =>
+          api.layerGeojson(d.id).then(
+            (fc: FeatureCollection) => ({ d, fc }),
+            () => ({ d, fc: { type: "FeatureCollection", features: [] } as FeatureCollection }),
+          ),
+        ),
+      ).then((all) => {
+        const out: Entry[] = [];
+        for (const { d, fc } of all.sort(
+          (a, b) => SEARCHABLE.indexOf(a.d.id) - SEARCHABLE.indexOf(b.d.id),
+        )) {
+          for (const f of fc.features) {
+            const name = f.properties?.name;
+            if (!name || !f.geometry) continue;
+            const point = labelPoint(f.geometry);
+            if (!point) continue;
+            out.push({
+              name: String(name),
+              nameEn: String(f.properties?.name_en ?? ""),
+              layer: d,
+              point,
+              box: f.geometry.type === "Point" ? null : bbox(f.geometry),
+              geometry: f.geometry,
+            });
+          }
+        }
+        this.entries = out;
+      });
+    }
+    return this.loading;
+  }
+
+  private async update(): Promise<void> {
+    const q = this.input.value.trim().toLowerCase();
+    if (!q) return this.close();
+    await this.load();
+    if (q !== this.input.value.trim().toLowerCase()) return;
+    const score = (e: Entry) => {
+      const n = e.name.toLowerCase();
+      if (n === q) return 0;
+      if (n.startsWith(q)) return 1;
+      if (n.includes(q)) return 2;
+      if (e.nameEn.toLowerCase().includes(q)) return 3;
+      return 9;
+    };
+    this.results = (this.entries ?? [])
+      .map((e) => ({ e, s: score(e) }))
+      .filter((x) => x.s < 9)
+      .sort((a, b) => a.s - b.s)
+      .slice(0, 10)
+      .map((x) => x.e);
+    this.active = this.results.length ? 0 : -1;
+    this.render();
+  }
+
+  private render(): void {
+    this.list.hidden = false;
+    if (!this.results.length) {
+      this.list.innerHTML = `<li class="sr-none">${esc(t("searchNone"))}</li>`;
+      return;
+    }
+    this.list.innerHTML = this.results
+      .map(
+        (e, i) => `<li role="option" class="sr-item${i === this.active ? " active" : ""}" data-i="${i}">
+          <span class="sw sw-fill" style="--c:${esc(e.layer.color)}"></span>
+          <span class="sr-name">${esc(e.name)}</span><span class="sr-layer">${esc(layerName(e.layer))}</span></li>`,
+      )
+      .join("");
+    this.list.querySelectorAll<HTMLElement>(".sr-item").forEach((li) =>
+      li.addEventListener("mousedown", (ev) => {
+        ev.preventDefault();
+        this.go(this.results[Number(li.dataset.i)]);
+      }),
+    );
+  }
+
+  private key(e: KeyboardEvent): void {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!this.results.length) return;
+      e.preventDefault();
+      const n = this.results.length;
+      this.active = (this.active + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+      this.render();
+    } else if (e.key === "Enter" && this.active >= 0) {
+      this.go(this.results[this.active]);
+    } else if (e.key === "Escape") {
+      this.close();
+    }
+  }
+
+  private go(e: Entry): void {
+    this.input.value = e.name;
+    this.close();
+    this.input.blur();
+    this.pm.setOverlay("search", {
+      type: "FeatureCollection",
+      features: [
+        { type: "Feature", properties: { name: e.name }, geometry: { type: "Point", coordinates: e.point } },
+      ],
+    });
+    if (e.box && (e.box[2] - e.box[0] > 0.002 || e.box[3] - e.box[1] > 0.002)) this.pm.fit(e.box, 14);
+    else this.pm.map.flyTo({ center: e.point, zoom: Math.max(this.pm.map.getZoom(), 13.5) });
+  }
+
+  private close(): void {
+    this.list.hidden = true;
+  }
+}
