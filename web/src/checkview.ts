@@ -22,27 +22,32 @@ export function areaLine(r: CheckReport): string {
     <b>${m2(r.site_area_m2)}</b> m² · <b>${ha(r.site_area_m2)}</b> ${t("ha")} · <b>${mu(r.site_area_m2)}</b> ${t("mu")}</div>`;
 }
 
-/** Every prohibited and assess layer of the plan, touched or not. */
+/** Every prohibited and assess layer of the plan, touched or not: a name row, then the
+ * figures (m², 公顷, 亩, share of the site) of the layers the site overlaps. */
 export function overlapTable(r: CheckReport, defs: LayerDef[]): string {
   const constraint = defs.filter((d) => d.site_role === "prohibited" || d.site_role === "assess");
   const rows = constraint
     .map((d) => {
       const o = r.overlaps.find((x) => x.layer === d.id);
-      const a = o?.area_m2 ?? 0;
       const role = d.site_role === "prohibited" ? "prohibited" : "assess";
-      const names = o?.feature_names.filter(Boolean).join("、") ?? "";
-      return `<tr class="ov-row ${o ? `hit hit-${role}` : "zero"}" data-layer="${esc(d.id)}" data-m2="${a}">
-        <td><span class="sw sw-fill" style="--c:${esc(d.color)}"></span>${esc(layerName(d))}
-          ${names ? `<div class="muted small">${esc(names)}</div>` : ""}</td>
-        <td class="n ov-m2">${o ? m2(a) : "—"}</td>
-        <td class="n">${o ? ha(a) : "—"}</td>
-        <td class="n">${o ? mu(a) : "—"}</td>
-        <td class="n">${o ? pct(o.share, 2) : "—"}</td></tr>`;
+      const tag = role === "prohibited" ? t("roleProhibited") : t("roleAssess");
+      if (!o) {
+        return `<tbody class="ov-group"><tr class="ov-row zero" data-layer="${esc(d.id)}" data-m2="0"><td colspan="4">
+          <span class="sw sw-fill" style="--c:${esc(d.color)}"></span>${esc(layerName(d))}
+          <span class="ov-none">${t("notTouched")}</span></td></tr></tbody>`;
+      }
+      const a = o.area_m2;
+      const names = o.feature_names.filter(Boolean).join("、");
+      return `<tbody class="ov-group"><tr class="ov-name hit-${role}"><td colspan="4"><span class="sw sw-fill" style="--c:${esc(d.color)}"></span><b>${esc(layerName(d))}</b>
+          <span class="badge ${role === "prohibited" ? "b-binding" : "sev-warning"}">${esc(tag)}</span>
+          ${names ? `<div class="muted small ov-features">${esc(names)}</div>` : ""}</td></tr>
+        <tr class="ov-row hit hit-${role}" data-layer="${esc(d.id)}" data-m2="${a}">
+          <td class="n ov-m2">${m2(a)}</td><td class="n">${ha(a)}</td><td class="n">${mu(a)}</td><td class="n">${pct(o.share, 2)}</td></tr></tbody>`;
     })
     .join("");
-  return `<table class="data overlap-table"><thead><tr><th>${t("layer")}</th>
+  return `<table class="data overlap-table"><thead><tr>
     <th class="n">${t("m2")}</th><th class="n">${t("ha")}</th><th class="n">${t("mu")}</th><th class="n">${t("share")}</th></tr></thead>
-    <tbody>${rows}</tbody></table>`;
+    ${rows}</table>`;
 }
 
 function located(r: CheckReport, layer: string, names: string[]): string {

@@ -63,16 +63,17 @@ function labelFeature(f: Feature, layer: string): Feature<Point> | null {
   };
 }
 
-/** Adds the labels of townships and neighbours; hides the tile-based township labels. */
+/** Adds the labels of townships, neighbours and parks, in place of the tile-based ones. */
 export async function addAreaLabels(map: maplibregl.Map): Promise<void> {
-  const [towns, neighbours] = await Promise.all(
-    ["townships", "neighbours"].map((id) =>
+  const [towns, neighbours, parks] = await Promise.all(
+    ["townships", "neighbours", "industrial_parks"].map((id) =>
       api.layerGeojson(id).catch(() => ({ type: "FeatureCollection", features: [] }) as FeatureCollection),
     ),
   );
   const features = [
     ...towns.features.map((f) => labelFeature(f, "townships")),
     ...neighbours.features.map((f) => labelFeature(f, "neighbours")),
+    ...parks.features.map((f) => labelFeature(f, "industrial_parks")),
   ].filter((f): f is Feature<Point> => f !== null);
   // A township's seat is also a place of the same name: its dot stays, its label goes.
   const townNames = towns.features.map((f) => String(f.properties?.name ?? ""));
@@ -86,6 +87,7 @@ export async function addAreaLabels(map: maplibregl.Map): Promise<void> {
     ...(font ? { "text-font": font } : {}),
   };
   if (tileLabel) map.removeLayer("townships-label");
+  if (map.getLayer("industrial_parks-label")) map.removeLayer("industrial_parks-label");
   map.addLayer({
     id: "neighbours-label",
     type: "symbol",
@@ -109,5 +111,15 @@ export async function addAreaLabels(map: maplibregl.Map): Promise<void> {
       "symbol-sort-key": 0,
     },
     paint: { "text-color": "#3e3a30", "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.8 },
+  });
+  map.addLayer({
+    id: "parks-area-label",
+    type: "symbol",
+    source: "pm-area-labels",
+    filter: ["==", ["get", "layer"], "industrial_parks"],
+    metadata: { "planmap:layer": "industrial_parks" },
+    minzoom: 9,
+    layout: { ...base, "text-size": 12, "text-optional": true },
+    paint: { "text-color": "#5d4037", "text-halo-color": "rgba(255,255,255,0.92)", "text-halo-width": 1.6 },
   });
 }

@@ -82,7 +82,6 @@ export function restyle(style: StyleSpecification): StyleSpecification {
         l.layout = { ...l.layout, "text-size": 12, "text-optional": true };
         l.paint["text-color"] = "#2b2b2b";
       }
-      if (id === "industrial_parks") l.paint["text-color"] = "#5d4037";
     }
     layers.push(l);
     // A whitened county above its neighbours: the plan's area stands out.
@@ -205,6 +204,23 @@ export async function createMap(
   };
 }
 
+/** A 16×16 diagonal hatch in `color`, seamless when tiled. */
+function hatch(color: string): ImageData {
+  const c = document.createElement("canvas");
+  c.width = c.height = 16;
+  const g = c.getContext("2d")!;
+  g.strokeStyle = color;
+  g.lineWidth = 3;
+  g.lineCap = "square";
+  for (const o of [-16, 0, 16]) {
+    g.beginPath();
+    g.moveTo(o, 16);
+    g.lineTo(o + 16, 0);
+    g.stroke();
+  }
+  return g.getImageData(0, 0, 16, 16);
+}
+
 /** Sources and layers the front end draws above the plan: conflicts, a checked site, a
  * search hit. */
 export function addOverlays(map: maplibregl.Map, colors: Record<string, string>): void {
@@ -279,19 +295,40 @@ export function addOverlays(map: maplibregl.Map, colors: Record<string, string>)
     filter: ["==", ["get", "role"], "avoidance"],
     paint: { "line-color": "#1b5e20", "line-width": 1.5, "line-dasharray": [2, 1] },
   });
+  // Pieces: a light wash and a diagonal hatch in their layer's colour, the red line on top.
+  for (const [id, color] of Object.entries(colors)) {
+    if (!map.hasImage(`pm-hatch-${id}`)) map.addImage(`pm-hatch-${id}`, hatch(color), { pixelRatio: 2 });
+  }
+  const sortKey = ["match", ["get", "layer"], "red_line", 3, "farmland", 2, "water_sources", 2, 1];
   add({
     id: "pm-check-piece",
     type: "fill",
     source: "pm-check",
     filter: ["==", ["get", "role"], "overlap"],
-    paint: { "fill-color": pieceColor, "fill-opacity": 0.85 },
+    layout: { "fill-sort-key": sortKey as unknown as number },
+    paint: { "fill-color": pieceColor, "fill-opacity": 0.45 },
+  });
+  add({
+    id: "pm-check-piece-hatch",
+    type: "fill",
+    source: "pm-check",
+    filter: ["==", ["get", "role"], "overlap"],
+    layout: { "fill-sort-key": sortKey as unknown as number },
+    paint: { "fill-pattern": ["concat", "pm-hatch-", ["get", "layer"]] },
   });
   add({
     id: "pm-check-piece-line",
     type: "line",
     source: "pm-check",
     filter: ["==", ["get", "role"], "overlap"],
-    paint: { "line-color": "#1a1a1a", "line-width": 1 },
+    paint: { "line-color": pieceColor, "line-width": 2 },
+  });
+  add({
+    id: "pm-check-site-casing",
+    type: "line",
+    source: "pm-check",
+    filter: ["==", ["get", "role"], "site"],
+    paint: { "line-color": "#ffffff", "line-width": 6, "line-opacity": 0.9 },
   });
   add({
     id: "pm-check-site-line",

@@ -10,19 +10,28 @@ import { areaLine, factsList, overlapTable, reasonsList, verdictBadge } from "./
 import { esc, num, today } from "./format";
 import { bbox, type BBox } from "./geo";
 import { setLang, t, translateDom } from "./i18n";
+import { addAreaLabels } from "./labels";
 import { addOverlays, CJK_FONTS, restyle } from "./map";
 import { REPORT_KEY } from "./panels/check";
 import { getParam } from "./permalink";
 
-const IMG_W = 1200;
-const IMG_H = 760;
+// The detail map is drawn at 680×430 CSS pixels with pixel ratio 2 (sharp on paper); the
+// overview inset at 220×150.
+const IMG_W = 680;
+const IMG_H = 430;
+const INSET_W = 220;
+const INSET_H = 150;
 
-/** Renders the site and its pieces over the plan into a PNG, off screen. */
-async function mapImage(
+const idle = (map: maplibregl.Map) => new Promise<void>((r) => map.once("idle", () => r()));
+
+/** Renders the site and its pieces over the plan, and the county with the site marked, off
+ * screen, as PNG data URLs. */
+async function mapImages(
   plan: Plan,
   result: FeatureCollection,
   box: BBox,
-): Promise<{ url: string; metersPerPixel: number }> {
+  county: BBox | null,
+): Promise<{ detail: string; overview: string | null; metersPerPixel: number }> {
   const style = restyle(await api.style());
   const holder = document.createElement("div");
   holder.style.cssText = `position:fixed;left:-10000px;top:0;width:${IMG_W}px;height:${IMG_H}px;`;
@@ -34,24 +43,51 @@ async function mapImage(
     attributionControl: false,
     localIdeographFontFamily: CJK_FONTS,
     fadeDuration: 0,
-    pixelRatio: 1,
+    pixelRatio: 2,
     canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
     bounds: [
       [box[0], box[1]],
       [box[2], box[3]],
     ],
-    fitBoundsOptions: { padding: 90, maxZoom: 16 },
+    fitBoundsOptions: { padding: 70, maxZoom: 16 },
   });
   await new Promise<void>((r) => map.once("load", () => r()));
   addOverlays(map, Object.fromEntries(plan.layers.map((l) => [l.id, l.color])));
+  await addAreaLabels(map);
   (map.getSource("pm-check") as maplibregl.GeoJSONSource).setData(result);
-  await new Promise<void>((r) => map.once("idle", () => r()));
-  const url = map.getCanvas().toDataURL("image/png");
+  await idle(map);
+  const detail = map.getCanvas().toDataURL("image/png");
   const lat = map.getCenter().lat;
   const metersPerPixel = (40075016.686 * Math.cos((lat * Math.PI) / 180)) / (512 * 2 ** map.getZoom());
+  let overview: string | null = null;
+  if (county) {
+    holder.style.width = `${INSET_W}px`;
+    holder.style.height = `${INSET_H}px`;
+    map.resize();
+    const c: [number, number] = [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2];
+    (map.getSource("pm-search") as maplibregl.GeoJSONSource).setData({
+      type: "FeatureCollection",
+      features: [{ type: "Feature", properties: {}, geometry: { type: "Point", coordinates: c } }],
+    });
+    for (const l of map.getStyle().layers) {
+      if (l.type === "symbol") map.setLayoutProperty(l.id, "visibility", "none");
+    }
+    map.setPaintProperty("pm-search", "circle-color", "#e60000");
+    map.setPaintProperty("pm-search", "circle-radius", 5);
+    map.setPaintProperty("pm-search", "circle-stroke-color", "#ffffff");
+    map.fitBounds(
+      [
+        [county[0], county[1]],
+        [county[2], county[3]],
+      ],
+      { padding: 8, animate: false },
+    );
+    await idle(map);
+    overview = map.getCanvas().toDataURL("image/png");
+  }
   map.remove();
   holder.remove();
-  return { url, metersPerPixel };
+  return { detail, overview, metersPerPixel };
 }
 
 /** A scale bar for the image: a round length near 1/5 of its width. */
@@ -100,7 +136,10 @@ function sheetHtml(plan: Plan, r: CheckReport, site: FeatureCollection<Polygon |
     <section class="r-verdict">${verdictBadge(r)}${areaLine(r)}</section>
     ${reasonsList(r)}
     <figure class="r-map">
-      <img id="map-img" alt="${esc(t("reportMap"))}">
+      <div class="r-map-frame">
+        <img id="map-img" alt="${esc(t("reportMap"))}">
+        <img id="overview-img" alt="${esc(t("reportOverview"))}" hidden>
+      </div>
       <figcaption>
         <span>${t("reportMap")} · ${t("siteExtent")} ${num(box[0], 5)}, ${num(box[1], 5)} — ${num(box[2], 5)}, ${num(box[3], 5)}</span>
         <span class="r-scale"></span>
@@ -110,7 +149,7 @@ function sheetHtml(plan: Plan, r: CheckReport, site: FeatureCollection<Polygon |
     <h2>${t("overlapTable")}</h2>
     ${overlapTable(r, plan.layers)}
     ${factsList(r)}
-    <h2>${t("siteVertices")}</h2>
+    <h2>${t("siteCoords")}</h2>
     ${vertexTable(site)}
     <footer class="r-foot">
       <p><b>${t("reportCaveat")}：</b>${esc(r.caveat)}${r.illustrative ? `（${esc(plan.caveat_en)}）` : ""}。${t("reportFooter")}</p>
@@ -130,13 +169,25 @@ async function start(): Promise<void> {
     return;
   }
   const site = JSON.parse(raw) as FeatureCollection<Polygon | MultiPolygon>;
-  const [plan, report, result] = await Promise.all([api.plan(), api.check(site), api.checkGeojson(site)]);
+  const [plan, stats, report, result] = await Promise.all([
+    api.plan(),
+    api.layers(),
+    api.check(site),
+    api.checkGeojson(site),
+  ]);
+  const county = stats.layers.find((l) => l.id === "county")?.bbox ?? null;
   const box = bbox(site)!;
   sheet.innerHTML = sheetHtml(plan, report, site, box);
   const img = document.getElementById("map-img") as HTMLImageElement;
-  const { url, metersPerPixel } = await mapImage(plan, result, box);
-  img.src = url;
+  const { detail, overview, metersPerPixel } = await mapImages(plan, result, box, county);
+  img.src = detail;
   await img.decode();
+  if (overview) {
+    const inset = document.getElementById("overview-img") as HTMLImageElement;
+    inset.src = overview;
+    await inset.decode();
+    inset.hidden = false;
+  }
   sheet.querySelector(".r-scale")!.innerHTML = scaleBar(metersPerPixel, img.clientWidth || 700);
   document.body.classList.add("ready");
 }

@@ -18,6 +18,8 @@ export const REPORT_KEY = "planmap:report-site";
 
 type Site = FeatureCollection<Polygon | MultiPolygon>;
 
+const PRINT_ICON = `<svg class="ic-svg" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 9V3h12v6"/><rect x="3" y="9" width="18" height="8" rx="2"/><path d="M6 14h12v7H6z"/></svg>`;
+
 const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
 
 function roundSite(site: Site): Site {
@@ -37,6 +39,7 @@ function roundSite(site: Site): Site {
 export class CheckPanel {
   private draw: TerraDraw | null = null;
   private drawing = false;
+  private justFinished = false;
   private report: CheckReport | null = null;
   private result: FeatureCollection | null = null;
   private error: string | null = null;
@@ -91,9 +94,10 @@ export class CheckPanel {
     });
   }
 
-  /** Whether a click on the map should open a pop-up (not while drawing). */
+  /** Whether a click on the map should open a pop-up: not while drawing, nor for the click
+   * that closed the polygon. */
   get idle(): boolean {
-    return !this.drawing;
+    return !this.drawing && !this.justFinished;
   }
 
   private guard(read: () => Site): void {
@@ -134,6 +138,9 @@ export class CheckPanel {
         features: [{ type: "Feature", properties: { name: "绘制地块" }, geometry: f.geometry as Polygon }],
       };
       this.stopDraw();
+      // The map sees the closing click after Terra Draw does: keep it from opening a pop-up.
+      this.justFinished = true;
+      setTimeout(() => (this.justFinished = false), 300);
       void this.run(site);
     });
     this.draw = draw;
@@ -174,7 +181,7 @@ export class CheckPanel {
       this.pm.setOverlay("check", result);
       localStorage.setItem(REPORT_KEY, JSON.stringify(site));
       const b = bbox(site);
-      if (b) this.pm.fit(b, 16);
+      if (b) this.pm.fit(b, 15);
     } catch (e) {
       this.report = null;
       this.result = null;
@@ -234,7 +241,7 @@ export class CheckPanel {
         </div>
         <div class="ck-actions">
           <button type="button" class="btn ck-export">⤓ ${t("exportCheck")}</button>
-          <a class="btn primary ck-report" href="report.html${getLang() === "en" ? "#lang=en" : ""}" target="_blank" rel="opener">🖶 ${t("printReport")}</a>
+          <a class="btn primary ck-report" href="report.html${getLang() === "en" ? "#lang=en" : ""}" target="_blank" rel="opener">${PRINT_ICON} ${t("printReport")}</a>
           <button type="button" class="btn ghost ck-clear">${t("clear")}</button>
         </div>
         <p class="muted small">${t("dataVersion")}: ${esc(r.data_version)}${r.illustrative ? ` · ${esc(r.caveat)}` : ""}</p>
