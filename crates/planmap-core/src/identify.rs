@@ -169,29 +169,23 @@ mod tests {
         let to_road = Geodesic.distance(click, Point::new(112.0055, 37.405));
         let to_point = Geodesic.distance(click, Point::new(112.005, 37.405));
         assert!(to_road < 20.0 && to_point > 20.0 && to_point < 60.0);
-        let hits = e.identify(click.x(), click.y(), 20.0);
-        let road = hits
-            .iter()
-            .find(|h| h.layer == 1)
-            .expect("road within 20 m");
+        // The hit of `layer` within `tolerance`, checked against the geodesic reference.
+        let hit = |tolerance: f64, layer: usize, reference: f64| {
+            let hits = e.identify(click.x(), click.y(), tolerance);
+            let h = hits.iter().find(|h| h.layer == layer).copied();
+            if let Some(h) = h {
+                assert!(
+                    (h.distance_m / reference - 1.0).abs() < 1e-3,
+                    "{h:?} vs {reference}"
+                );
+            }
+            h
+        };
+        assert!(hit(20.0, 1, to_road).is_some(), "road within 20 m");
         assert!(
-            (road.distance_m / to_road - 1.0).abs() < 1e-3,
-            "{} vs {to_road}",
-            road.distance_m
-        );
-        assert!(
-            !hits.iter().any(|h| h.layer == 2),
+            hit(20.0, 2, to_point).is_none(),
             "point is {to_point} m away"
         );
-        let hits = e.identify(click.x(), click.y(), 60.0);
-        let p = hits
-            .iter()
-            .find(|h| h.layer == 2)
-            .expect("point within 60 m");
-        assert!(
-            (p.distance_m / to_point - 1.0).abs() < 1e-3,
-            "{} vs {to_point}",
-            p.distance_m
-        );
+        assert!(hit(60.0, 2, to_point).is_some(), "point within 60 m");
     }
 }

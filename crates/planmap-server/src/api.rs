@@ -194,17 +194,7 @@ pub async fn conflicts(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    Params::parse(q.as_deref(), &[])?;
-    let snap = st.snapshot();
-    let c = snap.conflicts().await?;
-    let etag = format!("conflicts-{}", snap.data_version);
-    Ok(cached(
-        &headers,
-        &etag,
-        "no-cache",
-        http::JSON,
-        c.json.clone(),
-    ))
+    conflicts_as(st, q, headers, false).await
 }
 
 /// `GET /api/conflicts.geojson`: every conflict and sliver piece as a FeatureCollection.
@@ -213,22 +203,30 @@ pub async fn conflicts_geojson(
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    conflicts_as(st, q, headers, true).await
+}
+
+/// The cached conflict scan as JSON or (a download) as GeoJSON.
+async fn conflicts_as(
+    st: AppState,
+    q: Option<String>,
+    headers: HeaderMap,
+    geojson: bool,
+) -> ApiResult<Response> {
     Params::parse(q.as_deref(), &[])?;
     let snap = st.snapshot();
     let c = snap.conflicts().await?;
-    let etag = format!("conflicts-geojson-{}", snap.data_version);
-    let mut resp = cached(
-        &headers,
-        &etag,
-        "no-cache",
-        http::GEOJSON,
-        c.geojson.clone(),
-    );
+    let (kind, ty, body) = match geojson {
+        false => ("json", http::JSON, c.json.clone()),
+        true => ("geojson", http::GEOJSON, c.geojson.clone()),
+    };
+    let etag = format!("conflicts-{kind}-{}", snap.data_version);
+    let mut resp = cached(&headers, &etag, "no-cache", ty, body);
     let name = format!(
         "attachment; filename=\"{}-conflicts.geojson\"",
         snap.engine.plan.id
     );
-    if let Ok(v) = HeaderValue::from_str(&name) {
+    if let (true, Ok(v)) = (geojson, HeaderValue::from_str(&name)) {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)

@@ -4,7 +4,10 @@
 pub mod crs;
 pub mod openapi;
 
-use axum::extract::{RawQuery, State};
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -30,18 +33,31 @@ const CONFORMANCE: [&str; 4] = [
 
 const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
 
+/// What the metadata endpoints need: the current data and the base URL, with no query
+/// parameter but `f` (the format, always JSON here).
+pub struct Meta {
+    snap: Arc<Snapshot>,
+    base: BaseUrl,
+}
+
+impl FromRequestParts<AppState> for Meta {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
+        Params::parse(parts.uri.query(), &["f"])?;
+        Ok(Meta {
+            snap: st.snapshot(),
+            base: BaseUrl::from_request_parts(parts, st).await?,
+        })
+    }
+}
+
 fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
     json!({ "href": href, "rel": rel, "type": ty, "title": title })
 }
 
 /// `GET /ogc`
-pub async fn landing(
-    State(st): State<AppState>,
-    RawQuery(q): RawQuery,
-    base: BaseUrl,
-) -> ApiResult<Json<Value>> {
-    Params::parse(q.as_deref(), &["f"])?;
-    let snap = st.snapshot();
+pub async fn landing(Meta { snap, base }: Meta) -> ApiResult<Json<Value>> {
     let plan = &snap.engine.plan;
     let u = |p: &str| base.join(&format!("/ogc{p}"));
     Ok(Json(json!({
@@ -65,13 +81,7 @@ pub async fn conformance(RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
 }
 
 /// `GET /ogc/api`
-pub async fn api(
-    State(st): State<AppState>,
-    RawQuery(q): RawQuery,
-    base: BaseUrl,
-) -> ApiResult<Response> {
-    Params::parse(q.as_deref(), &["f"])?;
-    let snap = st.snapshot();
+pub async fn api(Meta { snap, base }: Meta) -> ApiResult<Response> {
     let ids: Vec<String> = snap
         .engine
         .layers
@@ -106,13 +116,7 @@ fn collection(snap: &Snapshot, li: usize, base: &BaseUrl) -> Value {
 }
 
 /// `GET /ogc/collections`
-pub async fn collections(
-    State(st): State<AppState>,
-    RawQuery(q): RawQuery,
-    base: BaseUrl,
-) -> ApiResult<Json<Value>> {
-    Params::parse(q.as_deref(), &["f"])?;
-    let snap = st.snapshot();
+pub async fn collections(Meta { snap, base }: Meta) -> ApiResult<Json<Value>> {
     let cols: Vec<Value> = (0..snap.engine.layers.len())
         .map(|li| collection(&snap, li, &base))
         .collect();
@@ -124,13 +128,9 @@ pub async fn collections(
 
 /// `GET /ogc/collections/{id}`
 pub async fn collection_handler(
-    State(st): State<AppState>,
     JsonPath(id): JsonPath<String>,
-    RawQuery(q): RawQuery,
-    base: BaseUrl,
+    Meta { snap, base }: Meta,
 ) -> ApiResult<Json<Value>> {
-    Params::parse(q.as_deref(), &["f"])?;
-    let snap = st.snapshot();
     let li = snap.layer_index(&id)?;
     Ok(Json(collection(&snap, li, &base)))
 }
