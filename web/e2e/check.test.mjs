@@ -190,6 +190,46 @@ describe("site check", () => {
     assertClean(assert, browser.guards);
   });
 
+  test("a KML file is read like GeoJSON", async () => {
+    const { site, report: api, park } = await parkSite(server.url);
+    const coords = site.geometry.coordinates[0].map(([x, y]) => `${x},${y},0`).join(" ");
+    const kml = `<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>园区项目</name><Polygon><outerBoundaryIs><LinearRing><coordinates>${coords}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>`;
+    await page.locator(".ck-clear").click(); // the verdict awaited below must be a new one
+    await page.locator(".ck-file").setInputFiles({ name: "site.kml", mimeType: "application/vnd.google-earth.kml+xml", buffer: Buffer.from(kml) });
+    await page.waitForFunction(() => document.querySelector(".ck-out .busy") === null && document.querySelector(".ck-result .verdict"));
+    assert.equal(await page.locator(".ck-result .verdict").innerText(), api.verdict);
+    assert.match(await page.locator(".facts-parks").innerText(), new RegExp(park));
+    sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
+    assertClean(assert, browser.guards);
+  });
+
+  test("a land-ministry coordinate TXT (CGCS2000 Gauss-Krüger zone 37) lands where it should", async () => {
+    // DESIGN.md's sanity point: 112.0°E, 37.43°N ≈ X 4 144 703, Y 37 588 509; a 200 m square.
+    const [x0, y0] = [4144603, 37588409];
+    const pts = [[x0, y0], [x0, y0 + 200], [x0 + 200, y0 + 200], [x0 + 200, y0], [x0, y0]];
+    const txt = [
+      "[属性描述]", "格式版本号=1.01版本", "坐标系=2000国家大地坐标系", "几度分带=3", "投影类型=高斯克吕格",
+      "计量单位=米", "带号=37", "精度=0.001", "转换参数=,,,,,,", "[地块坐标]", "5,4.0000,1,测试地块,面,,,,@",
+      ...pts.map(([x, y], i) => `J${(i % 4) + 1},1,${x.toFixed(3)},${y.toFixed(3)}`),
+    ].join("\r\n");
+    await page.locator(".ck-clear").click();
+    await page.locator(".ck-file").setInputFiles({ name: "site.txt", mimeType: "text/plain", buffer: Buffer.from(txt) });
+    await page.waitForFunction(() => document.querySelector(".ck-out .busy") === null && document.querySelector(".ck-result .verdict"));
+    const [download] = await Promise.all([page.waitForEvent("download"), page.locator(".ck-export").click()]);
+    const site = (await downloadJson(download)).features.find((f) => f.properties.role === "site");
+    const ring = site.geometry.type === "Polygon" ? site.geometry.coordinates[0] : site.geometry.coordinates[0][0];
+    const xs = ring.map((p) => p[0]);
+    const ys = ring.map((p) => p[1]);
+    const cx = (Math.min(...xs) + Math.max(...xs)) / 2;
+    const cy = (Math.min(...ys) + Math.max(...ys)) / 2;
+    assert.ok(Math.abs(cx - 112.0) < 2e-5 && Math.abs(cy - 37.43) < 2e-5, `centre ${cx},${cy}`);
+    const api = await apiCheck(server.url, site);
+    assert.ok(Math.abs(api.site_area_m2 - 40000) / 40000 < 1e-3, `a 200 m square: ${api.site_area_m2} m²`);
+    assert.equal(await page.locator(".ck-result .verdict").innerText(), api.verdict);
+    sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
+    assertClean(assert, browser.guards);
+  });
+
   test("a file that is not a site says so", async () => {
     await page.locator(".ck-file").setInputFiles({
       name: "line.geojson",

@@ -72,7 +72,7 @@ export class ConflictsPanel {
     const s = this.scan;
     const summary = s.summary
       .map(
-        (r) => `<tr class="${r.count ? "has" : "zero"}"><td>${this.swatch(r.a)}${esc(this.name(r.a))} × ${this.swatch(r.b)}${esc(this.name(r.b))}
+        (r) => `<tr class="${r.count ? "has" : "zero"}"><td><span class="ib">${this.swatch(r.a)}${esc(this.name(r.a))}</span> <span class="x">×</span> <span class="ib">${this.swatch(r.b)}${esc(this.name(r.b))}</span>
           <div class="muted small">${esc(r.reason)}</div></td>
           <td><span class="badge sev-${r.severity}">${t(`severity_${r.severity}`)}</span></td>
           <td class="n cf-count">${r.count}</td><td class="n">${r.count ? `${mu(r.area_m2)} 亩` : "—"}</td></tr>`,
@@ -126,8 +126,8 @@ export class ConflictsPanel {
     const f = this.fc?.features.find((x) => x.properties?.key === key);
     const b = f && bbox(f);
     if (b) {
-      const pad = Math.max(b[2] - b[0], b[3] - b[1]) * 1.5 + 0.0015;
-      this.pm.fit([b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad], 17);
+      const pad = Math.max(b[2] - b[0], b[3] - b[1]) * 2 + 0.002;
+      this.pm.fit([b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad], 16);
     }
   }
 }

@@ -110,7 +110,7 @@ function indicatorsHtml(rows: Indicator[]): string {
 export function planPanel(root: HTMLElement, plan: Plan, stats: LayerStats[]): void {
   onLang(() => {
     root.innerHTML = `<div class="panel-intro"><b>${esc(getLang() === "en" ? plan.name_en || plan.name : plan.name)}</b>
-      <span>${esc(plan.county)} · ${num(plan.county_area_km2, 2)} km² · ${esc(plan.period)}</span></div>
+      <span>${esc(getLang() === "en" ? plan.county_en || plan.county : plan.county)} · ${num(plan.county_area_km2, 2)} km² · ${esc(plan.period)}</span></div>
       ${targetsHtml(stats)}${indicatorsHtml(plan.indicators)}`;
   });
 }
