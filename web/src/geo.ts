@@ -56,10 +56,3 @@ export function labelPoint(g: Geometry): [number, number] | null {
   const b = bbox(g);
   return b ? [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2] : null;
 }
-
-/** Number of vertices of a geometry. */
-export function vertexCount(g: Geometry): number {
-  let n = 0;
-  eachPosition(g, () => n++);
-  return n;
-}
