@@ -7,7 +7,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import {
-  andMapIdle,
   apiCheck,
   apiGet,
   assertClean,
@@ -89,8 +88,7 @@ describe("site check", () => {
     for (const [dx, dy] of corners) await page.mouse.click(cx + dx, cy + dy);
     await page.mouse.click(cx + corners[0][0], cy + corners[0][1]); // close on the first point
     const verdict = page.locator(".ck-result .verdict");
-    await verdict.waitFor();
-    await andMapIdle(page, async () => {});
+    await page.locator(".ck-out:not([data-shown='']) .ck-result .verdict").waitFor(); // drawn on the map too
     assert.equal(await verdict.innerText(), "不通过");
     await shot(page, "10-check-red-line");
 
@@ -159,8 +157,7 @@ describe("site check", () => {
       buffer: Buffer.from(JSON.stringify({ type: "FeatureCollection", features: [site] })),
     });
     const verdict = page.locator(".ck-result .verdict");
-    await verdict.waitFor();
-    await andMapIdle(page, async () => {});
+    await page.locator(".ck-out:not([data-shown='']) .ck-result .verdict").waitFor(); // drawn on the map too
     assert.equal(await verdict.innerText(), "通过");
     assert.match(await page.locator(".facts-parks").innerText(), new RegExp(park));
     assert.ok(api.townships.length >= 1);

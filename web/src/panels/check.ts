@@ -40,6 +40,7 @@ export class CheckPanel {
   private draw: TerraDraw | null = null;
   private drawing = false;
   private justFinished = false;
+  private shown = 0;
   private report: CheckReport | null = null;
   private result: FeatureCollection | null = null;
   private error: string | null = null;
@@ -182,6 +183,10 @@ export class CheckPanel {
       localStorage.setItem(REPORT_KEY, JSON.stringify(site));
       const b = bbox(site);
       if (b) this.pm.fit(b, 15);
+      // Marks when the map has drawn the result (tests and the curious can wait for it).
+      const token = String(++this.shown);
+      this.out.dataset.shown = "";
+      this.pm.map.once("idle", () => (this.out.dataset.shown = token));
     } catch (e) {
       this.report = null;
       this.result = null;
