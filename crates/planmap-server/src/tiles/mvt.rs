@@ -115,15 +115,9 @@ fn snap(coords: impl IntoIterator<Item = Coord<f64>>) -> Vec<Coord<f64>> {
     out
 }
 
-/// A ring in tile units, clipped, simplified and snapped; `None` when it encloses nothing.
-fn ring(t: &TileId, r: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
-    let projected: Vec<Coord<f64>> = r.0.iter().map(|c| t.project(*c)).collect();
-    let clipped = clip_ring(&projected, SQUARE);
-    if clipped.len() < 4 {
-        return None;
-    }
-    let simple = LineString(clipped).simplify(simplify_tolerance(t.z));
-    let mut snapped = LineString(snap(simple.0));
+/// A closed ring snapped to the grid, in MVT winding; `None` when it encloses no area.
+fn finish_ring(coords: Vec<Coord<f64>>, exterior: bool) -> Option<LineString<f64>> {
+    let mut snapped = LineString(snap(coords));
     if snapped.0.len() < 4 || snapped.0.first() != snapped.0.last() {
         return None;
     }
@@ -138,6 +132,19 @@ fn ring(t: &TileId, r: &LineString<f64>, exterior: bool) -> Option<LineString<f6
         snapped.make_cw_winding();
     }
     Some(snapped)
+}
+
+/// A ring in tile units, clipped, simplified and snapped; `None` when it encloses nothing.
+/// A small ring that simplification would collapse is kept unsimplified, so small patches
+/// (farmland 图斑) stay on the map as long as they cover any area at the zoom.
+fn ring(t: &TileId, r: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
+    let projected: Vec<Coord<f64>> = r.0.iter().map(|c| t.project(*c)).collect();
+    let clipped = clip_ring(&projected, SQUARE);
+    if clipped.len() < 4 {
+        return None;
+    }
+    let simple = LineString(clipped.clone()).simplify(simplify_tolerance(t.z));
+    finish_ring(simple.0, exterior).or_else(|| finish_ring(clipped, exterior))
 }
 
 fn polygons(t: &TileId, mp: &MultiPolygon<f64>) -> Option<geo::Geometry<f64>> {
@@ -194,9 +201,16 @@ fn tile_value(v: &Value) -> Option<TileValue> {
     })
 }
 
+/// From this zoom on, features carry their id (`fid`) and every attribute. Below it only the
+/// `name` of layers small enough to be labelled: pop-ups ask `/api/identify`, and 24 000
+/// farmland patches' attributes would triple the county-wide tiles.
+pub const ATTRIBUTE_ZOOM: u8 = 12;
+/// Layers with at most this many features keep `name` at every zoom (labels).
+const LABELLED_MAX: usize = 1000;
+
 fn encode_feature(
     t: &TileId,
-    index: usize,
+    (index, layer_len): (usize, usize),
     f: &Feature,
     tags: &mut TagsBuilder,
 ) -> Option<tile::Feature> {
@@ -207,10 +221,13 @@ fn encode_feature(
     };
     let mut out = geom.to_mvt_unscaled().ok()?;
     out.id = Some(index as u64);
-    let (k, v) = tags.insert_ref("fid", TileValue::Str(f.id.clone()));
-    out.tags.extend([k, v]);
+    if t.z >= ATTRIBUTE_ZOOM {
+        let (k, v) = tags.insert_ref("fid", TileValue::Str(f.id.clone()));
+        out.tags.extend([k, v]);
+    }
     for (key, value) in &f.properties {
-        if key == "fid" {
+        let wanted = t.z >= ATTRIBUTE_ZOOM || (key == "name" && layer_len <= LABELLED_MAX);
+        if key == "fid" || !wanted {
             continue;
         }
         if let Some(tv) = tile_value(value) {
@@ -229,7 +246,7 @@ pub fn encode(engine: &Engine, layer: usize, t: TileId) -> Vec<u8> {
     let features: Vec<tile::Feature> = engine
         .candidates(layer, &window)
         .into_iter()
-        .filter_map(|fi| encode_feature(&t, fi, &l.features[fi], &mut tags))
+        .filter_map(|fi| encode_feature(&t, (fi, l.features.len()), &l.features[fi], &mut tags))
         .collect();
     if features.is_empty() {
         return Vec::new();
@@ -282,5 +299,31 @@ mod tests {
             y: b.max().y,
         });
         assert!(nw.x.abs() < 1e-6 && nw.y.abs() < 1e-6, "{nw:?}");
+    }
+
+    #[test]
+    fn small_patches_survive_simplification_until_they_cover_no_area() {
+        // A ~100 m square patch: 3–4 tile units across at z8, where the 4-unit tolerance
+        // would collapse it; it must stay, wound for MVT (positive area in tile units).
+        let (lon, lat) = (112.1, 37.4);
+        let d = 0.0011;
+        let sq = LineString::from(vec![
+            (lon, lat),
+            (lon + d, lat),
+            (lon + d, lat + d),
+            (lon, lat + d),
+            (lon, lat),
+        ]);
+        let tile_at = |z: u32| {
+            let n = (1u64 << z) as f64;
+            let x = ((lon + 180.0) / 360.0 * n) as u32;
+            let y =
+                ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n) as u32;
+            TileId::new(z, x, y).unwrap()
+        };
+        let r = ring(&tile_at(8), &sq, true).expect("kept at z8");
+        assert!(geo::Area::signed_area(&Polygon::new(r, vec![])) > 0.0);
+        // At z3 it is a twentieth of a unit: nothing to draw.
+        assert!(ring(&tile_at(3), &sq, true).is_none());
     }
 }
