@@ -31,6 +31,9 @@ fi
 case "$BASE" in http://127.*|http://localhost*) ;; *) echo "bench: only local servers ($BASE)" >&2; exit 1;; esac
 echo "server: $BASE   wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s per scenario"
 
+# Wait for the start-up conflict scan (it runs on every core) so it does not skew the figures.
+curl -fsS "$BASE/api/conflicts" >/dev/null
+
 # The farmland's extent, from the layer figures.
 BBOX=$(curl -fsS "$BASE/api/layers" | grep -o '"bbox":\[[^]]*\][^}]*"id":"farmland"' | grep -o '\[[^]]*\]' | tr -d '[]' | tr ',' ' ')
 [ -n "$BBOX" ] || BBOX="111.93 37.26 112.33 37.54"
