@@ -6,6 +6,7 @@ pub mod export;
 pub mod geojson_io;
 pub mod plan_dir;
 pub mod rings;
+pub mod versions;
 
 pub use error::IoError;
 pub use geojson_io::{parse_site, GeoJsonError};

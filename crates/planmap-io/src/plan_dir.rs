@@ -38,8 +38,8 @@ impl PlanDir {
         &self.root
     }
 
-    /// The file a layer is stored in.
-    pub fn layer_path(&self, layer: &str) -> Result<PathBuf, IoError> {
+    /// The file a layer ships in (its version 0).
+    pub fn base_layer_path(&self, layer: &str) -> Result<PathBuf, IoError> {
         let def = self
             .plan
             .layer(layer)
@@ -49,6 +49,13 @@ impl PlanDir {
             .clone()
             .unwrap_or_else(|| format!("layers/{}.geojson", def.id));
         Ok(self.root.join(rel))
+    }
+
+    /// The file a layer is served from: the version its pointer file names (written by an
+    /// import, see [`crate::versions`]), else the file it ships in.
+    pub fn layer_path(&self, layer: &str) -> Result<PathBuf, IoError> {
+        let base = self.base_layer_path(layer)?;
+        crate::versions::current(&base, layer)
     }
 
     /// The plan's indicator table.
