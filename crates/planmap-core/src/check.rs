@@ -7,9 +7,9 @@ use crate::engine::Engine;
 use crate::error::SiteError;
 use crate::feature::Shape;
 use crate::geodesy;
-use crate::tmerc::{TransverseMercator, WGS84};
 use crate::overlay::{self, Piece};
 use crate::plan::SiteRole;
+use crate::tmerc::{TransverseMercator, WGS84};
 use crate::units::{Area, M2_PER_MU};
 use crate::validate::validate_site;
 
@@ -239,6 +239,8 @@ impl Engine {
             overlaps.push(lo);
         }
 
+        // Prohibited layers first, then those needing assessment; manifest order within each.
+        overlaps.sort_by_key(|o| o.role != SiteRole::Prohibited);
         let verdict = if overlaps.iter().any(|o| o.role == SiteRole::Prohibited) {
             Verdict::NotPermitted
         } else if overlaps.iter().any(|o| o.role == SiteRole::Assess) {
@@ -307,7 +309,11 @@ impl Engine {
     /// The nearest feature of a polygon layer to the site, by distance in a transverse Mercator
     /// frame centred on the site's meridian (true scale to ~1e-5 within 30 km); bounding boxes
     /// give lower bounds that skip most features.
-    fn nearest_feature(&self, layer: &crate::engine::Layer, site: &MultiPolygon<f64>) -> Option<Nearest> {
+    fn nearest_feature(
+        &self,
+        layer: &crate::engine::Layer,
+        site: &MultiPolygon<f64>,
+    ) -> Option<Nearest> {
         use geo::{Distance, Euclidean, MapCoords};
         let origin = site.centroid()?.0;
         let tm = TransverseMercator::new(WGS84, origin.x, 1.0, 0.0, 0.0);
@@ -333,7 +339,9 @@ impl Engine {
             if best.is_some_and(|(d, _)| lb > d) {
                 break;
             }
-            let Shape::Polygon(mp) = &layer.features[i].shape else { continue };
+            let Shape::Polygon(mp) = &layer.features[i].shape else {
+                continue;
+            };
             let d = Euclidean.distance(&project(mp), &local_site);
             if best.is_none_or(|(bd, _)| d < bd) {
                 best = Some((d, i));

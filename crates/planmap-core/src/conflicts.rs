@@ -103,7 +103,7 @@ impl Engine {
                 .collect();
             found.sort_by(|x, y| (&x.a_id, &x.b_id).cmp(&(&y.a_id, &y.b_id)));
             let (big, small): (Vec<_>, Vec<_>) = found.into_iter().partition(|c| c.area_m2 > tol);
-            let area: f64 = big.iter().map(|c| c.area_m2).sum();
+            let area: f64 = big.iter().map(|c| c.area_m2).sum::<f64>() + 0.0; // no -0.0
             summary.push(RuleSummary {
                 rule: key,
                 a: rule.a.clone(),
@@ -114,7 +114,7 @@ impl Engine {
                 area_m2: area,
                 area_mu: Area::from_m2(area).mu(),
                 sliver_count: small.len(),
-                sliver_area_m2: small.iter().map(|c| c.area_m2).sum(),
+                sliver_area_m2: small.iter().map(|c| c.area_m2).sum::<f64>() + 0.0,
             });
             conflicts.extend(big);
             slivers.extend(small);

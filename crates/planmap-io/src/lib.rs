@@ -1,5 +1,6 @@
 //! planmap-io: plan folders, GeoJSON in and out, coordinate transforms.
 
+pub mod chinacrs;
 pub mod coordtxt;
 pub mod error;
 pub mod export;

@@ -1,0 +1,65 @@
+# planmap — the two set-up commands of the README:
+#   make run    build everything and run the product on the built-in Wenshui data
+#   make test   install what the tests need, then run every test
+# Both install their Debian packages by themselves (as root, as on CI and the dev machines).
+
+CARGO ?= cargo
+DATA ?= data/wenshui
+ADDR ?= 127.0.0.1:8080
+APT_PACKAGES := gdal-bin libgdal-dev pkg-config wrk chromium fonts-noto-cjk
+
+.PHONY: run test deps build release fmt lint clippy data bench bench-server clean web e2e
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: web
+	$(CARGO) build --release --workspace
+
+# The web front end: npm ci only when package.json/package-lock.json changed, then the Vite
+# build into web/dist (served by planmap serve).
+web: web/node_modules/.package-lock.json
+	cd web && npm run build
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+# Browser end-to-end tests: playwright-core drives Debian's Chromium against the real server.
+e2e: deps web
+	$(CARGO) build --release -p planmap
+	cd web && PLANMAP_BIN="$${CARGO_TARGET_DIR:-target}/release/planmap" node --test --test-concurrency=1 e2e/*.test.mjs
+
+release: build
+
+run: deps build
+	./target/release/planmap --data $(DATA) serve --addr $(ADDR)
+
+test: deps
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) build --release --workspace
+	$(CARGO) test --workspace --release
+	$(MAKE) --no-print-directory e2e
+
+# Regenerate the illustrative Wenshui layers (deterministic: same bytes every run).
+data:
+	$(CARGO) run --release -p planmap-datagen -- --out $(DATA)
+
+bench:
+	$(CARGO) bench -p planmap-io --bench engine
+
+# Load test of the release server (wrk): requests/s and p99 of /api/check and farmland tiles.
+bench-server: deps build
+	bench/server.sh
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
