@@ -18,8 +18,8 @@ pub mod identify;
 pub mod overlay;
 pub mod plan;
 pub mod stats;
-pub mod tmerc;
 pub mod store;
+pub mod tmerc;
 pub mod units;
 pub mod validate;
 

@@ -37,7 +37,13 @@ pub struct TransverseMercator {
 }
 
 impl TransverseMercator {
-    pub fn new(ell: Ellipsoid, lon0: f64, k0: f64, false_easting: f64, false_northing: f64) -> Self {
+    pub fn new(
+        ell: Ellipsoid,
+        lon0: f64,
+        k0: f64,
+        false_easting: f64,
+        false_northing: f64,
+    ) -> Self {
         let n = ell.f / (2.0 - ell.f);
         let (n2, n3, n4) = (n * n, n * n * n, n * n * n * n);
         TransverseMercator {
@@ -65,7 +71,12 @@ impl TransverseMercator {
     /// CGCS2000 3-degree Gauss-Krüger zone `zone` (central meridian 3·zone °E), easting with or
     /// without the zone prefix (EPSG:4513–4533 with, 4534–4554 without).
     pub fn cgcs2000_3deg(zone: u32, prefix: bool) -> Self {
-        let fe = 500_000.0 + if prefix { zone as f64 * 1_000_000.0 } else { 0.0 };
+        let fe = 500_000.0
+            + if prefix {
+                zone as f64 * 1_000_000.0
+            } else {
+                0.0
+            };
         TransverseMercator::new(CGCS2000, 3.0 * zone as f64, 1.0, fe, 0.0)
     }
 
@@ -136,7 +147,10 @@ mod tests {
         assert!((p.x - 37_588_509.109).abs() < 0.001, "easting {}", p.x);
         assert!((p.y - 4_144_702.574).abs() < 0.001, "northing {}", p.y);
         let back = tm.inverse(p);
-        assert!((back.x - 112.0).abs() < 1e-10 && (back.y - 37.43).abs() < 1e-10, "{back:?}");
+        assert!(
+            (back.x - 112.0).abs() < 1e-10 && (back.y - 37.43).abs() < 1e-10,
+            "{back:?}"
+        );
     }
 
     /// On the central meridian the northing is the meridian arc length; at the equator it is 0
