@@ -125,7 +125,7 @@ describe("site check", () => {
       page.locator(".ck-report").click(),
     ]);
     report.setDefaultTimeout(60_000);
-    await report.waitForSelector("body.ready");
+    await report.waitForSelector("body.ready", { timeout: 120_000 }); // map images are drawn in software GL
     assert.equal(await report.locator(".r-verdict .verdict").innerText(), "不通过");
     const img = await report.locator("#map-img").evaluate((i) => ({ w: i.naturalWidth, h: i.naturalHeight }));
     assert.ok(img.w >= 1000 && img.h >= 600, `map image ${img.w}×${img.h}`);
@@ -224,6 +224,30 @@ describe("site check", () => {
     assert.ok(Math.abs(api.site_area_m2 - 40000) / 40000 < 1e-3, `a 200 m square: ${api.site_area_m2} m²`);
     assert.equal(await page.locator(".ck-result .verdict").innerText(), api.verdict);
     sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
+    assertClean(assert, browser.guards);
+  });
+
+  test("at phone width a check result is readable in the sheet", async () => {
+    const { site } = await parkSite(server.url);
+    const phone = await browser.context.newPage();
+    phone.setDefaultTimeout(60_000);
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await openMap(phone, server.url, "#panel=check");
+    await phone.locator('[data-tab="check"]').click();
+    await phone.locator(".ck-file").setInputFiles({
+      name: "park-site.geojson",
+      mimeType: "application/geo+json",
+      buffer: Buffer.from(JSON.stringify(site)),
+    });
+    await phone.locator(".ck-out:not([data-shown='']) .ck-result .verdict").waitFor();
+    const badge = await phone.locator(".ck-result .verdict").boundingBox();
+    const sheet = await phone.locator("#sidebar").boundingBox();
+    assert.ok(badge.y >= sheet.y && badge.x + badge.width <= 390, `the verdict sits in the sheet: ${JSON.stringify(badge)}`);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
+    await phone.locator(".ck-result .verdict").scrollIntoViewIfNeeded();
+    await shot(phone, "14-phone-check");
+    await phone.close();
     assertClean(assert, browser.guards);
   });
 

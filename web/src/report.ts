@@ -15,14 +15,20 @@ import { addOverlays, CJK_FONTS, restyle } from "./map";
 import { REPORT_KEY } from "./panels/check";
 import { getParam } from "./permalink";
 
-// The detail map is drawn at 680×430 CSS pixels with pixel ratio 2 (sharp on paper); the
-// overview inset at 220×150.
+// The detail map is drawn at 680×430 CSS pixels with pixel ratio 1.5; the overview inset at
+// 220×150.
 const IMG_W = 680;
 const IMG_H = 430;
 const INSET_W = 220;
 const INSET_H = 150;
 
 const idle = (map: maplibregl.Map) => new Promise<void>((r) => map.once("idle", () => r()));
+
+/** The map's current picture as an object URL (encoded off the main thread). */
+const snapshot = (map: maplibregl.Map) =>
+  new Promise<string>((ok, fail) =>
+    map.getCanvas().toBlob((b) => (b ? ok(URL.createObjectURL(b)) : fail(new Error("no map image"))), "image/png"),
+  );
 
 /** Renders the site and its pieces over the plan, and the county with the site marked, off
  * screen, as PNG data URLs. */
@@ -43,8 +49,10 @@ async function mapImages(
     attributionControl: false,
     localIdeographFontFamily: CJK_FONTS,
     fadeDuration: 0,
-    pixelRatio: 2,
-    canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+    // 1.5× is sharp enough on paper; reading a bigger WebGL canvas back is slow in software GL.
+    pixelRatio: 1.5,
+    // MapLibre smooths lines itself; multisampling only slows the read-back.
+    canvasContextAttributes: { preserveDrawingBuffer: true, antialias: false },
     bounds: [
       [box[0], box[1]],
       [box[2], box[3]],
@@ -56,7 +64,7 @@ async function mapImages(
   await addAreaLabels(map);
   (map.getSource("pm-check") as maplibregl.GeoJSONSource).setData(result);
   await idle(map);
-  const detail = map.getCanvas().toDataURL("image/png");
+  const detail = await snapshot(map);
   const lat = map.getCenter().lat;
   const metersPerPixel = (40075016.686 * Math.cos((lat * Math.PI) / 180)) / (512 * 2 ** map.getZoom());
   let overview: string | null = null;
@@ -83,7 +91,7 @@ async function mapImages(
       { padding: 8, animate: false },
     );
     await idle(map);
-    overview = map.getCanvas().toDataURL("image/png");
+    overview = await snapshot(map);
   }
   map.remove();
   holder.remove();
