@@ -2,13 +2,21 @@
 
 pub mod chinacrs;
 pub mod coordtxt;
+pub mod crs;
 pub mod error;
 pub mod export;
+#[cfg(feature = "gdal")]
+pub mod gdal_io;
 pub mod geojson_io;
+pub mod import;
 pub mod plan_dir;
 pub mod rings;
+pub mod site;
+pub mod source;
 pub mod versions;
 
 pub use error::IoError;
 pub use geojson_io::{parse_site, GeoJsonError};
 pub use plan_dir::PlanDir;
+pub use site::{read_site, read_site_bytes, Site};
+pub use source::{Format, ReadOptions, SourceError};
