@@ -169,7 +169,6 @@ impl Engine {
         let mut overlaps = Vec::new();
         let mut slivers = Vec::new();
         let mut locations = Vec::new();
-        let mut reasons = Vec::new();
         for (li, layer) in self.layers.iter().enumerate() {
             let role = layer.def.site_role;
             if role == SiteRole::None || layer.def.geometry != crate::plan::GeometryKind::Polygon {
@@ -226,21 +225,27 @@ impl Engine {
             lo.area_ha = a.ha();
             lo.area_mu = a.mu();
             lo.share = lo.area_m2 / site_area;
-            reasons.push(format!(
-                "{}「{}」{:.1} m²（{:.2} 亩）",
-                match role {
-                    SiteRole::Prohibited => "占用",
-                    _ => "涉及",
-                },
-                lo.name,
-                lo.area_m2,
-                lo.area_m2 / M2_PER_MU
-            ));
             overlaps.push(lo);
         }
 
         // Prohibited layers first, then those needing assessment; manifest order within each.
         overlaps.sort_by_key(|o| o.role != SiteRole::Prohibited);
+        let reasons: Vec<String> = overlaps
+            .iter()
+            .map(|lo| {
+                format!(
+                    "{}「{}」{:.1} m²（{:.2} 亩）",
+                    if lo.role == SiteRole::Prohibited {
+                        "占用"
+                    } else {
+                        "涉及"
+                    },
+                    lo.name,
+                    lo.area_m2,
+                    lo.area_m2 / M2_PER_MU
+                )
+            })
+            .collect();
         let verdict = if overlaps.iter().any(|o| o.role == SiteRole::Prohibited) {
             Verdict::NotPermitted
         } else if overlaps.iter().any(|o| o.role == SiteRole::Assess) {
