@@ -19,7 +19,8 @@ use crate::source::{Dataset, RawFeature};
 pub struct ImportOptions {
     /// The attribute that becomes the feature's `name` (`--name-field`).
     pub name_field: Option<String>,
-    /// The attribute that becomes the feature's id (`--id-field`); else `<layer>-000001`….
+    /// The attribute that becomes the feature's id (`--id-field`); else the file's own ids
+    /// when all features have distinct ones, else `<layer>-000001`….
     pub id_field: Option<String>,
     /// Make invalid geometries valid (and leave out empty ones) instead of refusing.
     pub repair: bool,
@@ -222,6 +223,15 @@ pub fn prepare(
         .then(|| rings_as_polygons(&data.features))
         .flatten();
     let features = regrouped.as_deref().unwrap_or(&data.features);
+    // Ids the file gives (GeoJSON ids, TXT parcel numbers) are kept when every feature has
+    // one and no two share it; GDAL's row numbers are not ids.
+    let source_ids = o.id_field.is_none() && {
+        let mut ids = std::collections::HashSet::new();
+        features.iter().all(|f| {
+            f.id.as_ref()
+                .is_some_and(|id| !id.is_empty() && ids.insert(id))
+        })
+    };
     let mut issues = Vec::new();
     let mut repaired = Vec::new();
     let mut dropped = Vec::new();
@@ -252,6 +262,7 @@ pub fn prepare(
                     continue;
                 }
             },
+            None if source_ids => r.id.clone().unwrap_or_default(),
             None => format!("{}-{:06}", def.id, i + 1),
         };
         if !seen.insert(id.clone()) {

@@ -1,6 +1,7 @@
 //! `planmap`: the command line of the plan viewer and checker.
 
 mod human;
+mod import_cmd;
 mod serve;
 
 use std::path::PathBuf;
@@ -44,6 +45,13 @@ enum Command {
         /// Refuse sites with more vertices than this.
         #[arg(long, default_value_t = 100_000)]
         max_vertices: usize,
+        /// The site file's coordinate system (EPSG:4525, gk37, gcj02, bd09 …); default: what
+        /// the file states, else told from its coordinates.
+        #[arg(long)]
+        crs: Option<String>,
+        /// The site's format, overriding its extension (geojson, txt, shp, zip, gpkg, dxf, kml).
+        #[arg(long)]
+        format: Option<String>,
     },
     /// Scans every conflict rule of the plan (三线 overlaps and the rest).
     Conflicts {
@@ -53,6 +61,8 @@ enum Command {
         #[arg(long, conflicts_with = "json")]
         geojson: bool,
     },
+    /// Imports a file as the new version of a layer (switched to only once complete).
+    Import(import_cmd::ImportArgs),
     /// Writes a layer as RFC 7946 GeoJSON.
     Export {
         layer: String,
@@ -130,10 +140,17 @@ fn run(cli: Cli) -> Result<String, Failure> {
             json: as_json,
             geojson,
             max_vertices,
+            crs,
+            format,
         } => {
-            let text = read_input(&site)?;
-            let geom = geojson_io::parse_site(&text)
-                .map_err(|e| Failure::input(format!("{}: {e}", site.display())))?;
+            let geom = if import_cmd::needs_dispatch(&site, &crs, &format) {
+                let data = cli.data.clone().unwrap_or_else(default_data);
+                import_cmd::read_site(&data, &site, &crs, &format)?
+            } else {
+                let text = read_input(&site)?;
+                geojson_io::parse_site(&text)
+                    .map_err(|e| Failure::input(format!("{}: {e}", site.display())))?
+            };
             let (_, engine) = load(&cli.data)?;
             let report = engine
                 .check(&geom, CheckOptions { max_vertices })
@@ -159,6 +176,9 @@ fn run(cli: Cli) -> Result<String, Failure> {
             } else {
                 Ok(human::conflicts(&scan))
             }
+        }
+        Command::Import(args) => {
+            import_cmd::run(cli.data.clone().unwrap_or_else(default_data), args)
         }
         Command::Export { layer, output } => {
             let (_, engine) = load(&cli.data)?;

@@ -1,0 +1,235 @@
+//! `planmap import` and reading `planmap check`'s site from any supported format.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use geo::MultiPolygon;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use planmap_io::crs::Crs;
+use planmap_io::import::{self, ImportError, ImportOptions, Progress};
+use planmap_io::source::{self, Format, ReadOptions};
+use planmap_io::PlanDir;
+use serde_json::json;
+
+use crate::Failure;
+
+/// `planmap import` arguments.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The file: GeoJSON, coordinate TXT, Shapefile (.shp or .zip), GeoPackage, FileGDB
+    /// (.gdb), DXF or KML.
+    pub file: PathBuf,
+    /// The plan layer it becomes (its new version).
+    #[arg(long)]
+    pub layer: String,
+    /// The file's coordinate system, overriding what it states: EPSG:4525, gk37, wgs84,
+    /// gcj02, bd09 …
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// An OGR SQL attribute filter: only features matching it are imported.
+    #[arg(long = "where")]
+    pub filter: Option<String>,
+    /// The attribute that becomes each feature's name.
+    #[arg(long)]
+    pub name_field: Option<String>,
+    /// The attribute that becomes each feature's id (default: the file's own ids when all
+    /// features have distinct ones, else <layer>-000001, …).
+    #[arg(long)]
+    pub id_field: Option<String>,
+    /// The layer of a multi-layer file (GeoPackage table, FileGDB feature class).
+    #[arg(long)]
+    pub source_layer: Option<String>,
+    /// The DBF encoding of a Shapefile that has no .cpg (e.g. GBK).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// The file's format, overriding its extension (geojson, txt, shp, zip, gpkg, gdb, dxf, kml).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Make invalid geometries valid instead of refusing the file.
+    #[arg(long)]
+    pub repair: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_crs(s: &Option<String>) -> Result<Option<Crs>, Failure> {
+    s.as_deref()
+        .map(|s| s.parse::<Crs>().map_err(Failure::input))
+        .transpose()
+}
+
+fn parse_format(s: &Option<String>) -> Result<Option<Format>, Failure> {
+    s.as_deref()
+        .map(|s| {
+            Format::from_ext(s.trim_start_matches('.'))
+                .ok_or_else(|| Failure::input(format!("unknown --format '{s}'")))
+        })
+        .transpose()
+}
+
+/// The plan's longitude, for guessing a Gauss-Krüger zone a file does not state.
+fn near_lon(dir: &PlanDir) -> Option<f64> {
+    let plan = planmap_core::LayerStore::plan(dir).ok()?;
+    plan.center.map(|c| c[0])
+}
+
+fn warn(lines: &[String], kind: &str) {
+    for l in lines {
+        eprintln!("planmap: {kind}: {}", l.replace('\n', " "));
+    }
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+struct Bar(ProgressBar);
+
+impl Bar {
+    fn new() -> Bar {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(None, target);
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg}").unwrap());
+        Bar(bar)
+    }
+}
+
+impl Progress for Bar {
+    fn stage(&self, name: &str, total: u64) {
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {wide_bar} {pos}/{len}") {
+            self.0.set_style(style);
+        }
+        self.0.set_message(name.to_string());
+        self.0.set_length(total);
+        self.0.set_position(0);
+    }
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+/// Runs `planmap import`.
+pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
+    let dir = PlanDir::open(&data).map_err(Failure::other)?;
+    let opts = ReadOptions {
+        crs: parse_crs(&a.crs)?,
+        near_lon: near_lon(&dir),
+        filter: a.filter.clone(),
+        source_layer: a.source_layer.clone(),
+        encoding: a.encoding.clone(),
+        format: parse_format(&a.format)?,
+    };
+    let bar = Bar::new();
+    bar.0.set_message("reading");
+    bar.0
+        .enable_steady_tick(std::time::Duration::from_millis(120));
+    let dataset = source::read_path(&a.file, &opts).map_err(Failure::input)?;
+    let iopts = ImportOptions {
+        name_field: a.name_field.clone(),
+        id_field: a.id_field.clone(),
+        repair: a.repair,
+    };
+    let result = import::import(&dir, &a.layer, dataset, &iopts, &bar);
+    bar.0.finish_and_clear();
+    let r = match result {
+        Ok(r) => r,
+        Err(ImportError::Invalid(issues)) => {
+            for i in &issues {
+                eprintln!("planmap: invalid geometry {i}");
+            }
+            return Err(Failure::input(format!(
+                "{}: {}",
+                a.file.display(),
+                ImportError::Invalid(issues)
+            )));
+        }
+        Err(e) => return Err(Failure::input(format!("{}: {e}", a.file.display()))),
+    };
+    if a.json {
+        let issues = |v: &[import::Issue]| {
+            v.iter()
+                .map(|i| json!({"id": i.id, "reason": i.reason}))
+                .collect::<Vec<_>>()
+        };
+        let areas: Vec<_> = r
+            .areas
+            .iter()
+            .map(|p| {
+                json!({
+                    "parcel": p.index + 1, "number": p.number, "name": p.name,
+                    "stated_m2": p.stated.as_ref().map(|s| s.m2()),
+                    "stated_raw": p.stated.as_ref().map(|s| s.raw.clone()),
+                    "planar_m2": p.planar_m2, "ellipsoidal_m2": p.ellipsoidal_m2,
+                })
+            })
+            .collect();
+        let v = json!({
+            "layer": r.layer, "features": r.features, "version": r.version, "file": r.file,
+            "bytes": r.bytes, "crs": r.crs, "area_m2": r.area_m2, "warnings": r.warnings,
+            "repaired": issues(&r.repaired), "dropped": issues(&r.dropped), "parcels": areas,
+        });
+        return serde_json::to_string_pretty(&v).map_err(Failure::other);
+    }
+    warn(&r.warnings, "warning");
+    let mut out = format!(
+        "imported {} features into layer '{}': version {} ({}, {} bytes)\ncoordinates read as {}\n",
+        r.features, r.layer, r.version, r.file, r.bytes, r.crs
+    );
+    if r.area_m2 > 0.0 {
+        out.push_str(&format!(
+            "geodesic area {:.4} km² ({:.2} 亩)\n",
+            r.area_m2 / 1e6,
+            r.area_m2 * 15.0 / 10_000.0
+        ));
+    }
+    for i in &r.repaired {
+        out.push_str(&format!("repaired {i}\n"));
+    }
+    for i in &r.dropped {
+        out.push_str(&format!("left out {i}\n"));
+    }
+    for p in &r.areas {
+        out.push_str(&format!("{p}\n"));
+    }
+    Ok(out)
+}
+
+/// Whether `check` must go through the format dispatcher rather than the GeoJSON parser.
+pub fn needs_dispatch(site: &Path, crs: &Option<String>, format: &Option<String>) -> bool {
+    let geojson = site.as_os_str() == "-" || Format::from_path(site) == Some(Format::GeoJson);
+    crs.is_some() || format.is_some() || !geojson
+}
+
+/// Reads `check`'s site from a file of any supported format (or stdin with `--format`),
+/// printing warnings and a coordinate TXT's stated areas on stderr.
+pub fn read_site(
+    data: &Path,
+    site: &Path,
+    crs: &Option<String>,
+    format: &Option<String>,
+) -> Result<MultiPolygon<f64>, Failure> {
+    let dir = PlanDir::open(data).map_err(Failure::other)?;
+    let opts = ReadOptions {
+        crs: parse_crs(crs)?,
+        near_lon: near_lon(&dir),
+        format: parse_format(format)?,
+        ..ReadOptions::default()
+    };
+    let s = if site.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| Failure::input(format!("stdin: {e}")))?;
+        let f = opts.format.unwrap_or(Format::GeoJson);
+        planmap_io::read_site_bytes(&bytes, f, &opts)
+    } else {
+        planmap_io::read_site(site, &opts)
+    }
+    .map_err(Failure::input)?;
+    warn(&s.warnings, "warning");
+    let notes: Vec<String> = s.areas.iter().map(ToString::to_string).collect();
+    warn(&notes, "note");
+    Ok(s.shape)
+}
