@@ -126,6 +126,22 @@ export interface CheckReport {
   caveat: string;
 }
 
+/** How the server read a site file (`POST /api/check?input=…`). */
+export interface FileInput {
+  format: string;
+  crs: string;
+  warnings: string[];
+  parcels: {
+    parcel: number;
+    number?: string | null;
+    name?: string | null;
+    stated_area?: string | null;
+    stated_m2?: number | null;
+    planar_m2?: number | null;
+    ellipsoidal_m2: number;
+  }[];
+}
+
 export interface Conflict {
   rule: string;
   severity: "conflict" | "warning";
@@ -214,6 +230,15 @@ export const api = {
   check: (site: Geometry | Feature | FeatureCollection) =>
     fetch("api/check", { method: "POST", body: JSON.stringify(site) }).then((r) =>
       json<CheckReport>(r),
+    ),
+  /** A site file (TXT, KML, DXF, zipped Shapefile, GeoPackage) read by the server. */
+  checkFile: (body: ArrayBuffer, input: string) =>
+    fetch(`api/check?input=${encodeURIComponent(input)}`, { method: "POST", body }).then((r) =>
+      json<CheckReport & { input?: FileInput }>(r),
+    ),
+  checkFileGeojson: (body: ArrayBuffer, input: string) =>
+    fetch(`api/check?format=geojson&input=${encodeURIComponent(input)}`, { method: "POST", body }).then(
+      (r) => json<FeatureCollection>(r),
     ),
   checkGeojson: (site: Geometry | Feature | FeatureCollection) =>
     fetch("api/check?format=geojson", { method: "POST", body: JSON.stringify(site) }).then((r) =>

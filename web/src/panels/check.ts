@@ -6,9 +6,9 @@
 import type { FeatureCollection, MultiPolygon, Polygon } from "geojson";
 import { TerraDraw, TerraDrawPolygonMode } from "terra-draw";
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
-import { api, type CheckReport, type Plan } from "../api";
+import { api, type CheckReport, type FileInput, type Plan } from "../api";
 import { areaLine, factsList, overlapTable, reasonsList, verdictBadge } from "../checkview";
-import { esc, today } from "../format";
+import { esc, m2, today } from "../format";
 import { bbox } from "../geo";
 import { getLang, onLang, t, translateDom } from "../i18n";
 import type { PlanMap } from "../map";
@@ -17,6 +17,10 @@ import { parseCoordinates, parseFile } from "../parse";
 export const REPORT_KEY = "planmap:report-site";
 
 type Site = FeatureCollection<Polygon | MultiPolygon>;
+
+/** Files the server reads (planmap-io): CAD, zipped Shapefiles, GeoPackages. GeoJSON, KML and
+ * coordinate TXT are read here. */
+const SERVER_FORMATS = ["dxf", "zip", "gpkg"];
 
 const PRINT_ICON = `<svg class="ic-svg" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 9V3h12v6"/><rect x="3" y="9" width="18" height="8" rx="2"/><path d="M6 14h12v7H6z"/></svg>`;
 
@@ -41,6 +45,7 @@ export class CheckPanel {
   private drawing = false;
   private justFinished = false;
   private shown = 0;
+  private fileInput: FileInput | null = null;
   private report: CheckReport | null = null;
   private result: FeatureCollection | null = null;
   private error: string | null = null;
@@ -57,7 +62,7 @@ export class CheckPanel {
       <p class="muted" data-i18n="checkIntro"></p>
       <div class="ck-inputs">
         <button type="button" class="btn primary ck-draw"><span class="ic">✎</span> <span data-i18n="draw"></span></button>
-        <label class="btn ck-upload"><span class="ic">⇪</span> <span data-i18n="upload"></span>
+        <label class="btn ck-upload" data-i18n-title="uploadHint"><span class="ic">⇪</span> <span data-i18n="upload"></span>
           <input type="file" class="ck-file" accept=".geojson,.json,.kml,.txt" hidden></label>
         <button type="button" class="btn ck-paste-toggle"><span class="ic">⌨</span> <span data-i18n="paste"></span></button>
       </div>
@@ -85,8 +90,10 @@ export class CheckPanel {
       const f = file.files?.[0];
       if (!f) return;
       this.stopDraw();
-      const text = await f.text();
       file.value = "";
+      const ext = f.name.toLowerCase().split(".").pop() ?? "";
+      if (SERVER_FORMATS.includes(ext)) return void this.runFile(await f.arrayBuffer(), ext);
+      const text = await f.text();
       this.guard(() => parseFile(f.name, text));
     });
     onLang(() => {
@@ -168,9 +175,32 @@ export class CheckPanel {
     this.root.querySelector<HTMLElement>(".ck-draw-hint")!.hidden = true;
   }
 
+  /** A file the server reads: it returns the site as GeoJSON (and what the file stated),
+   * which is then checked like any other. */
+  private async runFile(bytes: ArrayBuffer, ext: string): Promise<void> {
+    this.busy = true;
+    this.error = null;
+    this.render();
+    try {
+      const [fc, report] = await Promise.all([
+        api.checkFileGeojson(bytes, ext),
+        api.checkFile(bytes, ext),
+      ]);
+      const site = fc.features.filter((f) => f.properties?.role === "site") as Site["features"];
+      if (!site.length) throw new Error("site: no polygon");
+      this.fileInput = report.input ?? null;
+      await this.run({ type: "FeatureCollection", features: site }, true);
+    } catch (e) {
+      this.busy = false;
+      this.error = (e as Error).message;
+      this.render();
+    }
+  }
+
   /** Checks a site and shows the answer. Coordinates are kept to 7 decimals (≈1 cm), as the
    * server writes GeoJSON, so the exported site is exactly the site that was checked. */
-  async run(input: Site): Promise<void> {
+  async run(input: Site, fromFile = false): Promise<void> {
+    if (!fromFile) this.fileInput = null;
     const site = roundSite(input);
     this.busy = true;
     this.error = null;
@@ -218,6 +248,23 @@ export class CheckPanel {
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
+  /** What the file said: format, CRS, parcels and the areas the file states beside the
+   * ellipsoidal ones. */
+  private fileHtml(): string {
+    const f = this.fileInput;
+    if (!f) return "";
+    const parcels = f.parcels
+      .map((p) => {
+        const stated = p.stated_m2 != null ? ` · ${t("statedArea")} ${m2(p.stated_m2)} m²` : "";
+        const planar = p.planar_m2 != null ? ` · ${t("planarArea")} ${m2(p.planar_m2)} m²` : "";
+        return `<li>${esc(p.name || p.number || `#${p.parcel}`)}: ${t("ellipsoidalArea")} <b>${m2(p.ellipsoidal_m2)}</b> m²${planar}${stated}</li>`;
+      })
+      .join("");
+    const warn = f.warnings.map((w) => `<li class="warn">${esc(w)}</li>`).join("");
+    return `<div class="file-info"><div class="small muted">${t("fileRead")}: ${esc(f.format.toUpperCase())} · ${esc(f.crs)}</div>
+      <ul class="small">${parcels}${warn}</ul></div>`;
+  }
+
   private render(): void {
     if (this.busy) {
       this.out.innerHTML = `<p class="muted busy">${t("checking")}</p>`;
@@ -235,6 +282,7 @@ export class CheckPanel {
     this.out.innerHTML = `
       <div class="ck-result">
         <div class="ck-head">${verdictBadge(r)}${areaLine(r)}</div>
+        ${this.fileHtml()}
         ${reasonsList(r)}
         <h4>${t("overlapTable")}</h4>
         ${overlapTable(r, this.plan.layers)}
