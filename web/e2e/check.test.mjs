@@ -224,8 +224,29 @@ describe("site check", () => {
     assert.ok(Math.abs(cx - 112.0) < 2e-5 && Math.abs(cy - 37.43) < 2e-5, `centre ${cx},${cy}`);
     const api = await apiCheck(server.url, site);
     assert.ok(Math.abs(api.site_area_m2 - 40000) / 40000 < 1e-3, `a 200 m square: ${api.site_area_m2} m²`);
-    assert.equal(await page.locator(".ck-result .verdict").innerText(), api.verdict);
-    sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
+    let shownFor = api;
+    if (await page.locator(".file-info").count()) {
+      // Read by the server at full precision: the page shows the file's own check, the
+      // parcel's name and the area the file states (4 公顷).
+      const res = await fetch(`${server.url}api/check?input=txt`, { method: "POST", body: txt });
+      shownFor = await res.json();
+      assert.ok(Math.abs(shownFor.site_area_m2 - api.site_area_m2) < 5, "the exported site is the same to ~1 cm");
+      const info = await page.locator(".file-info").innerText();
+      assert.match(info, /测试地块/);
+      assert.match(info, /40,000\.00 m²/);
+    }
+    await shot(page, "16-check-txt");
+    assert.equal(await page.locator(".ck-result .verdict").innerText(), shownFor.verdict);
+    sameFigure(await page.locator(".site-area b").first().innerText(), shownFor.site_area_m2, 2, "site m²");
+    if (shownFor !== api) {
+      // The report re-reads the file itself, so it shows the same figures and what the file stated.
+      const [report] = await Promise.all([browser.context.waitForEvent("page"), page.locator(".ck-report").click()]);
+      await report.waitForSelector("body.ready", { timeout: 120_000 });
+      sameFigure(await report.locator(".site-area b").first().innerText(), shownFor.site_area_m2, 2, "report site m²");
+      assert.match(await report.locator(".file-info").innerText(), /测试地块/);
+      await shot(report.locator("#sheet"), "17-report-txt");
+      await report.close();
+    }
     assertClean(assert, browser.guards);
   });
 

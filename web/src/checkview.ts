@@ -2,7 +2,7 @@
 // the verdict badge, the per-layer overlap table (m², 公顷, 亩, share), where the site lies,
 // the distance to the red line and the area left after avoidance (避让).
 
-import type { CheckReport, LayerDef } from "./api";
+import type { CheckReport, FileInput, LayerDef } from "./api";
 import { dist, esc, ha, m2, mu, num, pct } from "./format";
 import { getLang, layerName, t, verdictLabel } from "./i18n";
 
@@ -86,4 +86,20 @@ export function factsList(r: CheckReport): string {
 export function reasonsList(r: CheckReport): string {
   if (!r.reasons.length) return `<p class="ok-note">${t("noOverlap")}</p>`;
   return `<ul class="reasons">${r.reasons.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`;
+}
+
+/** How the server read a site file: format, CRS, parcels, and the areas the file states
+ * (usually planar Gauss-Krüger) beside the ellipsoidal ones. */
+export function fileInfo(f: FileInput | null): string {
+  if (!f) return "";
+  const parcels = f.parcels
+    .map((p) => {
+      const stated = p.stated_m2 != null ? ` · ${t("statedArea")} ${m2(p.stated_m2)} m²` : "";
+      const planar = p.planar_m2 != null ? ` · ${t("planarArea")} ${m2(p.planar_m2)} m²` : "";
+      return `<li>${esc(p.name || p.number || `#${p.parcel}`)}: ${t("ellipsoidalArea")} <b>${m2(p.ellipsoidal_m2)}</b> m²${planar}${stated}</li>`;
+    })
+    .join("");
+  const warn = f.warnings.map((w) => `<li class="warn">${esc(w)}</li>`).join("");
+  return `<div class="file-info"><div class="small muted">${t("fileRead")}: ${esc(f.format.toUpperCase())} · ${esc(f.crs)}</div>
+    <ul class="small">${parcels}${warn}</ul></div>`;
 }

@@ -5,14 +5,14 @@
 import maplibregl from "maplibre-gl";
 import type { FeatureCollection, MultiPolygon, Polygon, Position } from "geojson";
 import "./report.css";
-import { api, type CheckReport, type Plan } from "./api";
-import { areaLine, factsList, overlapTable, reasonsList, verdictBadge } from "./checkview";
+import { api, type CheckReport, type FileInput, type Plan } from "./api";
+import { areaLine, factsList, fileInfo, overlapTable, reasonsList, verdictBadge } from "./checkview";
 import { esc, num, today } from "./format";
 import { bbox, type BBox } from "./geo";
 import { setLang, t, translateDom } from "./i18n";
 import { addAreaLabels } from "./labels";
 import { addOverlays, CJK_FONTS, restyle } from "./map";
-import { REPORT_KEY } from "./panels/check";
+import { fromBase64, REPORT_KEY, siteOf, type StoredSite } from "./panels/check";
 import { getParam } from "./permalink";
 
 // The detail map is drawn at 680×430 CSS pixels with pixel ratio 1.5; the overview inset at
@@ -128,7 +128,7 @@ function vertexTable(site: FeatureCollection<Polygon | MultiPolygon>): string {
   return `<table class="data vertices"><thead><tr><th>${t("siteVertices")} (${v.length})</th><th class="n">lon (CGCS2000)</th><th class="n">lat</th></tr></thead><tbody>${rows}${more}</tbody></table>`;
 }
 
-function sheetHtml(plan: Plan, r: CheckReport, site: FeatureCollection<Polygon | MultiPolygon>, box: BBox): string {
+function sheetHtml(plan: Plan, r: CheckReport & { input?: FileInput }, site: FeatureCollection<Polygon | MultiPolygon>, box: BBox): string {
   return `
     <header class="r-head">
       <div>
@@ -142,6 +142,7 @@ function sheetHtml(plan: Plan, r: CheckReport, site: FeatureCollection<Polygon |
     </header>
     ${r.illustrative ? `<div class="r-caveat"><b>${esc(r.caveat)}</b> ${esc(plan.caveat_en)}</div>` : ""}
     <section class="r-verdict">${verdictBadge(r)}${areaLine(r)}</section>
+    ${fileInfo(r.input ?? null)}
     ${reasonsList(r)}
     <figure class="r-map">
       <div class="r-map-frame">
@@ -165,6 +166,21 @@ function sheetHtml(plan: Plan, r: CheckReport, site: FeatureCollection<Polygon |
     </footer>`;
 }
 
+/** The stored site (or site file) checked again by the server. */
+async function recheck(raw: string): Promise<{ report: CheckReport & { input?: FileInput }; result: FeatureCollection }> {
+  const stored = JSON.parse(raw) as StoredSite;
+  if ("file" in stored) {
+    const bytes = fromBase64(stored.file.b64);
+    const [report, result] = await Promise.all([
+      api.checkFile(bytes, stored.file.ext),
+      api.checkFileGeojson(bytes, stored.file.ext),
+    ]);
+    return { report, result };
+  }
+  const [report, result] = await Promise.all([api.check(stored.site), api.checkGeojson(stored.site)]);
+  return { report, result };
+}
+
 async function start(): Promise<void> {
   if (getParam("lang") === "en") setLang("en");
   translateDom();
@@ -176,13 +192,8 @@ async function start(): Promise<void> {
     sheet.innerHTML = `<p class="error">${t("reportNoSite")}</p>`;
     return;
   }
-  const site = JSON.parse(raw) as FeatureCollection<Polygon | MultiPolygon>;
-  const [plan, stats, report, result] = await Promise.all([
-    api.plan(),
-    api.layers(),
-    api.check(site),
-    api.checkGeojson(site),
-  ]);
+  const [plan, stats, { report, result }] = await Promise.all([api.plan(), api.layers(), recheck(raw)]);
+  const site = siteOf(result);
   const county = stats.layers.find((l) => l.id === "county")?.bbox ?? null;
   const box = bbox(site)!;
   sheet.innerHTML = sheetHtml(plan, report, site, box);

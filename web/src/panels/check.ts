@@ -6,9 +6,9 @@
 import type { FeatureCollection, MultiPolygon, Polygon } from "geojson";
 import { TerraDraw, TerraDrawPolygonMode } from "terra-draw";
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
-import { api, type CheckReport, type FileInput, type Plan } from "../api";
-import { areaLine, factsList, overlapTable, reasonsList, verdictBadge } from "../checkview";
-import { esc, m2, today } from "../format";
+import { api, ApiError, type CheckReport, type FileInput, type Plan } from "../api";
+import { areaLine, factsList, fileInfo, overlapTable, reasonsList, verdictBadge } from "../checkview";
+import { esc, today } from "../format";
 import { bbox } from "../geo";
 import { getLang, onLang, t, translateDom } from "../i18n";
 import type { PlanMap } from "../map";
@@ -18,9 +18,18 @@ export const REPORT_KEY = "planmap:report-site";
 
 type Site = FeatureCollection<Polygon | MultiPolygon>;
 
-/** Files the server reads (planmap-io): CAD, zipped Shapefiles, GeoPackages. GeoJSON, KML and
- * coordinate TXT are read here. */
-const SERVER_FORMATS = ["dxf", "zip", "gpkg"];
+/** Files the server reads (planmap-io): CAD, zipped Shapefiles, GeoPackages, coordinate TXT
+ * (with the areas it states). GeoJSON and KML are read here; a TXT too when the server can't. */
+const SERVER_FORMATS = ["dxf", "zip", "gpkg", "txt"];
+
+/** A coordinate TXT is often GBK: decode as UTF-8 when it is, else as GBK. */
+function decodeText(bytes: ArrayBuffer): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder("gbk").decode(bytes);
+  }
+}
 
 const PRINT_ICON = `<svg class="ic-svg" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 9V3h12v6"/><rect x="3" y="9" width="18" height="8" rx="2"/><path d="M6 14h12v7H6z"/></svg>`;
 
@@ -38,6 +47,43 @@ function roundSite(site: Site): Site {
           : { type: "MultiPolygon", coordinates: f.geometry.coordinates.map((p) => p.map(ring)) },
     })),
   };
+}
+
+/** What the report page re-checks: the site, or the file the server read. */
+export type StoredSite = { site: Site } | { file: { name: string; ext: string; b64: string } };
+
+interface Answer {
+  report: CheckReport;
+  result: FeatureCollection;
+  site: Site;
+  fileInput: FileInput | null;
+  stored: StoredSite;
+}
+
+async function checkSite(site: Site): Promise<Answer> {
+  const [report, result] = await Promise.all([api.check(site), api.checkGeojson(site)]);
+  return { report, result, site, fileInput: null, stored: { site } };
+}
+
+/** The site feature(s) of a check's GeoJSON. */
+export function siteOf(result: FeatureCollection): Site {
+  const features = result.features.filter((f) => f.properties?.role === "site") as Site["features"];
+  if (!features.length) throw new Error("site: no polygon");
+  return { type: "FeatureCollection", features };
+}
+
+export function toBase64(bytes: ArrayBuffer): string {
+  const u = new Uint8Array(bytes);
+  let s = "";
+  for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode(...u.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export function fromBase64(b64: string): ArrayBuffer {
+  const s = atob(b64);
+  const u = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  return u.buffer;
 }
 
 export class CheckPanel {
@@ -92,7 +138,7 @@ export class CheckPanel {
       this.stopDraw();
       file.value = "";
       const ext = f.name.toLowerCase().split(".").pop() ?? "";
-      if (SERVER_FORMATS.includes(ext)) return void this.runFile(await f.arrayBuffer(), ext);
+      if (SERVER_FORMATS.includes(ext)) return void this.runFile(await f.arrayBuffer(), ext, f.name);
       const text = await f.text();
       this.guard(() => parseFile(f.name, text));
     });
@@ -175,43 +221,47 @@ export class CheckPanel {
     this.root.querySelector<HTMLElement>(".ck-draw-hint")!.hidden = true;
   }
 
-  /** A file the server reads: it returns the site as GeoJSON (and what the file stated),
-   * which is then checked like any other. */
-  private async runFile(bytes: ArrayBuffer, ext: string): Promise<void> {
-    this.busy = true;
-    this.error = null;
-    this.render();
-    try {
-      const [fc, report] = await Promise.all([
-        api.checkFileGeojson(bytes, ext),
-        api.checkFile(bytes, ext),
-      ]);
-      const site = fc.features.filter((f) => f.properties?.role === "site") as Site["features"];
-      if (!site.length) throw new Error("site: no polygon");
-      this.fileInput = report.input ?? null;
-      await this.run({ type: "FeatureCollection", features: site }, true);
-    } catch (e) {
-      this.busy = false;
-      this.error = (e as Error).message;
-      this.render();
-    }
+  /** A file the server reads (with full precision, and what the file states). A TXT is read
+   * here instead when the server predates file input. */
+  private runFile(bytes: ArrayBuffer, ext: string, name: string): Promise<void> {
+    return this.perform(async () => {
+      try {
+        const [result, report] = await Promise.all([
+          api.checkFileGeojson(bytes, ext),
+          api.checkFile(bytes, ext),
+        ]);
+        const site = siteOf(result);
+        return { report, result, site, fileInput: report.input ?? null, stored: { file: { name, ext, b64: toBase64(bytes) } } };
+      } catch (e) {
+        const older = e instanceof ApiError && e.status === 400 && /parameter 'input'/.test(e.message);
+        if (older && ext === "txt") return checkSite(roundSite(parseFile(name, decodeText(bytes))));
+        throw e;
+      }
+    });
   }
 
   /** Checks a site and shows the answer. Coordinates are kept to 7 decimals (≈1 cm), as the
    * server writes GeoJSON, so the exported site is exactly the site that was checked. */
-  async run(input: Site, fromFile = false): Promise<void> {
-    if (!fromFile) this.fileInput = null;
-    const site = roundSite(input);
+  run(input: Site): Promise<void> {
+    return this.perform(() => checkSite(roundSite(input)));
+  }
+
+  private async perform(job: () => Promise<Answer>): Promise<void> {
     this.busy = true;
     this.error = null;
     this.render();
     try {
-      const [report, result] = await Promise.all([api.check(site), api.checkGeojson(site)]);
-      this.report = report;
-      this.result = result;
-      this.pm.setOverlay("check", result);
-      localStorage.setItem(REPORT_KEY, JSON.stringify(site));
-      const b = bbox(site);
+      const a = await job();
+      this.report = a.report;
+      this.result = a.result;
+      this.fileInput = a.fileInput;
+      this.pm.setOverlay("check", a.result);
+      try {
+        localStorage.setItem(REPORT_KEY, JSON.stringify(a.stored));
+      } catch {
+        localStorage.setItem(REPORT_KEY, JSON.stringify({ site: a.site })); // a file too big to keep
+      }
+      const b = bbox(a.site);
       if (b) this.pm.fit(b, 15);
       // Marks when the map has drawn the result (tests and the curious can wait for it).
       const token = String(++this.shown);
@@ -220,6 +270,7 @@ export class CheckPanel {
     } catch (e) {
       this.report = null;
       this.result = null;
+      this.fileInput = null;
       this.pm.setOverlay("check", { type: "FeatureCollection", features: [] });
       this.error = (e as Error).message;
     } finally {
@@ -248,23 +299,6 @@ export class CheckPanel {
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
-  /** What the file said: format, CRS, parcels and the areas the file states beside the
-   * ellipsoidal ones. */
-  private fileHtml(): string {
-    const f = this.fileInput;
-    if (!f) return "";
-    const parcels = f.parcels
-      .map((p) => {
-        const stated = p.stated_m2 != null ? ` · ${t("statedArea")} ${m2(p.stated_m2)} m²` : "";
-        const planar = p.planar_m2 != null ? ` · ${t("planarArea")} ${m2(p.planar_m2)} m²` : "";
-        return `<li>${esc(p.name || p.number || `#${p.parcel}`)}: ${t("ellipsoidalArea")} <b>${m2(p.ellipsoidal_m2)}</b> m²${planar}${stated}</li>`;
-      })
-      .join("");
-    const warn = f.warnings.map((w) => `<li class="warn">${esc(w)}</li>`).join("");
-    return `<div class="file-info"><div class="small muted">${t("fileRead")}: ${esc(f.format.toUpperCase())} · ${esc(f.crs)}</div>
-      <ul class="small">${parcels}${warn}</ul></div>`;
-  }
-
   private render(): void {
     if (this.busy) {
       this.out.innerHTML = `<p class="muted busy">${t("checking")}</p>`;
@@ -282,7 +316,7 @@ export class CheckPanel {
     this.out.innerHTML = `
       <div class="ck-result">
         <div class="ck-head">${verdictBadge(r)}${areaLine(r)}</div>
-        ${this.fileHtml()}
+        ${fileInfo(this.fileInput)}
         ${reasonsList(r)}
         <h4>${t("overlapTable")}</h4>
         ${overlapTable(r, this.plan.layers)}
