@@ -6,7 +6,7 @@
 import type { FeatureCollection, MultiPolygon, Polygon } from "geojson";
 import { TerraDraw, TerraDrawPolygonMode } from "terra-draw";
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
-import { api, ApiError, type CheckReport, type FileInput, type Plan } from "../api";
+import { api, type CheckReport, type FileInput, type Plan } from "../api";
 import { areaLine, factsList, fileInfo, overlapTable, reasonsList, verdictBadge } from "../checkview";
 import { esc, today } from "../format";
 import { bbox } from "../geo";
@@ -18,9 +18,9 @@ export const REPORT_KEY = "planmap:report-site";
 
 type Site = FeatureCollection<Polygon | MultiPolygon>;
 
-/** Files the server reads (planmap-io): CAD, zipped Shapefiles, GeoPackages, coordinate TXT
- * (with the areas it states). GeoJSON and KML are read here; a TXT too when the server can't. */
-const SERVER_FORMATS = ["dxf", "zip", "gpkg", "txt"];
+/** Files the server reads (planmap-io): CAD, zipped Shapefiles, GeoPackages. GeoJSON, KML and
+ * the coordinate TXT are read here (a TXT also by the server when the browser can't). */
+const SERVER_FORMATS = ["dxf", "zip", "gpkg"];
 
 /** A coordinate TXT is often GBK: decode as UTF-8 when it is, else as GBK. */
 function decodeText(bytes: ArrayBuffer): string {
@@ -139,7 +139,16 @@ export class CheckPanel {
       file.value = "";
       const ext = f.name.toLowerCase().split(".").pop() ?? "";
       if (SERVER_FORMATS.includes(ext)) return void this.runFile(await f.arrayBuffer(), ext, f.name);
-      const text = await f.text();
+      const bytes = await f.arrayBuffer();
+      const text = decodeText(bytes);
+      // A coordinate TXT the browser can't read (odd variants) goes to the server's reader.
+      if (ext === "txt") {
+        try {
+          return void this.run(parseFile(f.name, text));
+        } catch {
+          return void this.runFile(bytes, ext, f.name);
+        }
+      }
       this.guard(() => parseFile(f.name, text));
     });
     onLang(() => {
@@ -221,22 +230,16 @@ export class CheckPanel {
     this.root.querySelector<HTMLElement>(".ck-draw-hint")!.hidden = true;
   }
 
-  /** A file the server reads (with full precision, and what the file states). A TXT is read
-   * here instead when the server predates file input. */
+  /** A file the server reads, at full precision, with what the file states. */
   private runFile(bytes: ArrayBuffer, ext: string, name: string): Promise<void> {
     return this.perform(async () => {
-      try {
-        const [result, report] = await Promise.all([
-          api.checkFileGeojson(bytes, ext),
-          api.checkFile(bytes, ext),
-        ]);
-        const site = siteOf(result);
-        return { report, result, site, fileInput: report.input ?? null, stored: { file: { name, ext, b64: toBase64(bytes) } } };
-      } catch (e) {
-        const older = e instanceof ApiError && e.status === 400 && /parameter 'input'/.test(e.message);
-        if (older && ext === "txt") return checkSite(roundSite(parseFile(name, decodeText(bytes))));
-        throw e;
-      }
+      const [result, report] = await Promise.all([
+        api.checkFileGeojson(bytes, ext),
+        api.checkFile(bytes, ext),
+      ]);
+      const site = siteOf(result);
+      const stored: StoredSite = { file: { name, ext, b64: toBase64(bytes) } };
+      return { report, result, site, fileInput: report.input ?? null, stored };
     });
   }
 
