@@ -119,6 +119,16 @@ pub async fn blocking<T: Send + 'static>(
 
 /// The body of a request as UTF-8 text, refusing oversize and empty bodies by name.
 pub fn body_text(body: Result<Bytes, BytesRejection>, limit: usize) -> ApiResult<String> {
+    utf8(body_bytes(body, limit)?)
+}
+
+fn utf8(bytes: Bytes) -> ApiResult<String> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|e| ApiError::bad_request(format!("request body is not UTF-8 text: {e}")))
+}
+
+/// The body of a request, refusing oversize and empty bodies by name.
+pub fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> ApiResult<Bytes> {
     let bytes = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -135,8 +145,7 @@ pub fn body_text(body: Result<Bytes, BytesRejection>, limit: usize) -> ApiResult
             "empty body: send a GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection",
         ));
     }
-    String::from_utf8(bytes.to_vec())
-        .map_err(|e| ApiError::bad_request(format!("request body is not UTF-8 text: {e}")))
+    Ok(bytes)
 }
 
 /// A site that does not parse: broken JSON is a 400, well-formed JSON that is not a usable
@@ -162,27 +171,48 @@ pub fn parse_site(text: &str) -> ApiResult<MultiPolygon<f64>> {
     geojson_io::parse_site(text).map_err(geojson_error)
 }
 
-/// `POST /api/check[?format=json|geojson]`: the site check report of the CLI, or the site,
-/// overlap pieces and 避让 geometry as a FeatureCollection.
+/// `POST /api/check[?format=json|geojson][&input=txt|kml|dxf|zip|gpkg][&crs=…]`: the site
+/// check report of the CLI, or the site, overlap pieces and 避让 geometry as a
+/// FeatureCollection. The body is GeoJSON or a site file ([`crate::upload`]).
 pub async fn check(
     State(st): State<AppState>,
     RawQuery(q): RawQuery,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let params = Params::parse(q.as_deref(), &["format"])?;
+    let params = Params::parse(q.as_deref(), &["format", "input", "crs"])?;
     let format = params.choice("format", &["json", "geojson"], "json")?;
-    let text = body_text(body, st.config().body_limit)?;
+    let bytes = body_bytes(body, st.config().body_limit)?;
+    let input = crate::upload::input(&params, &headers, &bytes)?;
+    let text = if input.is_plain_geojson() {
+        Some(utf8(bytes.clone())?)
+    } else {
+        None
+    };
     let max_vertices = st.config().max_vertices;
     let snap = st.snapshot();
     blocking(move || {
-        let site = parse_site(&text)?;
+        let (site, info) = match text {
+            Some(text) => (parse_site(&text)?, None),
+            None => {
+                let near_lon = snap.engine.plan.center.map(|c| c[0]);
+                let (site, info) = crate::upload::read(&bytes, input, near_lon)?;
+                (site, Some(info))
+            }
+        };
         let report = snap
             .engine
             .check(&site, CheckOptions { max_vertices })
             .map_err(site_error)?;
-        Ok(match format {
-            "geojson" => typed(http::GEOJSON, export::check_geojson(&report)),
-            _ => Json(report).into_response(),
+        Ok(match (format, info) {
+            ("geojson", _) => typed(http::GEOJSON, export::check_geojson(&report)),
+            (_, None) => Json(report).into_response(),
+            (_, Some(info)) => {
+                let mut v =
+                    serde_json::to_value(&report).map_err(|e| ApiError::internal(e.to_string()))?;
+                v["input"] = info;
+                Json(v).into_response()
+            }
         })
     })
     .await

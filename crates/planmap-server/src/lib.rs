@@ -18,9 +18,11 @@ pub mod fonts;
 pub mod http;
 pub mod ogc;
 pub mod params;
+pub mod reload;
 pub mod state;
 pub mod style;
 pub mod tiles;
+pub mod upload;
 
 use std::time::Duration;
 
@@ -72,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/layers", get(api::layers))
         .route("/api/layers/{file}", get(api::layer_geojson))
         .route("/api/check", post(api::check))
+        .route("/api/admin/reload", post(reload::reload))
         .route("/api/conflicts", get(api::conflicts))
         .route("/api/conflicts.geojson", get(api::conflicts_geojson))
         .route("/api/identify", get(api::identify))
@@ -143,6 +146,8 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
             tracing::warn!("conflict scan: {}", e.message);
         }
     });
+    // A `planmap import` switching a layer is served within seconds, no restart.
+    reload::spawn_watch(state.clone(), std::time::Duration::from_secs(2));
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown())
         .await

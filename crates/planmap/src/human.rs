@@ -18,8 +18,8 @@ pub fn stats(s: &PlanStats) -> String {
     caveat(&mut out, s.illustrative, &s.caveat);
     let _ = writeln!(
         out,
-        "{:<16} {:>8} {:>12} {:>14} {:>10}  {}",
-        "layer", "features", "km²", "亩", "vs target", "名称"
+        "{:<16} {:>8} {:>12} {:>14} {:>10}  名称",
+        "layer", "features", "km²", "亩", "vs target"
     );
     for l in &s.layers {
         let dev = l

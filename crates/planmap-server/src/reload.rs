@@ -1,0 +1,109 @@
+//! Picking up new data without a restart: `POST /api/admin/reload`, and a watch that reloads
+//! when the plan folder changes (a `planmap import` switching a layer's version, a manifest
+//! edit). A reload builds a whole new snapshot beside the served one and swaps it in only
+//! when it loaded; requests in flight finish on the old one, and a folder that does not load
+//! leaves the old one served.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use axum::extract::State;
+use axum::Json;
+use planmap_core::LayerStore;
+use planmap_io::PlanDir;
+use serde_json::{json, Value};
+
+use crate::api::blocking;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{load_snapshot, AppState};
+
+/// One reload at a time, whoever asks.
+static RELOADING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn stamp(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) => {
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{}:{t}", path.display(), m.len())
+        }
+        Err(_) => format!("{}:-", path.display()),
+    }
+}
+
+/// What the served data is made of, cheaply: the manifest's and each layer's served file's
+/// name, size and modification time. Changes when an import switches a layer.
+pub fn fingerprint(data_dir: &Path) -> Result<String, String> {
+    let mut parts = vec![stamp(&data_dir.join("plan.toml"))];
+    let dir = PlanDir::open(data_dir).map_err(|e| e.to_string())?;
+    let plan = dir.plan().map_err(|e| e.to_string())?;
+    for l in &plan.layers {
+        parts.push(stamp(&dir.layer_path(&l.id).map_err(|e| e.to_string())?));
+    }
+    Ok(parts.join("\n"))
+}
+
+/// Loads the plan folder again and serves it; the old snapshot stays if it does not load.
+pub async fn reload_now(st: &AppState) -> ApiResult<Value> {
+    let _one = RELOADING.lock().await;
+    let config = st.config().clone();
+    let before = st.snapshot().data_version.clone();
+    let snap = blocking(move || {
+        load_snapshot(&config).map_err(|e| ApiError::unprocessable(format!("reload: {e}")))
+    })
+    .await?;
+    let layers: serde_json::Map<String, Value> = snap
+        .engine
+        .layers
+        .iter()
+        .map(|l| {
+            (
+                l.def.id.clone(),
+                json!({"features": l.features.len(), "version": l.version}),
+            )
+        })
+        .collect();
+    let after = snap.data_version.clone();
+    st.replace(snap);
+    tracing::info!(%before, %after, "reloaded the plan folder");
+    Ok(json!({
+        "reloaded": true,
+        "changed": before != after,
+        "data_version": after,
+        "previous_data_version": before,
+        "layers": layers,
+    }))
+}
+
+/// `POST /api/admin/reload`: reloads the plan folder now.
+pub async fn reload(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+    reload_now(&st).await.map(Json)
+}
+
+/// Watches the plan folder every `every` and reloads when its fingerprint changes.
+pub fn spawn_watch(st: AppState, every: Duration) {
+    tokio::spawn(async move {
+        let dir = st.config().data_dir.clone();
+        let fp = |d: std::path::PathBuf| async move {
+            tokio::task::spawn_blocking(move || fingerprint(&d))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()))
+        };
+        let mut seen = fp(dir.clone()).await.ok();
+        loop {
+            tokio::time::sleep(every).await;
+            let now = fp(dir.clone()).await.ok();
+            if now.is_none() || now == seen {
+                continue;
+            }
+            match reload_now(&st).await {
+                Ok(_) => seen = now,
+                // Half-written manifest or the like: try again next time.
+                Err(e) => tracing::warn!("watch: {}", e.message),
+            }
+        }
+    });
+}

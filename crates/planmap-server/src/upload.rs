@@ -1,0 +1,89 @@
+//! Sites sent to `POST /api/check` as files: the land-ministry coordinate TXT, KML, DXF, a
+//! zipped Shapefile, a GeoPackage — or GeoJSON in another CRS (`?crs=gcj02`).
+//!
+//! The body is the file itself. Its format is `?input=txt|kml|dxf|zip|gpkg|geojson` if given,
+//! else told from its first bytes, else from `Content-Type`; a body starting with `{` is
+//! GeoJSON whatever the `Content-Type` (browsers send strings as `text/plain`).
+
+use axum::http::{header, HeaderMap};
+use geo::MultiPolygon;
+use planmap_io::crs::Crs;
+use planmap_io::{Format, ReadOptions};
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+
+/// How a check request's body is to be read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Input {
+    pub format: Format,
+    pub crs: Option<Crs>,
+}
+
+impl Input {
+    /// Plain GeoJSON lon/lat: the check's original path, with its own error messages.
+    pub fn is_plain_geojson(&self) -> bool {
+        self.format == Format::GeoJson && self.crs.is_none()
+    }
+}
+
+/// The body's format and CRS from the query, the bytes and the headers.
+pub fn input(params: &Params, headers: &HeaderMap, body: &[u8]) -> ApiResult<Input> {
+    let crs = params
+        .get("crs")
+        .map(|c| c.parse::<Crs>().map_err(|e| ApiError::parameter("crs", e)))
+        .transpose()?;
+    let format = match params.get("input") {
+        Some(f) => Format::from_ext(f).ok_or_else(|| {
+            ApiError::parameter(
+                "input",
+                format!("unknown input format '{f}': geojson, txt, kml, dxf, zip or gpkg"),
+            )
+        })?,
+        None => Format::sniff(body)
+            .or_else(|| {
+                let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+                Format::from_mime(ct).filter(|f| *f != Format::Txt)
+            })
+            .unwrap_or(Format::GeoJson),
+    };
+    Ok(Input { format, crs })
+}
+
+/// Reads a site file; the report's `input` member says how it was read.
+pub fn read(
+    body: &[u8],
+    input: Input,
+    near_lon: Option<f64>,
+) -> ApiResult<(MultiPolygon<f64>, Value)> {
+    let opts = ReadOptions {
+        crs: input.crs,
+        near_lon,
+        ..ReadOptions::default()
+    };
+    let site = planmap_io::read_site_bytes(body, input.format, &opts)
+        .map_err(|e| ApiError::unprocessable(format!("site: {}", e.message)))?;
+    let parcels: Vec<Value> = site
+        .areas
+        .iter()
+        .map(|p| {
+            json!({
+                "parcel": p.index + 1,
+                "number": p.number,
+                "name": p.name,
+                "stated_area": p.stated.as_ref().map(|s| s.raw.clone()),
+                "stated_m2": p.stated.as_ref().map(|s| s.m2()),
+                "planar_m2": p.planar_m2,
+                "ellipsoidal_m2": p.ellipsoidal_m2,
+            })
+        })
+        .collect();
+    let info = json!({
+        "format": input.format.ext(),
+        "crs": site.crs,
+        "warnings": site.warnings,
+        "parcels": parcels,
+    });
+    Ok((site.shape, info))
+}
