@@ -9,6 +9,7 @@ pub mod export;
 pub mod gdal_io;
 pub mod geojson_io;
 pub mod import;
+pub mod mvt;
 pub mod plan_dir;
 pub mod rings;
 pub mod site;

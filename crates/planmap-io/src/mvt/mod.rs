@@ -1,6 +1,7 @@
 //! One layer's Mapbox Vector Tile: features projected to Web Mercator tile units, clipped to
 //! the tile with a buffer, simplified for the zoom, snapped to the integer grid and encoded
-//! with geozero's MVT writer.
+//! with geozero's MVT writer. The projection is a [`Projector`]: a tile of the slippy-map
+//! grid ([`TileId`]) for the server's tiles, or any square frame (planmap-render's report maps).
 
 use geo::{
     Coord, LineString, MultiLineString, MultiPolygon, Point, Polygon, Rect, Simplify, Winding,
@@ -10,7 +11,9 @@ use geozero::ToMvt;
 use planmap_core::{Engine, Feature, Shape};
 use serde_json::Value;
 
-use super::clip::{clip_line, clip_ring, Square};
+pub mod clip;
+
+use clip::{clip_line, clip_ring, Square};
 
 /// Tile units across a tile.
 pub const EXTENT: u32 = 4096;
@@ -20,6 +23,31 @@ pub const BUFFER: f64 = 64.0;
 pub const MAX_ZOOM: u8 = 22;
 /// Web Mercator's latitude limit.
 const MAX_LAT: f64 = 85.051_128_779_806_59;
+
+/// Web Mercator world coordinates of a lon/lat position: x and y in 0..1, y down.
+pub fn world(c: Coord<f64>) -> Coord<f64> {
+    let lat = c.y.clamp(-MAX_LAT, MAX_LAT).to_radians();
+    Coord {
+        x: (c.x + 180.0) / 360.0,
+        y: (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0,
+    }
+}
+
+/// Where features go: lon/lat to tile units (0..EXTENT across the frame, y down), and the
+/// Douglas–Peucker tolerance in tile units.
+pub trait Projector {
+    fn project(&self, c: Coord<f64>) -> Coord<f64>;
+    fn tolerance(&self) -> f64;
+}
+
+impl Projector for TileId {
+    fn project(&self, c: Coord<f64>) -> Coord<f64> {
+        TileId::project(self, c)
+    }
+    fn tolerance(&self) -> f64 {
+        simplify_tolerance(self.z)
+    }
+}
 
 /// A tile address, checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,13 +79,11 @@ impl TileId {
 
     /// Tile units of a lon/lat position.
     pub fn project(&self, c: Coord<f64>) -> Coord<f64> {
-        let lat = c.y.clamp(-MAX_LAT, MAX_LAT).to_radians();
-        let wx = (c.x + 180.0) / 360.0;
-        let wy = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0;
+        let w = world(c);
         let e = EXTENT as f64;
         Coord {
-            x: (wx * self.n() - self.x as f64) * e,
-            y: (wy * self.n() - self.y as f64) * e,
+            x: (w.x * self.n() - self.x as f64) * e,
+            y: (w.y * self.n() - self.y as f64) * e,
         }
     }
 
@@ -137,17 +163,17 @@ fn finish_ring(coords: Vec<Coord<f64>>, exterior: bool) -> Option<LineString<f64
 /// A ring in tile units, clipped, simplified and snapped; `None` when it encloses nothing.
 /// A small ring that simplification would collapse is kept unsimplified, so small patches
 /// (farmland 图斑) stay on the map as long as they cover any area at the zoom.
-fn ring(t: &TileId, r: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
+fn ring(t: &impl Projector, r: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
     let projected: Vec<Coord<f64>> = r.0.iter().map(|c| t.project(*c)).collect();
     let clipped = clip_ring(&projected, SQUARE);
     if clipped.len() < 4 {
         return None;
     }
-    let simple = LineString(clipped.clone()).simplify(simplify_tolerance(t.z));
+    let simple = LineString(clipped.clone()).simplify(t.tolerance());
     finish_ring(simple.0, exterior).or_else(|| finish_ring(clipped, exterior))
 }
 
-fn polygons(t: &TileId, mp: &MultiPolygon<f64>) -> Option<geo::Geometry<f64>> {
+fn polygons(t: &impl Projector, mp: &MultiPolygon<f64>) -> Option<geo::Geometry<f64>> {
     let polys: Vec<Polygon<f64>> =
         mp.0.iter()
             .filter_map(|p| {
@@ -163,7 +189,7 @@ fn polygons(t: &TileId, mp: &MultiPolygon<f64>) -> Option<geo::Geometry<f64>> {
     (!polys.is_empty()).then_some(geo::Geometry::MultiPolygon(MultiPolygon(polys)))
 }
 
-fn lines(t: &TileId, ml: &MultiLineString<f64>) -> Option<geo::Geometry<f64>> {
+fn lines(t: &impl Projector, ml: &MultiLineString<f64>) -> Option<geo::Geometry<f64>> {
     let parts: Vec<LineString<f64>> =
         ml.0.iter()
             .flat_map(|l| {
@@ -172,17 +198,27 @@ fn lines(t: &TileId, ml: &MultiLineString<f64>) -> Option<geo::Geometry<f64>> {
                     SQUARE,
                 )
             })
-            .map(|l| LineString(snap(l.simplify(simplify_tolerance(t.z)).0)))
+            .map(|l| LineString(snap(l.simplify(t.tolerance()).0)))
             .filter(|l| l.0.len() >= 2)
             .collect();
     (!parts.is_empty()).then_some(geo::Geometry::MultiLineString(MultiLineString(parts)))
 }
 
-fn point(t: &TileId, p: &Point<f64>) -> Option<geo::Geometry<f64>> {
+fn point(t: &impl Projector, p: &Point<f64>) -> Option<geo::Geometry<f64>> {
     let c = t.project(p.0);
     let inside =
         (SQUARE.min..=SQUARE.max).contains(&c.x) && (SQUARE.min..=SQUARE.max).contains(&c.y);
     inside.then(|| geo::Geometry::Point(Point(snap([c])[0])))
+}
+
+/// A shape in tile units: clipped to the frame plus [`BUFFER`], simplified, snapped and wound
+/// for MVT; `None` when nothing of it reaches the frame.
+pub fn shape_geometry(t: &impl Projector, shape: &Shape) -> Option<geo::Geometry<f64>> {
+    match shape {
+        Shape::Polygon(mp) => polygons(t, mp),
+        Shape::Line(ml) => lines(t, ml),
+        Shape::Point(p) => point(t, p),
+    }
 }
 
 /// A property value as an MVT value; nested values are written as JSON text, nulls skipped.
@@ -214,11 +250,7 @@ fn encode_feature(
     f: &Feature,
     tags: &mut TagsBuilder,
 ) -> Option<tile::Feature> {
-    let geom = match &f.shape {
-        Shape::Polygon(mp) => polygons(t, mp)?,
-        Shape::Line(ml) => lines(t, ml)?,
-        Shape::Point(p) => point(t, p)?,
-    };
+    let geom = shape_geometry(t, &f.shape)?;
     let mut out = geom.to_mvt_unscaled().ok()?;
     out.id = Some(index as u64);
     if t.z >= ATTRIBUTE_ZOOM {

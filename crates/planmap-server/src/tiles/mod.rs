@@ -1,8 +1,9 @@
 //! Vector tiles: `GET /tiles/{layer}/{z}/{x}/{y}.pbf` (MVT, cached per snapshot) and
 //! `GET /tiles/{layer}.json` (TileJSON 3.0).
 
-pub mod clip;
-pub mod mvt;
+// The MVT encoder lives in planmap-io, shared with planmap-render's report maps.
+pub use planmap_io::mvt;
+pub use planmap_io::mvt::clip;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};

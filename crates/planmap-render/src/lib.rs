@@ -1,0 +1,72 @@
+//! planmap-render: report maps rendered on the server with maplibre-rs, and the printable HTML
+//! check report.
+//!
+//! A report map is one MVT tile whose extent is the map [`Frame`] (the site's box plus a
+//! margin, made square), encoded with planmap-io's MVT encoder from the plan's layers, the
+//! overlap pieces and the site; maplibre-rs (crate `maplibre`, feature `headless`) draws it on
+//! the CPU through Mesa's software Vulkan (or GL) driver. The renderer is behind this crate's
+//! `maplibre` feature; without it [`render_map`] returns [`RenderError::Disabled`] and the rest
+//! (frames, styles, tiles, the HTML report) still works.
+
+pub mod frame;
+pub mod maps;
+pub mod report;
+pub mod scene;
+
+#[cfg(feature = "maplibre")]
+mod headless;
+
+pub use frame::Frame;
+pub use maps::{layer_preview, site_map, SiteMap};
+pub use report::{report_html, ReportInput};
+pub use scene::{report_style, LayerStyle, MapLayer, MapStyle, Paint, Rgb};
+
+/// A PNG image's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Png(pub Vec<u8>);
+
+/// Why a map could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("map rendering is not built in (build planmap with the `render` feature)")]
+    Disabled,
+    #[error(
+        "no Vulkan or GL adapter for rendering maps ({0}); install Mesa's drivers \
+         (Debian: mesa-vulkan-drivers) or set WGPU_BACKEND=gl"
+    )]
+    NoAdapter(String),
+    #[error("image size {0} px is out of range {MIN_SIZE}..={MAX_SIZE}")]
+    Size(u32),
+    #[error("the renderer failed: {0}")]
+    Failed(String),
+}
+
+/// Smallest and largest image side in pixels.
+pub const MIN_SIZE: u32 = 64;
+pub const MAX_SIZE: u32 = 4096;
+
+/// Renders `layers` in `frame` with `style` into a `size`×`size` PNG. Runs maplibre-rs on a
+/// dedicated thread, its panics caught and returned as errors.
+pub fn render_map(
+    frame: &Frame,
+    layers: &[MapLayer],
+    style: &MapStyle,
+    size: u32,
+) -> Result<Png, RenderError> {
+    if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
+        return Err(RenderError::Size(size));
+    }
+    #[cfg(feature = "maplibre")]
+    {
+        let (tile, drawn) = scene::encode_scene(frame, layers, style, size);
+        headless::render_tile(tile, drawn, size)
+    }
+    #[cfg(not(feature = "maplibre"))]
+    {
+        let _ = (frame, layers, style);
+        Err(RenderError::Disabled)
+    }
+}
+
+/// Whether this build can render maps at all.
+pub const ENABLED: bool = cfg!(feature = "maplibre");
