@@ -171,7 +171,7 @@ pub fn parse_site(text: &str) -> ApiResult<MultiPolygon<f64>> {
     geojson_io::parse_site(text).map_err(geojson_error)
 }
 
-/// `POST /api/check[?format=json|geojson][&input=txt|kml|dxf|zip|gpkg][&crs=…]`: the site
+/// `POST /api/check[?format=json|geojson|report][&input=txt|kml|dxf|zip|gpkg][&crs=…]`: the site
 /// check report of the CLI, or the site, overlap pieces and 避让 geometry as a
 /// FeatureCollection. The body is GeoJSON or a site file ([`crate::upload`]).
 pub async fn check(
@@ -181,7 +181,7 @@ pub async fn check(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let params = Params::parse(q.as_deref(), &["format", "input", "crs"])?;
-    let format = params.choice("format", &["json", "geojson"], "json")?;
+    let format = params.choice("format", &["json", "geojson", "report"], "json")?;
     let bytes = body_bytes(body, st.config().body_limit)?;
     let input = crate::upload::input(&params, &headers, &bytes)?;
     let text = if input.is_plain_geojson() {
@@ -206,6 +206,7 @@ pub async fn check(
             .map_err(site_error)?;
         Ok(match (format, info) {
             ("geojson", _) => typed(http::GEOJSON, export::check_geojson(&report)),
+            ("report", _) => crate::report::check_report(&snap.engine, &report),
             (_, None) => Json(report).into_response(),
             (_, Some(info)) => {
                 let mut v =

@@ -19,6 +19,7 @@ pub mod http;
 pub mod ogc;
 pub mod params;
 pub mod reload;
+pub mod report;
 pub mod state;
 pub mod style;
 pub mod tiles;
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/plan", get(api::plan))
         .route("/api/layers", get(api::layers))
         .route("/api/layers/{file}", get(api::layer_geojson))
+        .route("/api/layers/{id}/preview.png", get(report::preview))
         .route("/api/check", post(api::check))
         .route("/api/admin/reload", post(reload::reload))
         .route("/api/conflicts", get(api::conflicts))

@@ -2,6 +2,7 @@
 
 mod human;
 mod import_cmd;
+mod report_cmd;
 mod serve;
 
 use std::path::PathBuf;
@@ -52,6 +53,9 @@ enum Command {
         /// The site's format, overriding its extension (geojson, txt, shp, zip, gpkg, dxf, kml).
         #[arg(long)]
         format: Option<String>,
+        /// Also write the printable HTML report (map, legend, tables, verdict) to this file.
+        #[arg(long = "report", value_name = "FILE")]
+        report_file: Option<PathBuf>,
     },
     /// Scans every conflict rule of the plan (三线 overlaps and the rest).
     Conflicts {
@@ -142,6 +146,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             max_vertices,
             crs,
             format,
+            report_file,
         } => {
             let geom = if import_cmd::needs_dispatch(&site, &crs, &format) {
                 let data = cli.data.clone().unwrap_or_else(default_data);
@@ -155,6 +160,9 @@ fn run(cli: Cli) -> Result<String, Failure> {
             let report = engine
                 .check(&geom, CheckOptions { max_vertices })
                 .map_err(|e: SiteError| Failure::input(format!("{}: {e}", site.display())))?;
+            if let Some(path) = &report_file {
+                report_cmd::write(&engine, &report, path).map_err(Failure::other)?;
+            }
             if as_json {
                 json(&report)
             } else if geojson {

@@ -1,0 +1,79 @@
+//! Report maps on the server (planmap-render): `POST /api/check?format=report`, the printable
+//! HTML report with its map; `GET /api/layers/{id}/preview.png[?size=N]`, a layer over the
+//! county. Without the `render` feature the report says its map was not rendered and the
+//! preview is a 501.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use planmap_core::{CheckReport, Engine};
+use planmap_render::report::today_utc;
+use planmap_render::{layer_preview, report_html, site_map, RenderError, ReportInput};
+
+use crate::api::blocking;
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+
+/// The side of a report's map in pixels.
+pub const REPORT_MAP_SIZE: u32 = 1024;
+
+fn render_error(e: RenderError) -> ApiError {
+    let status = match e {
+        RenderError::Disabled => StatusCode::NOT_IMPLEMENTED,
+        RenderError::NoAdapter(_) => StatusCode::SERVICE_UNAVAILABLE,
+        RenderError::Size(_) => StatusCode::BAD_REQUEST,
+        RenderError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    ApiError::new(status, e.to_string())
+}
+
+/// The check report as a self-contained HTML page (blocking: renders the map).
+pub fn check_report(engine: &Engine, report: &CheckReport) -> Response {
+    let map = site_map(engine, report);
+    let png = match &map {
+        Some(m) => m.render(REPORT_MAP_SIZE),
+        None => Err(RenderError::Failed("empty site".into())),
+    };
+    if let Err(e) = &png {
+        tracing::warn!("report without a map: {e}");
+    }
+    let html = report_html(&ReportInput {
+        plan: &engine.plan,
+        report,
+        map: png,
+        style: map.as_ref().map(|m| &m.style),
+        date: today_utc(),
+    });
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+/// `GET /api/layers/{id}/preview.png[?size=64..2048]`: the layer over the county, rendered.
+pub async fn preview(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
+    let params = Params::parse(q.as_deref(), &["size"])?;
+    let size = match params.get("size") {
+        None => 512,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|s| (64..=2048).contains(s))
+            .ok_or_else(|| {
+                ApiError::parameter(
+                    "size",
+                    format!("'{}' is not a size in 64..2048", crate::error::clip(v)),
+                )
+            })?,
+    };
+    let snap = st.snapshot();
+    blocking(move || {
+        let map = layer_preview(&snap.engine, Some(&id))
+            .ok_or_else(|| ApiError::not_found(format!("no such layer: '{id}'")))?;
+        let png = map.render(size).map_err(render_error)?;
+        Ok(([(header::CONTENT_TYPE, "image/png")], png.0).into_response())
+    })
+    .await
+}
