@@ -8,7 +8,7 @@ DATA ?= data/wenshui
 ADDR ?= 127.0.0.1:8080
 APT_PACKAGES := gdal-bin libgdal-dev pkg-config wrk chromium fonts-noto-cjk
 
-.PHONY: run test deps build release fmt lint clippy data bench bench-server clean web e2e
+.PHONY: run test deps build release fmt lint clippy data bench bench-compare bench-server clean web e2e
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -53,6 +53,20 @@ data:
 
 bench:
 	$(CARGO) bench -p planmap-io --bench engine
+
+# planmap against PostGIS (a throwaway cluster) and shapely 2 on the same data, in one run
+# (bench/compare.py): prints the table and writes out/bench/results.json. Fails when the
+# engines' areas disagree beyond 1e-6.
+BENCH_VENV := out/bench/venv
+$(BENCH_VENV)/.installed: bench/requirements.txt
+	python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt
+	@touch $@
+
+bench-compare: $(BENCH_VENV)/.installed
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="postgresql postgis"
+	$(CARGO) build --release -p planmap -p planmap-bench
+	$(BENCH_VENV)/bin/python bench/compare.py $(BENCH_ARGS)
 
 # Load test of the release server (wrk): requests/s and p99 of /api/check and farmland tiles.
 bench-server: deps build

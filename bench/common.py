@@ -1,0 +1,147 @@
+"""Shared pieces of the cross-engine benchmark: the plan's layers, geodesic areas (pyproj's
+Geod, i.e. GeographicLib/Karney on WGS84), statistics and process measures."""
+
+import json
+import os
+import statistics
+import tomllib
+from pathlib import Path
+
+import shapely
+from pyproj import Geod
+
+GEOD = Geod(ellps="WGS84")
+ROLE_LAYERS = ("prohibited", "assess", "locate")
+
+
+class Plan:
+    """A plan folder: manifest, polygon layers with a site role, rules."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.manifest = tomllib.loads((self.root / "plan.toml").read_text())
+        self.tol = float(self.manifest.get("sliver_tolerance_m2", 1.0))
+        self.layers = {l["id"]: l for l in self.manifest["layers"]}
+        self.rules = [(r["a"], r["b"]) for r in self.manifest.get("rules", [])]
+        # What a check measures: the county, then every polygon layer with a site role.
+        self.check_layers = [
+            l["id"]
+            for l in self.manifest["layers"]
+            if l["geometry"] == "polygon" and l.get("site_role", "none") in ROLE_LAYERS
+        ]
+        self.locate = {l for l in self.check_layers if self.layers[l]["site_role"] == "locate"}
+
+    def layer_path(self, lid):
+        return self.root / self.layers[lid].get("file", f"layers/{lid}.geojson")
+
+    def read_layer(self, lid):
+        """(fids, geometries, properties) of a GeoJSON layer, polygons as MultiPolygons."""
+        doc = json.loads(self.layer_path(lid).read_text())
+        fids, geoms, props = [], [], []
+        for f in doc["features"]:
+            fids.append(str(f["id"]))
+            g = f["geometry"]
+            if g["type"] == "Polygon":
+                g = {"type": "MultiPolygon", "coordinates": [g["coordinates"]]}
+            geoms.append(shapely.geometry.shape(g))
+            props.append(f.get("properties") or {})
+        return fids, geoms, props
+
+
+def read_sites(path):
+    doc = json.loads(Path(path).read_text())
+    return [(str(f["id"]), shapely.geometry.shape(f["geometry"])) for f in doc["features"]], doc
+
+
+def geod_area(geom):
+    """Geodesic area in m² of the polygonal parts of any geometry, holes subtracted."""
+    total = 0.0
+    for part in shapely.get_parts(geom):
+        if part.geom_type == "Polygon":
+            total += _poly_area(part)
+        elif part.geom_type in ("MultiPolygon", "GeometryCollection"):
+            total += geod_area(part)
+    return total
+
+
+def _poly_area(p):
+    if p.is_empty:
+        return 0.0
+    x, y = p.exterior.coords.xy
+    a = abs(GEOD.polygon_area_perimeter(x, y)[0])
+    for h in p.interiors:
+        hx, hy = h.coords.xy
+        a -= abs(GEOD.polygon_area_perimeter(hx, hy)[0])
+    return a
+
+
+def summarise(times_ms):
+    """p50, p99, max and total (s) of per-item times in ms."""
+    s = sorted(times_ms)
+    if not s:
+        return {"p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0, "total_s": 0.0}
+
+    def pct(p):
+        return s[round((len(s) - 1) * p)]
+
+    return {"p50_ms": pct(0.5), "p99_ms": pct(0.99), "max_ms": s[-1], "total_s": sum(s) / 1e3}
+
+
+def spread(values):
+    """min / median / max of repeated measurements."""
+    v = [x for x in values if x is not None]
+    if not v:
+        return None
+    return {"min": min(v), "median": statistics.median(v), "max": max(v)}
+
+
+def site_record(site_m2, county_m2, pieces, tol, layers):
+    """Per-layer overlap of one site from its pieces [(layer, m²)]: pieces over the sliver
+    tolerance summed, and the count of slivers (0 < area ≤ tol)."""
+    out = {l: 0.0 for l in layers}
+    slivers = {}
+    for layer, a in pieces:
+        if a > tol:
+            out[layer] += a
+        elif a > 0:
+            slivers[layer] = slivers.get(layer, 0) + 1
+    return {"site_m2": site_m2, "county_m2": county_m2, "layers": out, "slivers": slivers}
+
+
+def rel_diff(a, b):
+    if a == b:
+        return 0.0
+    return abs(a - b) / max(abs(a), abs(b))
+
+
+def agreement(ref, other, layers):
+    """Worst relative disagreement between two engines' per-site records (dicts by site id),
+    over site area, area inside the county and every layer; with where it happened."""
+    worst = (0.0, None)
+    for sid, r in ref.items():
+        o = other.get(sid)
+        if o is None or "error" in r or "error" in o:
+            if (o is None) or (("error" in r) != ("error" in o)):
+                return (1.0, f"{sid}: one engine failed ({r.get('error')} / {o and o.get('error')})")
+            continue
+        pairs = [("site", r["site_m2"], o["site_m2"]), ("county", r["county_m2"], o["county_m2"])]
+        pairs += [(l, r["layers"].get(l, 0.0), o["layers"].get(l, 0.0)) for l in layers]
+        for what, a, b in pairs:
+            d = rel_diff(a, b)
+            if d > worst[0]:
+                worst = (d, f"{sid} {what}: {a!r} vs {b!r}")
+    return worst
+
+
+def peak_rss_mb(pid="self"):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def cpu_count():
+    return os.cpu_count() or 1

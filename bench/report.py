@@ -1,0 +1,168 @@
+"""The benchmark's table, tile statistics, and Martin (when installed) as a tile peer."""
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import common
+import http_client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tile_stats(fetched):
+    lat, size, wall = fetched
+    s = common.summarise(lat)
+    return {"tiles_per_s": len(lat) / wall, "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
+            "max_ms": s["max_ms"], "max_kb": max(size) / 1024, "empty": sum(1 for x in size if x == 0)}
+
+
+def martin_bin():
+    for p in (shutil.which("martin"), ROOT / "out/bench/martin/bin/martin"):
+        if p and Path(p).exists():
+            return str(p)
+    return None
+
+
+def martin_tiles(cluster, tiles, out):
+    """Martin serving the same PostGIS farmland table (its 3857 column), cold then again."""
+    binary = martin_bin()
+    if not binary:
+        return None
+    port = __import__("pg").free_port()
+    cfg = out / "martin.yaml"
+    cfg.write_text(
+        f"listen_addresses: '127.0.0.1:{port}'\nworker_processes: 2\n"
+        "postgres:\n"
+        f"  connection_string: 'postgresql://postgres@127.0.0.1:{cluster.port}/wenshui'\n"
+        "  auto_publish: false\n  tables:\n    farmland:\n      schema: public\n"
+        "      table: l_farmland\n      srid: 3857\n      geometry_column: geom3857\n"
+        "      geometry_type: GEOMETRY\n      extent: 4096\n      buffer: 64\n"
+        "      clip_geom: true\n      properties:\n        fid: text\n        name: text\n")
+    proc = subprocess.Popen([binary, "--config", str(cfg)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            try:
+                import http.client
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request("GET", "/health")
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        fetch = http_client.http_tile_fetcher(port, "/farmland/{z}/{x}/{y}")
+        cold = tile_stats(http_client.fetch_tiles(fetch, tiles))
+        again = tile_stats(http_client.fetch_tiles(fetch, tiles))
+        return {"cold": cold, "again": again}
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def _fmt(v, nd=3):
+    if v is None:
+        return "-"
+    if abs(v) >= 100:
+        return f"{v:.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.{nd}f}"
+
+
+def _cell(values, nd=3):
+    s = common.spread(values)
+    if s is None:
+        return "-"
+    if len(values) == 1 or s["min"] == s["max"]:
+        return _fmt(s["median"], nd)
+    return f"{_fmt(s['median'], nd)} [{_fmt(s['min'], nd)}–{_fmt(s['max'], nd)}]"
+
+
+def _med(values):
+    s = common.spread(values)
+    return s and s["median"]
+
+
+def _ratio(peer, ours, lower_is_better=True):
+    p, o = _med(peer), _med(ours)
+    if not p or not o:
+        return "-"
+    return f"{(p / o) if lower_is_better else (o / p):.1f}×"
+
+
+def table(res):
+    rows = [("figure", "planmap", "PostGIS", "shapely", "PostGIS÷pm", "shapely÷pm", "target")]
+    c = res.get("check", {})
+
+    def col(engine, key):
+        return [r[key] for r in c.get(engine, [])]
+
+    for key, label, target in (("p50_ms", "check p50 ms", "≥20× PG, ≥5× shapely"),
+                               ("p99_ms", "check p99 ms", ""),
+                               ("total_s", "check 1000 sites s", "")):
+        pmv, pgv, spv = col("planmap", key), col("postgis", key), col("shapely", key)
+        rows.append((label, _cell(pmv), _cell(pgv), _cell(spv), _ratio(pgv, pmv),
+                     _ratio(spv, pmv), target))
+        hv = col("planmap_http", key)
+        rows.append(("  over HTTP", _cell(hv), "", "", _ratio(pgv, hv), _ratio(spv, hv), ""))
+    s = res.get("scan")
+    if s:
+        rows.append((f"conflict scan s ({s['planmap_threads']} threads)", _cell(s["planmap"]),
+                     _cell(s["postgis"]), _cell(s["shapely"]), _ratio(s["postgis"], s["planmap"]),
+                     _ratio(s["shapely"], s["planmap"]), "≥3× shapely"))
+    t = res.get("tiles")
+    if t:
+        pm, pgt = t["planmap_cold"], t["postgis"]
+        n = t["count"]
+        rows.append((f"tiles z10–16 ({n}) tiles/s, cold", _fmt(pm["tiles_per_s"]),
+                     _fmt(pgt["tiles_per_s"]), "", _ratio([pm["tiles_per_s"]], [pgt["tiles_per_s"]]),
+                     "", "≥2× peer"))
+        rows.append(("  tile p99 ms, cold", _fmt(pm["p99_ms"]), _fmt(pgt["p99_ms"]), "",
+                     _ratio([pgt["p99_ms"]], [pm["p99_ms"]]), "", "< 20 ms"))
+        w = t["planmap_warm"]
+        rows.append(("  tiles/s, p99 ms warm (2nd pass)", f"{_fmt(w['tiles_per_s'])}, {_fmt(w['p99_ms'])}",
+                     f"{_fmt(t['postgis_2nd']['tiles_per_s'])}, {_fmt(t['postgis_2nd']['p99_ms'])}",
+                     "", "", "", ""))
+        rows.append(("  max tile KB z10–16 (z5–9)", f"{_fmt(pm['max_kb'])} ({_fmt(t['planmap_low_zoom_max_kb'])})",
+                     _fmt(pgt["max_kb"]), "", "", "", "≤ 500 KB"))
+        m = t.get("martin")
+        if m:
+            rows.append(("  Martin tiles/s, p99 ms cold", "", f"{_fmt(m['cold']['tiles_per_s'])}, "
+                         f"{_fmt(m['cold']['p99_ms'])}", "",
+                         f"{pm['tiles_per_s'] / m['cold']['tiles_per_s']:.1f}× vs Martin", "", ""))
+    cs = res.get("cold_start")
+    if cs:
+        rows.append(("cold start s (→ first check)", _cell(cs["planmap"]), _cell(cs.get("postgis", [])),
+                     _cell(cs.get("shapely", [])), _ratio(cs.get("postgis"), cs["planmap"]),
+                     _ratio(cs.get("shapely"), cs["planmap"]), "≤ 1 s"))
+        rows.append(("  memory MB at first answer", _cell(cs["planmap_rss_mb"], 0),
+                     _cell(cs.get("postgis_pss_mb", []), 0), _cell(cs.get("shapely_rss_mb", []), 0),
+                     "", "", "≤ 300 MB"))
+        rows.append(("  server peak RSS MB (after all)", _fmt(res.get("server_peak_rss_mb")), "", "",
+                     "", "", ""))
+    sc = res.get("scale")
+    if sc:
+        pm, pgs, sps = sc["planmap"], sc["postgis"], sc["shapely"]
+        rows.append((f"scale {sc['patches']:,} patches: load+index s", _fmt(pm["load_s"]),
+                     _fmt(pgs["load_s"]), _fmt(sps["load_s"]), _ratio([pgs["load_s"]], [pm["load_s"]]),
+                     _ratio([sps["load_s"]], [pm["load_s"]]), "≤ 10 s"))
+        rows.append(("  of which index s", _fmt(pm["index_s"]), _fmt(pgs["index_s"]),
+                     _fmt(sps["index_s"]), "", "", ""))
+        p50 = [pm["runs"][0]["p50_ms"]], [pgs["runs"][0]["p50_ms"]], [sps["runs"][0]["p50_ms"]]
+        rows.append(("  check p50 ms", _fmt(p50[0][0]), _fmt(p50[1][0]), _fmt(p50[2][0]),
+                     _ratio(p50[1], p50[0]), _ratio(p50[2], p50[0]), "≤ 2 ms"))
+        rows.append(("  peak memory MB", _fmt(pm["peak_rss_mb"]), _fmt(pgs["peak_rss_mb"]),
+                     _fmt(sps["peak_rss_mb"]), "", "", "≤ 4096 MB"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append("")
+    lines.append("figures: median [min–max] over repeats; ratios: peer median ÷ planmap median "
+                 "(>1 = planmap faster), same run")
+    for name, a in res.get("agreement", {}).items():
+        lines.append(f"agreement {name}: worst relative difference {a['worst_rel']:.2g}")
+    for f in res.get("failures", []):
+        lines.append(f"FAIL {f}")
+    return "\n".join(lines)
