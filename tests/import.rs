@@ -264,3 +264,28 @@ fn any_epsg_code_gdal_knows_and_web_map_coordinates_when_told() {
         assert!(Geodesic.distance(a.1.centroid().unwrap(), c.1.centroid().unwrap()) < 0.05);
     }
 }
+
+#[test]
+fn layers_are_written_as_geopackage_and_zipped_shapefile() {
+    use planmap_io::gdal_io::{write, WriteFormat};
+    let p = Plan::new();
+    let text = std::fs::read_to_string(p.data().join("layers/industrial_parks.geojson")).unwrap();
+    let parks = planmap_io::geojson_io::read_features(&text, "industrial_parks").unwrap();
+    let source = features(&serde_json::from_str(&text).unwrap());
+    for (name, format) in [
+        ("parks.gpkg", WriteFormat::GeoPackage),
+        ("parks.shp.zip", WriteFormat::ShapefileZip),
+    ] {
+        let out = p.path(name);
+        write(&out, format, "industrial_parks", &parks).unwrap();
+        let back = gdal_reading(&out, &[]);
+        assert_eq!(back.len(), source.len(), "{name}");
+        for ((bp, bg), (sp, sg)) in back.iter().zip(&source) {
+            assert_eq!(bp["name"], sp["name"], "{name}");
+            assert!(rel(area(bg), area(sg)) < 1e-6, "{name}: {}", sp["name"]);
+        }
+        // And planmap reads its own output back.
+        let r = p.import_json(&[out.to_str().unwrap(), "--layer", "industrial_parks"]);
+        assert_eq!(r["features"].as_u64().unwrap() as usize, source.len());
+    }
+}
