@@ -6,7 +6,8 @@
 CARGO ?= cargo
 DATA ?= data/wenshui
 ADDR ?= 127.0.0.1:8080
-APT_PACKAGES := gdal-bin libgdal-dev pkg-config wrk chromium fonts-noto-cjk
+# protobuf-compiler builds maplibre-rs; mesa-vulkan-drivers is its software (CPU) Vulkan adapter.
+APT_PACKAGES := gdal-bin libgdal-dev pkg-config wrk chromium fonts-noto-cjk protobuf-compiler mesa-vulkan-drivers
 
 .PHONY: run test deps build release fmt lint clippy data bench bench-compare bench-server clean web e2e
 
@@ -45,6 +46,9 @@ test: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) build --release --workspace
 	$(CARGO) test --workspace --release
+	# Report maps (maplibre-rs, opt-in feature `render`): their own call, so the release build
+	# above stays without it.
+	$(CARGO) test --release -p planmap-tests --features render --test render
 	$(MAKE) --no-print-directory e2e
 
 # Regenerate the illustrative Wenshui layers (deterministic: same bytes every run).

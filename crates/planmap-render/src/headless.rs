@@ -91,7 +91,7 @@ fn style(drawn: &[(String, Rgb)]) -> Result<Style, RenderError> {
         .iter()
         .map(|(name, color)| {
             serde_json::json!({
-                "id": name, "type": "fill", "source-layer": name,
+                "id": name, "type": "fill", "source_layer": name,
                 "paint": { "fill-color": hex(*color) },
             })
         })
@@ -119,7 +119,7 @@ fn render_here(
     run_multithreaded(async move {
         let (kernel, renderer) = create_headless_renderer(size, None).await;
         let plugins: Vec<Box<dyn Plugin<HeadlessEnvironment>>> = vec![
-            Box::new(RenderPlugin::default()),
+            Box::new(RenderPlugin),
             Box::new(VectorPlugin::<DefaultVectorTransferables>::default()),
             Box::new(HeadlessPlugin::new(false)),
             Box::new(CapturePlugin(out)),

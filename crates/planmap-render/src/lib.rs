@@ -68,5 +68,29 @@ pub fn render_map(
     }
 }
 
+/// The printable report of a check, its map rendered at `size` px; when the map cannot be
+/// rendered the page says why, and the error is returned beside it.
+pub fn check_report_page(
+    engine: &planmap_core::Engine,
+    report: &planmap_core::CheckReport,
+    size: u32,
+    date: String,
+) -> (String, Option<RenderError>) {
+    let map = site_map(engine, report);
+    let png = match &map {
+        Some(m) => m.render(size),
+        None => Err(RenderError::Failed("empty site".into())),
+    };
+    let error = png.as_ref().err().cloned();
+    let html = report_html(&ReportInput {
+        plan: &engine.plan,
+        report,
+        map: png,
+        style: map.as_ref().map(|m| &m.style),
+        date,
+    });
+    (html, error)
+}
+
 /// Whether this build can render maps at all.
 pub const ENABLED: bool = cfg!(feature = "maplibre");

@@ -8,7 +8,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use planmap_core::{CheckReport, Engine};
 use planmap_render::report::today_utc;
-use planmap_render::{layer_preview, report_html, site_map, RenderError, ReportInput};
+use planmap_render::{check_report_page, layer_preview, RenderError};
 
 use crate::api::blocking;
 use crate::error::{ApiError, ApiResult};
@@ -30,21 +30,10 @@ fn render_error(e: RenderError) -> ApiError {
 
 /// The check report as a self-contained HTML page (blocking: renders the map).
 pub fn check_report(engine: &Engine, report: &CheckReport) -> Response {
-    let map = site_map(engine, report);
-    let png = match &map {
-        Some(m) => m.render(REPORT_MAP_SIZE),
-        None => Err(RenderError::Failed("empty site".into())),
-    };
-    if let Err(e) = &png {
+    let (html, error) = check_report_page(engine, report, REPORT_MAP_SIZE, today_utc());
+    if let Some(e) = error {
         tracing::warn!("report without a map: {e}");
     }
-    let html = report_html(&ReportInput {
-        plan: &engine.plan,
-        report,
-        map: png,
-        style: map.as_ref().map(|m| &m.style),
-        date: today_utc(),
-    });
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
