@@ -1,15 +1,13 @@
 //! Site check (用地预审 / 选址合规性审查): does a project site touch the plan's protected layers?
 
-use geo::{BooleanOps, BoundingRect, Centroid, MultiPolygon};
+use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
 use crate::engine::Engine;
 use crate::error::SiteError;
-use crate::feature::Shape;
 use crate::geodesy;
-use crate::overlay::{self, Piece};
+use crate::overlay::{self, Measured, Piece};
 use crate::plan::SiteRole;
-use crate::tmerc::{TransverseMercator, WGS84};
 use crate::units::{Area, M2_PER_MU};
 use crate::validate::validate_site;
 
@@ -147,13 +145,14 @@ impl Engine {
         let bbox = site.bounding_rect().ok_or(SiteError::Empty)?;
         let tol = self.plan.sliver_tolerance_m2;
 
+        let site_edges =
+            crate::relate::Edges::worth_it(site).then(|| crate::relate::Edges::new(site));
+        let measured_site = Measured::new(site, bbox, site_area, site_edges.as_ref());
         let inside_county_share = match self.county() {
             Some(county) => {
-                let inside: f64 = county
-                    .features
-                    .iter()
-                    .filter_map(|f| f.shape.as_polygon())
-                    .filter_map(|c| overlay::overlap(site, c))
+                let inside: f64 = (0..county.features.len())
+                    .filter_map(|i| county.measured(i))
+                    .filter_map(|c| overlay::overlap_measured(&measured_site, &c))
                     .map(|p| p.area_m2)
                     .sum();
                 if inside <= 0.0 {
@@ -188,10 +187,10 @@ impl Engine {
             };
             for fi in self.candidates(li, &bbox) {
                 let f = &layer.features[fi];
-                let Some(poly) = f.shape.as_polygon() else {
+                let Some(feature) = layer.measured(fi) else {
                     continue;
                 };
-                let Some(piece) = overlay::overlap(site, poly) else {
+                let Some(piece) = overlay::overlap_measured(&measured_site, &feature) else {
                     continue;
                 };
                 if role == SiteRole::Locate {
@@ -254,24 +253,27 @@ impl Engine {
             Verdict::Permitted
         };
 
-        let prohibited = overlay::union_all(
+        let avoidance = overlay::avoid(
+            site,
             overlaps
                 .iter()
                 .filter(|o| o.role == SiteRole::Prohibited)
-                .flat_map(|o| o.pieces.iter().map(|(_, p)| p.geometry.clone())),
+                .flat_map(|o| o.pieces.iter().map(|(_, p)| &p.geometry)),
         );
-        let avoidance = if prohibited.0.is_empty() {
-            site.clone()
-        } else {
-            site.difference(&prohibited)
-        };
         let avoidance_area_m2 = geodesy::area_m2(&avoidance);
 
         let nearest: Vec<Nearest> = self
             .layers
             .iter()
             .filter(|l| l.def.id == RED_LINE && !overlaps.iter().any(|o| o.layer == l.def.id))
-            .filter_map(|l| self.nearest_feature(l, site))
+            .filter_map(|l| {
+                let (i, distance_m) = crate::nearest::nearest(l, &measured_site)?;
+                Some(Nearest {
+                    layer: l.def.id.clone(),
+                    feature_id: l.features[i].id.clone(),
+                    distance_m,
+                })
+            })
             .collect();
         let nearest_red_line_m = nearest
             .iter()
@@ -308,54 +310,6 @@ impl Engine {
             caveat: self.plan.caveat.clone(),
             avoidance,
             site: site.clone(),
-        })
-    }
-
-    /// The nearest feature of a polygon layer to the site, by distance in a transverse Mercator
-    /// frame centred on the site's meridian (true scale to ~1e-5 within 30 km); bounding boxes
-    /// give lower bounds that skip most features.
-    fn nearest_feature(
-        &self,
-        layer: &crate::engine::Layer,
-        site: &MultiPolygon<f64>,
-    ) -> Option<Nearest> {
-        use geo::{Distance, Euclidean, MapCoords};
-        let origin = site.centroid()?.0;
-        let tm = TransverseMercator::new(WGS84, origin.x, 1.0, 0.0, 0.0);
-        let project = |mp: &MultiPolygon<f64>| mp.map_coords(|c| tm.forward(c));
-        let local_site = project(site);
-        let mut order: Vec<(f64, usize)> = layer
-            .bboxes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, b)| {
-                let b = (*b)?;
-                // A lower bound: the distance to the bbox, from the site's bbox, measured in
-                // the frame (the projected bbox corners bound the projected box closely enough
-                // at county scale; a 1 % margin keeps it a bound).
-                let pb = MultiPolygon(vec![b.to_polygon()]);
-                let lb = Euclidean.distance(&project(&pb), &local_site) * 0.99;
-                Some((lb, i))
-            })
-            .collect();
-        order.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut best: Option<(f64, usize)> = None;
-        for (lb, i) in order {
-            if best.is_some_and(|(d, _)| lb > d) {
-                break;
-            }
-            let Shape::Polygon(mp) = &layer.features[i].shape else {
-                continue;
-            };
-            let d = Euclidean.distance(&project(mp), &local_site);
-            if best.is_none_or(|(bd, _)| d < bd) {
-                best = Some((d, i));
-            }
-        }
-        best.map(|(d, i)| Nearest {
-            layer: layer.def.id.clone(),
-            feature_id: layer.features[i].id.clone(),
-            distance_m: d,
         })
     }
 

@@ -81,7 +81,8 @@ impl Engine {
                         if ai == bi && fb <= fa {
                             return None;
                         }
-                        let piece = overlay::overlap(a.shape.as_polygon()?, b.shape.as_polygon()?)?;
+                        let piece =
+                            overlay::overlap_measured(&la.measured(fa)?, &lb.measured(fb)?)?;
                         let area = Area::from_m2(piece.area_m2);
                         Some(Conflict {
                             rule: key.clone(),

@@ -7,6 +7,7 @@ use rstar::{RTree, AABB};
 use crate::error::PlanError;
 use crate::feature::{Feature, Shape};
 use crate::geodesy;
+use crate::overlay::Measured;
 use crate::plan::{GeometryKind, LayerDef, Plan};
 use crate::store::LayerStore;
 
@@ -27,6 +28,8 @@ pub struct Layer {
     /// Geodesic area of each feature in m² (0 for lines and points).
     pub areas: Vec<f64>,
     pub bboxes: Vec<Option<Rect<f64>>>,
+    /// Edge indexes of the big polygons (see [`crate::relate::Edges`]), `None` for small ones.
+    pub edges: Vec<Option<crate::relate::Edges>>,
     /// The store's version of this layer's data.
     pub version: String,
 }
@@ -38,6 +41,17 @@ impl Layer {
 
     pub fn feature(&self, id: &str) -> Option<&Feature> {
         self.features.iter().find(|f| f.id == id)
+    }
+
+    /// Feature `i` as a polygon with its box, area and edge index; `None` for other shapes.
+    pub fn measured(&self, i: usize) -> Option<Measured<'_>> {
+        let poly = self.features[i].shape.as_polygon()?;
+        Some(Measured::new(
+            poly,
+            self.bboxes[i]?,
+            self.areas[i],
+            self.edges[i].as_ref(),
+        ))
     }
 
     pub fn bbox(&self) -> Option<Rect<f64>> {
@@ -149,7 +163,11 @@ impl Engine {
 }
 
 impl Layer {
-    fn build(def: LayerDef, features: Vec<Feature>, version: String) -> Result<Layer, PlanError> {
+    pub(crate) fn build(
+        def: LayerDef,
+        features: Vec<Feature>,
+        version: String,
+    ) -> Result<Layer, PlanError> {
         let mut seen = std::collections::HashSet::with_capacity(features.len());
         let mut areas = Vec::with_capacity(features.len());
         let mut bboxes = Vec::with_capacity(features.len());
@@ -184,11 +202,21 @@ impl Layer {
                 Shape::Point(p) => Some(Rect::new(p.0, p.0)),
             });
         }
+        let edges = features
+            .iter()
+            .map(|f| match &f.shape {
+                Shape::Polygon(mp) if crate::relate::Edges::worth_it(mp) => {
+                    Some(crate::relate::Edges::new(mp))
+                }
+                _ => None,
+            })
+            .collect();
         Ok(Layer {
             def,
             features,
             areas,
             bboxes,
+            edges,
             version,
         })
     }

@@ -4,7 +4,7 @@
 //! CGCS2000's ellipsoid differs from WGS84's by 0.1 mm in the semi-minor axis, far below
 //! any figure a plan reports.
 
-use geo::{GeodesicArea, MultiPolygon, Polygon};
+use geo::{Coord, GeodesicArea, MultiPolygon, Polygon};
 
 /// WGS84 semi-major axis, metres.
 pub const WGS84_A: f64 = 6_378_137.0;
@@ -18,8 +18,86 @@ pub fn area_m2(mp: &MultiPolygon<f64>) -> f64 {
 
 /// Geodesic area of one polygon in m², holes subtracted.
 pub fn polygon_area_m2(p: &Polygon<f64>) -> f64 {
+    let rings = std::iter::once(p.exterior()).chain(p.interiors());
+    if rings.clone().all(|r| short_edged(&r.0)) {
+        let ext = authalic_ring_area(&p.exterior().0).abs();
+        let holes: f64 = p
+            .interiors()
+            .iter()
+            .map(|r| authalic_ring_area(&r.0).abs())
+            .sum();
+        return ext - holes;
+    }
     // Unsigned per polygon: geo subtracts the holes' areas from the exterior's.
     p.geodesic_area_unsigned()
+}
+
+/// Rings whose edges are all shorter than this (degrees of longitude or latitude, ~2 km) and
+/// that stay clear of the poles take the authalic-sphere path of [`polygon_area_m2`].
+pub const SHORT_EDGE_DEG: f64 = 0.02;
+
+fn short_edged(ring: &[Coord<f64>]) -> bool {
+    ring.iter().all(|c| c.y.abs() < 85.0)
+        && ring.windows(2).all(|w| {
+            (w[1].x - w[0].x).abs() < SHORT_EDGE_DEG && (w[1].y - w[0].y).abs() < SHORT_EDGE_DEG
+        })
+}
+
+/// The ellipsoid's authalic constants: e, q at the pole, R_q² (Snyder, Map Projections, 3-11ff).
+struct Authalic {
+    e: f64,
+    e2: f64,
+    qp: f64,
+    r2: f64,
+}
+
+const fn authalic() -> Authalic {
+    let e2 = WGS84_F * (2.0 - WGS84_F);
+    // q(90°) = 1 + (1 - e²)/(2e) ln((1 + e)/(1 - e)): filled in at first use (const fn has no ln).
+    Authalic {
+        e: 0.0,
+        e2,
+        qp: 0.0,
+        r2: 0.0,
+    }
+}
+
+fn constants() -> &'static Authalic {
+    static C: std::sync::OnceLock<Authalic> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        let mut c = authalic();
+        c.e = c.e2.sqrt();
+        c.qp = 1.0 + (1.0 - c.e2) / (2.0 * c.e) * ((1.0 + c.e) / (1.0 - c.e)).ln();
+        c.r2 = WGS84_A * WGS84_A * c.qp / 2.0;
+        c
+    })
+}
+
+/// Signed area (m², counter-clockwise positive) of a closed ring of short edges: the ellipsoid
+/// is mapped onto the authalic sphere (latitude → authalic latitude, which keeps areas), and the
+/// ring's spherical excess is summed edge by edge. An ellipsoid geodesic maps to a curve a hair
+/// off the sphere's great circle; the difference grows with the cube of the edge length and
+/// stays below 1e-7 of the area for edges under [`SHORT_EDGE_DEG`] (see the tests, against
+/// Karney's geodesic algorithm). About ten times faster than the geodesic sum.
+fn authalic_ring_area(ring: &[Coord<f64>]) -> f64 {
+    let c = constants();
+    let half_tan = |lat: f64| {
+        let s = lat.to_radians().sin();
+        let es = c.e * s;
+        let q = (1.0 - c.e2) * (s / (1.0 - es * es) - ((1.0 - es) / (1.0 + es)).ln() / (2.0 * c.e));
+        ((q / c.qp).clamp(-1.0, 1.0).asin() / 2.0).tan()
+    };
+    let mut excess = 0.0;
+    let mut prev: Option<(f64, f64)> = None;
+    for p in ring {
+        let cur = (p.x.to_radians(), half_tan(p.y));
+        if let Some((l1, t1)) = prev {
+            let (l2, t2) = cur;
+            excess += 2.0 * (((l2 - l1) / 2.0).tan() * (t1 + t2)).atan2(1.0 + t1 * t2);
+        }
+        prev = Some(cur);
+    }
+    excess * c.r2
 }
 
 #[cfg(test)]
@@ -58,6 +136,46 @@ mod tests {
             ((got - expected) / expected).abs() < 1e-6,
             "{got} vs {expected}"
         );
+    }
+
+    /// The authalic path against Karney's geodesic area (geo's `GeodesicArea`) on the shapes a
+    /// plan has: field patches, project sites, county-size polygons with ~2 km edges, and holes.
+    #[test]
+    fn short_edged_rings_agree_with_the_geodesic_area() {
+        let star = |lon: f64, lat: f64, r: f64, n: usize| {
+            let pts: Vec<(f64, f64)> = (0..n)
+                .map(|k| {
+                    let a = k as f64 * std::f64::consts::TAU / n as f64;
+                    let rr = r * (1.0 + 0.4 * (3.0 * a).sin());
+                    (lon + rr * a.cos(), lat + rr * 0.8 * a.sin())
+                })
+                .collect();
+            geo::LineString::from(pts)
+        };
+        let cases = [
+            Polygon::new(star(112.1, 37.4, 0.0005, 5), vec![]),
+            Polygon::new(star(112.1, 37.4, 0.005, 60), vec![]),
+            Polygon::new(star(112.0, 37.45, 0.2, 400), vec![]),
+            Polygon::new(
+                star(112.0, 37.45, 0.2, 400),
+                vec![star(112.0, 37.45, 0.05, 100)],
+            ),
+            Polygon::new(star(126.6, 45.7, 0.004, 30), vec![]),
+            Polygon::new(star(110.0, 18.3, 0.004, 30), vec![]),
+        ];
+        for p in &cases {
+            let rings = std::iter::once(p.exterior()).chain(p.interiors());
+            assert!(rings.clone().all(|r| short_edged(&r.0)));
+            let fast = polygon_area_m2(p);
+            let ring =
+                |r: &geo::LineString<f64>| Polygon::new(r.clone(), vec![]).geodesic_area_unsigned();
+            let karney = ring(p.exterior()) - p.interiors().iter().map(ring).sum::<f64>();
+            assert!(
+                ((fast - karney) / karney).abs() < 1e-7,
+                "{fast} vs {karney}: {:e}",
+                (fast - karney) / karney
+            );
+        }
     }
 
     /// Area between parallels lat1..lat2 over dlon degrees: b² Δλ [q(φ)/2] with

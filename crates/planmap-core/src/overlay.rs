@@ -1,8 +1,15 @@
 //! Exact overlay of polygons (geo's `BooleanOps`), with the cheap early-outs in front of it.
+//!
+//! [`overlap_measured`] is the fast path the check and the scan use: bounding boxes first, then
+//! [`relate`](crate::relate) decides exactly, without any overlay, when one polygon lies wholly
+//! inside the other (the piece is that polygon, its area already known) or outside it. Only
+//! polygons whose boundaries touch go to the overlay, and a big polygon is first cut to a box
+//! around the small one, which makes the overlay cheaper and its fixed-point grid finer.
 
-use geo::{BooleanOps, BoundingRect, MultiPolygon, Rect};
+use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 
 use crate::geodesy;
+use crate::relate::{self, Relation};
 
 /// A piece of overlap between two polygonal features.
 #[derive(Debug, Clone)]
@@ -36,6 +43,186 @@ pub fn overlap(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> Option<Piece> {
     Some(Piece { geometry, area_m2 })
 }
 
+/// A polygon with what is known of it: box, geodesic area, edge index when big.
+#[derive(Clone, Copy)]
+pub struct Measured<'a> {
+    pub shape: relate::Shape<'a>,
+    pub area_m2: f64,
+}
+
+impl<'a> Measured<'a> {
+    pub fn new(
+        polygon: &'a MultiPolygon<f64>,
+        bbox: Rect<f64>,
+        area_m2: f64,
+        edges: Option<&'a relate::Edges>,
+    ) -> Measured<'a> {
+        Measured {
+            shape: relate::Shape {
+                polygon,
+                bbox,
+                edges,
+            },
+            area_m2,
+        }
+    }
+
+    fn piece(&self) -> Option<Piece> {
+        (self.area_m2 > 0.0).then(|| Piece {
+            geometry: self.shape.polygon.clone(),
+            area_m2: self.area_m2,
+        })
+    }
+}
+
+/// Polygons with more vertices than this are cut to a box around the other before an overlay.
+const CLIP_MIN_VERTICES: usize = 48;
+
+/// The overlap of `a` and `b` as [`overlap`] gives it, deciding containment and disjointness
+/// exactly first: a polygon wholly inside the other is the piece, with its known area.
+pub fn overlap_measured(a: &Measured, b: &Measured) -> Option<Piece> {
+    if !rects_intersect(&a.shape.bbox, &b.shape.bbox) {
+        return None;
+    }
+    match relate::relate(&a.shape, &b.shape) {
+        Relation::Disjoint => None,
+        Relation::FirstInside => a.piece(),
+        Relation::SecondInside => b.piece(),
+        Relation::Complex => {
+            let (pa, pb) = (a.shape.polygon, b.shape.polygon);
+            let geometry = if vertex_count(pb) >= CLIP_MIN_VERTICES {
+                pa.intersection(&clip_to(pb, &around(&a.shape.bbox)))
+            } else if vertex_count(pa) >= CLIP_MIN_VERTICES {
+                clip_to(pa, &around(&b.shape.bbox)).intersection(pb)
+            } else {
+                pa.intersection(pb)
+            };
+            if geometry.0.is_empty() {
+                return None;
+            }
+            let area_m2 = geodesy::area_m2(&geometry);
+            (area_m2 > 0.0).then_some(Piece { geometry, area_m2 })
+        }
+    }
+}
+
+fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
+    mp.0.iter()
+        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
+        .sum()
+}
+
+/// `r` grown by 1 % of its size (and at least 1e-6°), so the cut lies strictly outside it.
+fn around(r: &Rect<f64>) -> Rect<f64> {
+    let g = (r.width().max(r.height()) * 0.01).max(1e-6);
+    Rect::new(
+        Coord {
+            x: r.min().x - g,
+            y: r.min().y - g,
+        },
+        Coord {
+            x: r.max().x + g,
+            y: r.max().y + g,
+        },
+    )
+}
+
+/// Sutherland–Hodgman: `mp` cut to the box. Where a concave ring leaves and re-enters, the cut
+/// leaves zero-width doubled edges along the box's sides; they enclose nothing and lie outside
+/// whatever the box was grown around, so an intersection with that is exact.
+pub fn clip_to(mp: &MultiPolygon<f64>, r: &Rect<f64>) -> MultiPolygon<f64> {
+    let ring = |ls: &LineString<f64>| -> Option<LineString<f64>> {
+        let mut pts: Vec<Coord<f64>> = ls.0.clone();
+        pts.pop(); // open
+        for edge in 0..4 {
+            if pts.is_empty() {
+                return None;
+            }
+            pts = clip_side(&pts, r, edge);
+        }
+        if pts.len() < 3 {
+            return None;
+        }
+        pts.push(pts[0]);
+        Some(LineString(pts))
+    };
+    MultiPolygon(
+        mp.0.iter()
+            .filter(|p| p.bounding_rect().is_some_and(|b| rects_intersect(&b, r)))
+            .filter_map(|p| {
+                let ext = ring(p.exterior())?;
+                Some(Polygon::new(
+                    ext,
+                    p.interiors().iter().filter_map(ring).collect(),
+                ))
+            })
+            .collect(),
+    )
+}
+
+fn clip_side(pts: &[Coord<f64>], r: &Rect<f64>, edge: u8) -> Vec<Coord<f64>> {
+    let inside = |c: &Coord<f64>| match edge {
+        0 => c.x >= r.min().x,
+        1 => c.x <= r.max().x,
+        2 => c.y >= r.min().y,
+        _ => c.y <= r.max().y,
+    };
+    let cut = |a: Coord<f64>, b: Coord<f64>| -> Coord<f64> {
+        if edge < 2 {
+            let x = if edge == 0 { r.min().x } else { r.max().x };
+            let t = (x - a.x) / (b.x - a.x);
+            Coord {
+                x,
+                y: a.y + t * (b.y - a.y),
+            }
+        } else {
+            let y = if edge == 2 { r.min().y } else { r.max().y };
+            let t = (y - a.y) / (b.y - a.y);
+            Coord {
+                x: a.x + t * (b.x - a.x),
+                y,
+            }
+        }
+    };
+    let mut out = Vec::with_capacity(pts.len() + 4);
+    let mut a = pts[pts.len() - 1];
+    for &b in pts {
+        // Keep b when inside; add the crossing point when the edge a→b crosses the side.
+        if inside(&a) != inside(&b) {
+            out.push(cut(a, b));
+        }
+        if inside(&b) {
+            out.push(b);
+        }
+        a = b;
+    }
+    out
+}
+
+/// The site minus every piece (避让): one overlay with the non-zero fill rule, which counts
+/// overlapping pieces once (no union first); nothing left when a piece is the whole site.
+pub fn avoid<'a>(
+    site: &MultiPolygon<f64>,
+    pieces: impl IntoIterator<Item = &'a MultiPolygon<f64>>,
+) -> MultiPolygon<f64> {
+    use geo::orient::{Direction, Orient};
+    let mut polys: Vec<Polygon<f64>> = Vec::new();
+    for p in pieces {
+        if p == site {
+            return MultiPolygon(vec![]);
+        }
+        // Exteriors one way and holes the other, so the winding numbers add up.
+        polys.extend(p.0.iter().map(|q| q.orient(Direction::Default)));
+    }
+    if polys.is_empty() {
+        return site.clone();
+    }
+    site.difference_with_fill_rule(
+        &MultiPolygon(polys),
+        geo::algorithm::bool_ops::FillRule::NonZero,
+    )
+}
+
 /// Union of many polygons.
 pub fn union_all(parts: impl IntoIterator<Item = MultiPolygon<f64>>) -> MultiPolygon<f64> {
     let polys: Vec<geo::Polygon<f64>> = parts.into_iter().flat_map(|m| m.0).collect();
@@ -48,6 +235,7 @@ pub fn union_all(parts: impl IntoIterator<Item = MultiPolygon<f64>>) -> MultiPol
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::orient::Orient;
     use geo::polygon;
 
     fn sq(x0: f64, y0: f64, d: f64) -> MultiPolygon<f64> {
@@ -60,6 +248,100 @@ mod tests {
     fn shared_edge_is_not_an_overlap() {
         assert!(overlap(&sq(112.0, 37.4, 0.01), &sq(112.01, 37.4, 0.01)).is_none());
         assert!(overlap(&sq(112.0, 37.4, 0.01), &sq(112.01, 37.41, 0.01)).is_none());
+    }
+
+    fn measured<'a>(m: &'a MultiPolygon<f64>, e: Option<&'a relate::Edges>) -> Measured<'a> {
+        Measured::new(m, m.bounding_rect().unwrap(), geodesy::area_m2(m), e)
+    }
+
+    /// An irregular polygon of `n` vertices around (112.05, 37.45), about 8 km across.
+    fn big(n: usize) -> MultiPolygon<f64> {
+        let ring: Vec<(f64, f64)> = (0..n)
+            .map(|k| {
+                let a = k as f64 * std::f64::consts::TAU / n as f64;
+                let r = 0.04 * (1.0 + 0.3 * (5.0 * a).sin());
+                (112.05 + r * a.cos(), 37.45 + r * a.sin())
+            })
+            .collect();
+        MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
+    }
+
+    /// The early-outs and the cut give what the plain overlay gives: a site inside a big
+    /// polygon, a patch inside a site, a site across a big polygon's edge, a site outside.
+    #[test]
+    fn fast_paths_match_the_plain_overlay() {
+        let feature = big(400);
+        let edges = relate::Edges::new(&feature);
+        let f = measured(&feature, Some(&edges));
+        let cases = [
+            sq(112.04, 37.44, 0.003), // inside the big polygon
+            sq(112.085, 37.45, 0.01), // across its edge
+            sq(112.2, 37.45, 0.01),   // outside
+            sq(112.0499, 37.4499, 0.0002),
+        ];
+        for site in &cases {
+            let s = measured(site, None);
+            let fast = overlap_measured(&s, &f).map(|p| p.area_m2);
+            let plain = overlap(site, &feature).map(|p| p.area_m2);
+            match (fast, plain) {
+                (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-6 * b, "{a} vs {b}"),
+                (a, b) => assert_eq!(a, b),
+            }
+            // The same with the arguments swapped, and without the edge index.
+            let g = measured(&feature, None);
+            let swapped = overlap_measured(&g, &s).map(|p| p.area_m2);
+            assert_eq!(swapped.is_some(), fast.is_some());
+            if let (Some(a), Some(b)) = (swapped, fast) {
+                assert!((a - b).abs() <= 1e-9 * b);
+            }
+        }
+        // A patch wholly inside a site is the patch, with its own area.
+        let site = sq(112.0, 37.4, 0.01);
+        let patch = sq(112.003, 37.403, 0.001);
+        let p = overlap_measured(&measured(&site, None), &measured(&patch, None)).unwrap();
+        assert_eq!(p.geometry, patch);
+        let plain = overlap(&site, &patch).unwrap().area_m2;
+        // (the plain overlay rounds to its fixed-point grid: ~1e-9 here)
+        assert!((p.area_m2 - plain).abs() <= 1e-7 * plain);
+    }
+
+    #[test]
+    fn a_cut_concave_polygon_intersects_exactly() {
+        // A comb: the cut box crosses its teeth, leaving doubled edges along the box.
+        let mut pts = vec![(0.0, 0.0)];
+        for t in 0..10 {
+            let x = t as f64;
+            pts.extend([(x, 3.0), (x + 0.5, 3.0), (x + 0.5, 0.5), (x + 1.0, 0.5)]);
+        }
+        pts.push((10.0, 0.0));
+        let comb: Vec<(f64, f64)> = pts
+            .iter()
+            .map(|(x, y)| (112.0 + x * 0.001, 37.4 + y * 0.001))
+            .collect();
+        let comb = MultiPolygon(vec![Polygon::new(LineString::from(comb), vec![])]);
+        let site = sq(112.0021, 37.4002, 0.004);
+        let cut = clip_to(&comb, &around(&site.bounding_rect().unwrap()));
+        let a = geodesy::area_m2(&site.intersection(&cut));
+        let b = geodesy::area_m2(&site.intersection(&comb));
+        assert!((a - b).abs() <= 1e-7 * b, "{a} vs {b}");
+    }
+
+    /// Overlapping pieces are taken away once; a piece that is the whole site leaves nothing.
+    #[test]
+    fn avoidance_of_overlapping_pieces() {
+        let site = sq(112.0, 37.4, 0.01);
+        let a = sq(112.0, 37.4, 0.005);
+        let b = sq(112.0025, 37.4, 0.005); // overlaps a by half
+        let left = avoid(&site, [&a, &b]);
+        let plain = site.difference(&union_all([a.clone(), b.clone()]));
+        let (x, y) = (geodesy::area_m2(&left), geodesy::area_m2(&plain));
+        assert!((x - y).abs() <= 1e-7 * y, "{x} vs {y}");
+        // Clockwise pieces count the same.
+        let cw = MultiPolygon(vec![a.0[0].orient(geo::orient::Direction::Reversed)]);
+        let left_cw = avoid(&site, [&cw, &b]);
+        assert!((geodesy::area_m2(&left_cw) - y).abs() <= 1e-7 * y);
+        assert!(avoid(&site, [&a, &site.clone()]).0.is_empty());
+        assert_eq!(avoid(&site, []), site);
     }
 
     #[test]

@@ -1,0 +1,328 @@
+//! Exact, cheap relations between two polygons, decided before any overlay: do their
+//! boundaries touch at all, and if not, which lies inside which.
+//!
+//! Orientation tests use geo's robust (adaptive-precision) kernel, so "no contact" is exact:
+//! two rings that share an edge, a vertex, or cross anywhere are always in contact, and the
+//! caller falls back to the exact overlay for them. Without contact every ring of one polygon
+//! lies wholly inside or wholly outside the other, and one vertex of it tells which.
+
+use geo::kernels::{Kernel, Orientation, RobustKernel};
+use geo::{Coord, MultiPolygon, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+/// How two polygons lie when their boundaries do not touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// No common point.
+    Disjoint,
+    /// The first lies wholly inside the second.
+    FirstInside,
+    /// The second lies wholly inside the first.
+    SecondInside,
+    /// Boundaries touch or cross, or the parts nest both ways: needs the exact overlay.
+    Complex,
+}
+
+/// Polygons with at least this many edges get an edge index ([`Edges`]).
+pub const INDEX_MIN_EDGES: usize = 64;
+
+type EdgeEntry = GeomWithData<Rectangle<[f64; 2]>, (Coord<f64>, Coord<f64>)>;
+
+/// A polygon's edges, in an R-tree when there are many: a "prepared" polygon, so relating a
+/// small site or patch to a county-size feature costs a tree query, not a pass over its edges.
+#[derive(Debug, Clone)]
+pub struct Edges {
+    tree: RTree<EdgeEntry>,
+}
+
+impl Edges {
+    pub fn new(mp: &MultiPolygon<f64>) -> Edges {
+        let entries = segments(mp)
+            .map(|(a, b)| {
+                EdgeEntry::new(
+                    Rectangle::from_corners(
+                        [a.x.min(b.x), a.y.min(b.y)],
+                        [a.x.max(b.x), a.y.max(b.y)],
+                    ),
+                    (a, b),
+                )
+            })
+            .collect();
+        Edges {
+            tree: RTree::bulk_load(entries),
+        }
+    }
+
+    /// Whether `mp` needs an index (many edges).
+    pub fn worth_it(mp: &MultiPolygon<f64>) -> bool {
+        segments(mp).nth(INDEX_MIN_EDGES - 1).is_some()
+    }
+
+    fn within(&self, r: &Rect<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+        let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
+        self.tree
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| e.data)
+    }
+}
+
+/// A polygon and, for big ones, its edge index.
+#[derive(Clone, Copy)]
+pub struct Shape<'a> {
+    pub polygon: &'a MultiPolygon<f64>,
+    pub bbox: Rect<f64>,
+    pub edges: Option<&'a Edges>,
+}
+
+impl<'a> Shape<'a> {
+    /// Edges whose boxes meet `r`.
+    fn edges_in(&self, r: &Rect<f64>) -> Vec<(Coord<f64>, Coord<f64>)> {
+        match self.edges {
+            Some(e) => e.within(r).collect(),
+            None => segments(self.polygon)
+                .filter(|(a, b)| seg_meets_rect(*a, *b, r))
+                .collect(),
+        }
+    }
+
+    /// Whether `p` (not on the boundary) lies inside: even-odd crossings of a ray to +x.
+    fn contains(&self, p: Coord<f64>) -> bool {
+        let mut inside = false;
+        let mut count = |a: Coord<f64>, b: Coord<f64>| {
+            if (a.y <= p.y) != (b.y <= p.y) {
+                let o = RobustKernel::orient2d(a, b, p);
+                let crosses = if a.y < b.y {
+                    o == Orientation::CounterClockwise
+                } else {
+                    o == Orientation::Clockwise
+                };
+                inside ^= crosses;
+            }
+        };
+        match self.edges {
+            Some(e) => {
+                let ray = Rect::new(
+                    p,
+                    Coord {
+                        x: f64::MAX,
+                        y: p.y,
+                    },
+                );
+                e.within(&ray).for_each(|(a, b)| count(a, b));
+            }
+            None => segments(self.polygon).for_each(|(a, b)| count(a, b)),
+        }
+        inside
+    }
+}
+
+fn segments(mp: &MultiPolygon<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .flat_map(|r| r.0.windows(2).map(|w| (w[0], w[1])))
+}
+
+fn seg_meets_rect(a: Coord<f64>, b: Coord<f64>, r: &Rect<f64>) -> bool {
+    a.x.min(b.x) <= r.max().x
+        && a.x.max(b.x) >= r.min().x
+        && a.y.min(b.y) <= r.max().y
+        && a.y.max(b.y) >= r.min().y
+}
+
+fn sign(o: Orientation) -> i8 {
+    match o {
+        Orientation::CounterClockwise => 1,
+        Orientation::Clockwise => -1,
+        Orientation::Collinear => 0,
+    }
+}
+
+fn within_box(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> bool {
+    a.x.min(b.x) <= p.x && p.x <= a.x.max(b.x) && a.y.min(b.y) <= p.y && p.y <= a.y.max(b.y)
+}
+
+/// Whether two closed segments share any point (crossing, touching, overlapping): exact.
+pub fn segments_meet(p1: Coord<f64>, p2: Coord<f64>, q1: Coord<f64>, q2: Coord<f64>) -> bool {
+    let d1 = sign(RobustKernel::orient2d(q1, q2, p1));
+    let d2 = sign(RobustKernel::orient2d(q1, q2, p2));
+    let d3 = sign(RobustKernel::orient2d(p1, p2, q1));
+    let d4 = sign(RobustKernel::orient2d(p1, p2, q2));
+    if d1 * d2 < 0 && d3 * d4 < 0 {
+        return true;
+    }
+    (d1 == 0 && within_box(q1, q2, p1))
+        || (d2 == 0 && within_box(q1, q2, p2))
+        || (d3 == 0 && within_box(p1, p2, q1))
+        || (d4 == 0 && within_box(p1, p2, q2))
+}
+
+fn intersection(a: &Rect<f64>, b: &Rect<f64>) -> Option<Rect<f64>> {
+    let min = Coord {
+        x: a.min().x.max(b.min().x),
+        y: a.min().y.max(b.min().y),
+    };
+    let max = Coord {
+        x: a.max().x.min(b.max().x),
+        y: a.max().y.min(b.max().y),
+    };
+    (min.x <= max.x && min.y <= max.y).then(|| Rect::new(min, max))
+}
+
+/// Whether any boundary of `a` meets any boundary of `b`. A common point lies in both boxes,
+/// so only edges meeting the boxes' intersection are compared.
+fn boundaries_meet(a: &Shape, b: &Shape, window: &Rect<f64>) -> bool {
+    let ea = a.edges_in(window);
+    if ea.is_empty() {
+        return false;
+    }
+    let eb = b.edges_in(window);
+    ea.iter().any(|&(p1, p2)| {
+        let (x0, x1) = (p1.x.min(p2.x), p1.x.max(p2.x));
+        let (y0, y1) = (p1.y.min(p2.y), p1.y.max(p2.y));
+        eb.iter().any(|&(q1, q2)| {
+            q1.x.min(q2.x) <= x1
+                && q1.x.max(q2.x) >= x0
+                && q1.y.min(q2.y) <= y1
+                && q1.y.max(q2.y) >= y0
+                && segments_meet(p1, p2, q1, q2)
+        })
+    })
+}
+
+/// Which rings of `a` lie inside `b`: (all of them, any of them).
+fn rings_inside(a: &Shape, b: &Shape) -> (bool, bool) {
+    let (mut all, mut any) = (true, false);
+    for p in &a.polygon.0 {
+        for r in std::iter::once(p.exterior()).chain(p.interiors()) {
+            let Some(&v) = r.0.first() else { continue };
+            let inside = rect_contains(&b.bbox, v) && b.contains(v);
+            all &= inside;
+            any |= inside;
+        }
+    }
+    (all, any)
+}
+
+fn rect_contains(r: &Rect<f64>, p: Coord<f64>) -> bool {
+    r.min().x <= p.x && p.x <= r.max().x && r.min().y <= p.y && p.y <= r.max().y
+}
+
+/// How `a` and `b` lie relative to each other, without computing any overlay.
+pub fn relate(a: &Shape, b: &Shape) -> Relation {
+    let Some(window) = intersection(&a.bbox, &b.bbox) else {
+        return Relation::Disjoint;
+    };
+    if boundaries_meet(a, b, &window) {
+        return Relation::Complex;
+    }
+    // No contact: each ring is wholly inside or outside the other polygon.
+    let (a_all, a_any) = rings_inside(a, b);
+    let (b_all, b_any) = rings_inside(b, a);
+    match (a_any, b_any) {
+        (false, false) => Relation::Disjoint,
+        (true, false) if a_all => Relation::FirstInside,
+        (false, true) if b_all => Relation::SecondInside,
+        _ => Relation::Complex,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, BoundingRect};
+
+    fn sq(x0: f64, y0: f64, d: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![polygon![
+            (x: x0, y: y0), (x: x0 + d, y: y0), (x: x0 + d, y: y0 + d), (x: x0, y: y0 + d)
+        ]])
+    }
+
+    fn rel(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, index: bool) -> Relation {
+        let (ea, eb) = (Edges::new(a), Edges::new(b));
+        let sa = Shape {
+            polygon: a,
+            bbox: a.bounding_rect().unwrap(),
+            edges: index.then_some(&ea),
+        };
+        let sb = Shape {
+            polygon: b,
+            bbox: b.bounding_rect().unwrap(),
+            edges: index.then_some(&eb),
+        };
+        relate(&sa, &sb)
+    }
+
+    #[test]
+    fn relations_with_and_without_an_edge_index() {
+        let big = sq(0.0, 0.0, 10.0);
+        for index in [false, true] {
+            assert_eq!(rel(&sq(1.0, 1.0, 1.0), &big, index), Relation::FirstInside);
+            assert_eq!(rel(&big, &sq(1.0, 1.0, 1.0), index), Relation::SecondInside);
+            assert_eq!(rel(&sq(20.0, 1.0, 1.0), &big, index), Relation::Disjoint);
+            // Inside the box but outside an L-shaped polygon.
+            let l = MultiPolygon(vec![polygon![
+                (x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 2.0), (x: 2.0, y: 2.0),
+                (x: 2.0, y: 10.0), (x: 0.0, y: 10.0)
+            ]]);
+            assert_eq!(rel(&sq(5.0, 5.0, 1.0), &l, index), Relation::Disjoint);
+            // Touching at an edge, a corner, crossing: all need the exact overlay.
+            assert_eq!(rel(&sq(10.0, 1.0, 1.0), &big, index), Relation::Complex);
+            assert_eq!(rel(&sq(10.0, 10.0, 1.0), &big, index), Relation::Complex);
+            assert_eq!(rel(&sq(9.5, 1.0, 1.0), &big, index), Relation::Complex);
+        }
+    }
+
+    #[test]
+    fn holes_count() {
+        let holed = MultiPolygon(vec![polygon!(
+            exterior: [(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)],
+            interiors: [[(x: 4.0, y: 4.0), (x: 6.0, y: 4.0), (x: 6.0, y: 6.0), (x: 4.0, y: 6.0)]],
+        )]);
+        for index in [false, true] {
+            // In the hole: disjoint. Around the hole: the hole lies inside the site, so the
+            // site is not inside the feature, nor the feature inside the site.
+            assert_eq!(rel(&sq(4.5, 4.5, 1.0), &holed, index), Relation::Disjoint);
+            assert_eq!(rel(&sq(3.0, 3.0, 4.0), &holed, index), Relation::Complex);
+            assert_eq!(
+                rel(&sq(1.0, 1.0, 1.0), &holed, index),
+                Relation::FirstInside
+            );
+        }
+    }
+
+    #[test]
+    fn segments_meet_exactly() {
+        let c = |x: f64, y: f64| Coord { x, y };
+        assert!(segments_meet(
+            c(0.0, 0.0),
+            c(1.0, 1.0),
+            c(0.0, 1.0),
+            c(1.0, 0.0)
+        ));
+        assert!(segments_meet(
+            c(0.0, 0.0),
+            c(1.0, 0.0),
+            c(1.0, 0.0),
+            c(2.0, 5.0)
+        ));
+        assert!(segments_meet(
+            c(0.0, 0.0),
+            c(2.0, 0.0),
+            c(1.0, 0.0),
+            c(3.0, 0.0)
+        ));
+        assert!(!segments_meet(
+            c(0.0, 0.0),
+            c(1.0, 0.0),
+            c(2.0, 0.0),
+            c(3.0, 0.0)
+        ));
+        assert!(!segments_meet(
+            c(0.0, 0.0),
+            c(1.0, 1.0),
+            c(0.0, 1.0),
+            c(0.4, 0.6 + 1e-12)
+        ));
+    }
+}
