@@ -67,38 +67,41 @@ impl Engine {
             };
             let (la, lb) = (&self.layers[ai], &self.layers[bi]);
             let key = rule.key();
-            let mut found: Vec<Conflict> = (0..la.features.len())
+            // Candidate pairs from the smaller layer's boxes into the larger layer's tree.
+            let (small, big, swap) = if la.features.len() <= lb.features.len() {
+                (la, bi, false)
+            } else {
+                (lb, ai, true)
+            };
+            let pairs: Vec<(usize, usize)> = (0..small.features.len())
                 .into_par_iter()
-                .flat_map_iter(|fa| {
-                    let key = &key;
-                    let a = &la.features[fa];
-                    let cands = match (a.shape.as_polygon(), la.bboxes[fa]) {
-                        (Some(_), Some(bb)) => self.candidates(bi, &bb),
-                        _ => vec![],
-                    };
-                    cands.into_iter().filter_map(move |fb| {
-                        let b = &lb.features[fb];
-                        if ai == bi && fb <= fa {
-                            return None;
-                        }
-                        let piece =
-                            overlay::overlap_measured(&la.measured(fa)?, &lb.measured(fb)?)?;
-                        let area = Area::from_m2(piece.area_m2);
-                        Some(Conflict {
-                            rule: key.clone(),
-                            severity: rule.severity,
-                            reason: rule.reason.clone(),
-                            a_layer: rule.a.clone(),
-                            a_id: a.id.clone(),
-                            a_name: a.name().to_string(),
-                            b_layer: rule.b.clone(),
-                            b_id: b.id.clone(),
-                            b_name: b.name().to_string(),
-                            area_m2: area.m2(),
-                            area_ha: area.ha(),
-                            area_mu: area.mu(),
-                            geometry: piece.geometry,
-                        })
+                .flat_map_iter(|s| {
+                    let c = small.bboxes[s].map_or(vec![], |bb| self.candidates(big, &bb));
+                    c.into_iter()
+                        .map(move |b| if swap { (b, s) } else { (s, b) })
+                })
+                .collect();
+            let mut found: Vec<Conflict> = pairs
+                .into_par_iter()
+                .filter(|&(fa, fb)| !(ai == bi && fb <= fa))
+                .filter_map(|(fa, fb)| {
+                    let (a, b) = (&la.features[fa], &lb.features[fb]);
+                    let piece = overlay::overlap_measured(&la.measured(fa)?, &lb.measured(fb)?)?;
+                    let area = Area::from_m2(piece.area_m2);
+                    Some(Conflict {
+                        rule: key.clone(),
+                        severity: rule.severity,
+                        reason: rule.reason.clone(),
+                        a_layer: rule.a.clone(),
+                        a_id: a.id.clone(),
+                        a_name: a.name().to_string(),
+                        b_layer: rule.b.clone(),
+                        b_id: b.id.clone(),
+                        b_name: b.name().to_string(),
+                        area_m2: area.m2(),
+                        area_ha: area.ha(),
+                        area_mu: area.mu(),
+                        geometry: piece.geometry,
                     })
                 })
                 .collect();

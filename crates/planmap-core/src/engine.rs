@@ -1,6 +1,7 @@
 //! The loaded plan: layers with their features, per-feature measures, and one R-tree over all.
 
 use geo::{BoundingRect, Rect};
+use rayon::prelude::*;
 use rstar::primitives::GeomWithData;
 use rstar::{RTree, AABB};
 
@@ -69,7 +70,7 @@ impl Layer {
 pub struct Engine {
     pub plan: Plan,
     pub layers: Vec<Layer>,
-    tree: RTree<Entry>,
+    trees: Vec<RTree<Entry>>,
 }
 
 impl Engine {
@@ -100,28 +101,36 @@ impl Engine {
         for (def, (features, version)) in plan.layers.iter().zip(data) {
             layers.push(Layer::build(def.clone(), features, version)?);
         }
-        let mut entries = Vec::new();
-        for (li, layer) in layers.iter().enumerate() {
-            for (fi, bb) in layer.bboxes.iter().enumerate() {
-                if let Some(bb) = bb {
-                    let r = rstar::primitives::Rectangle::from_corners(
-                        [bb.min().x, bb.min().y],
-                        [bb.max().x, bb.max().y],
-                    );
-                    entries.push(Entry::new(
-                        r,
-                        FeatureRef {
-                            layer: li as u16,
-                            feature: fi as u32,
-                        },
-                    ));
-                }
-            }
-        }
+        // One R-tree a layer, bulk-loaded: a query touches only the layer it asks about.
+        let trees = layers
+            .iter()
+            .enumerate()
+            .map(|(li, layer)| {
+                let entries = layer
+                    .bboxes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(fi, bb)| {
+                        let bb = bb.as_ref()?;
+                        Some(Entry::new(
+                            rstar::primitives::Rectangle::from_corners(
+                                [bb.min().x, bb.min().y],
+                                [bb.max().x, bb.max().y],
+                            ),
+                            FeatureRef {
+                                layer: li as u16,
+                                feature: fi as u32,
+                            },
+                        ))
+                    })
+                    .collect();
+                RTree::bulk_load(entries)
+            })
+            .collect();
         Ok(Engine {
             plan,
             layers,
-            tree: RTree::bulk_load(entries),
+            trees,
         })
     }
 
@@ -140,10 +149,8 @@ impl Engine {
     /// Features of `layer` whose bounding boxes intersect `bbox`, in index order.
     pub fn candidates(&self, layer: usize, bbox: &Rect<f64>) -> Vec<usize> {
         let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
-        let mut out: Vec<usize> = self
-            .tree
+        let mut out: Vec<usize> = self.trees[layer]
             .locate_in_envelope_intersecting(&env)
-            .filter(|e| e.data.layer as usize == layer)
             .map(|e| e.data.feature as usize)
             .collect();
         out.sort_unstable();
@@ -152,7 +159,9 @@ impl Engine {
 
     /// All features (of any layer) whose bounding boxes contain the point.
     pub fn at_point(&self, lon: f64, lat: f64) -> impl Iterator<Item = FeatureRef> + '_ {
-        self.tree.locate_all_at_point(&[lon, lat]).map(|e| e.data)
+        self.trees
+            .iter()
+            .flat_map(move |t| t.locate_all_at_point(&[lon, lat]).map(|e| e.data))
     }
 
     /// The features of the plan's county boundary layer (the first `boundary` layer that has one
@@ -169,8 +178,6 @@ impl Layer {
         version: String,
     ) -> Result<Layer, PlanError> {
         let mut seen = std::collections::HashSet::with_capacity(features.len());
-        let mut areas = Vec::with_capacity(features.len());
-        let mut bboxes = Vec::with_capacity(features.len());
         for f in &features {
             if !seen.insert(f.id.as_str()) {
                 return Err(PlanError::DuplicateFeature {
@@ -192,25 +199,30 @@ impl Layer {
                     expected: def.geometry.as_str().into(),
                 });
             }
-            areas.push(match &f.shape {
-                Shape::Polygon(mp) => geodesy::area_m2(mp),
-                _ => 0.0,
-            });
-            bboxes.push(match &f.shape {
-                Shape::Polygon(mp) => mp.bounding_rect(),
-                Shape::Line(l) => l.bounding_rect(),
-                Shape::Point(p) => Some(Rect::new(p.0, p.0)),
-            });
         }
-        let edges = features
-            .iter()
+        // Measures of every feature, on every core: area, box, edge index when big.
+        type Measures = (f64, Option<Rect<f64>>, Option<crate::relate::Edges>);
+        let measures: Vec<Measures> = features
+            .par_iter()
+            .with_min_len(1024)
             .map(|f| match &f.shape {
-                Shape::Polygon(mp) if crate::relate::Edges::worth_it(mp) => {
-                    Some(crate::relate::Edges::new(mp))
-                }
-                _ => None,
+                Shape::Polygon(mp) => (
+                    geodesy::area_m2(mp),
+                    mp.bounding_rect(),
+                    crate::relate::Edges::worth_it(mp).then(|| crate::relate::Edges::new(mp)),
+                ),
+                Shape::Line(l) => (0.0, l.bounding_rect(), None),
+                Shape::Point(p) => (0.0, Some(Rect::new(p.0, p.0)), None),
             })
             .collect();
+        let mut areas = Vec::with_capacity(features.len());
+        let mut bboxes = Vec::with_capacity(features.len());
+        let mut edges = Vec::with_capacity(features.len());
+        for (a, b, e) in measures {
+            areas.push(a);
+            bboxes.push(b);
+            edges.push(e);
+        }
         Ok(Layer {
             def,
             features,
