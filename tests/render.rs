@@ -34,6 +34,13 @@ fn decode(png: &[u8]) -> (u32, u32, Vec<u8>) {
     (info.width, info.height, buf)
 }
 
+/// Keeps an image for a look when `PLANMAP_RENDER_OUT` names a folder.
+fn keep(name: &str, png: &[u8]) {
+    if let Some(dir) = std::env::var_os("PLANMAP_RENDER_OUT") {
+        std::fs::write(std::path::Path::new(&dir).join(name), png).expect("write image");
+    }
+}
+
 fn px(img: &(u32, u32, Vec<u8>), x: u32, y: u32) -> [u8; 3] {
     let i = ((y * img.0 + x) * 4) as usize;
     [img.2[i], img.2[i + 1], img.2[i + 2]]
@@ -112,6 +119,7 @@ fn a_site_on_the_red_line_is_drawn_where_its_geometry_is() {
         Err(RenderError::NoAdapter(e)) => panic!("no adapter on this machine: {e}"),
         other => other.expect("rendered"),
     };
+    keep("site_red_line.png", &png.0);
     let img = decode(&png.0);
     assert_eq!((img.0, img.1), (size, size));
 
@@ -225,6 +233,7 @@ fn the_report_over_http_has_the_verdict_the_api_areas_and_the_map() {
         .unwrap()
         .starts_with("text/html"));
     let html = resp.text().unwrap();
+    keep("report.html", html.as_bytes());
     assert!(html.contains(api["verdict"].as_str().unwrap()), "verdict");
     assert!(html.contains("示意数据，非官方成果"));
     assert!(html.contains(api["data_version"].as_str().unwrap()));
@@ -272,6 +281,7 @@ fn the_whole_county_renders_at_1024_px() {
         took.as_secs_f64() * 1000.0,
         png.0.len() / 1024
     );
+    keep("county.png", &png.0);
     let img = decode(&png.0);
     assert_eq!((img.0, img.1), (1024, 1024));
     // Pixels of a layer's colours (wash or outline).
