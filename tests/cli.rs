@@ -482,3 +482,20 @@ fn export_is_geojson_that_gdal_reads() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no_such_layer"));
 }
+
+#[test]
+fn a_clockwise_site_measures_like_its_counter_clockwise_twin() {
+    let (x0, y0, x1, y1) = (112.0, 37.43, 112.01, 37.44);
+    let cw = format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x0},{y0}],[{x0},{y1}],[{x1},{y1}],[{x1},{y0}],[{x0},{y0}]]]}}"#
+    );
+    let expected = rect_area_m2(x0, y0, x1, y1);
+    let a = check_json(&cw)["site_area_m2"].as_f64().unwrap();
+    let b = check_json(&rect_geojson(x0, y0, x1, y1))["site_area_m2"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        rel(a, expected) < 1e-5 && rel(b, expected) < 1e-5,
+        "{a} {b} {expected}"
+    );
+}

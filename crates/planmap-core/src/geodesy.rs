@@ -28,8 +28,11 @@ pub fn polygon_area_m2(p: &Polygon<f64>) -> f64 {
             .sum();
         return ext - holes;
     }
-    // Unsigned per polygon: geo subtracts the holes' areas from the exterior's.
-    p.geodesic_area_unsigned()
+    // Ring by ring, signed then absolute: geo's unsigned area of a clockwise ring is the rest
+    // of the ellipsoid (Karney's convention), so the winding a user drew must not matter.
+    let ring_area =
+        |r: &geo::LineString<f64>| Polygon::new(r.clone(), vec![]).geodesic_area_signed().abs();
+    ring_area(p.exterior()) - p.interiors().iter().map(ring_area).sum::<f64>()
 }
 
 /// Rings whose edges are all shorter than this (degrees of longitude or latitude, ~2 km) and
@@ -103,6 +106,18 @@ fn authalic_ring_area(ring: &[Coord<f64>]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A clockwise ring measures the same as its counter-clockwise twin, on both paths (short
+    /// edges: authalic sphere; long edges: Karney), never the rest of the ellipsoid.
+    #[test]
+    fn winding_does_not_matter() {
+        for d in [0.01, 0.5] {
+            let ccw = polygon![(x: 112.0, y: 37.4), (x: 112.0 + d, y: 37.4), (x: 112.0 + d, y: 37.4 + d), (x: 112.0, y: 37.4 + d)];
+            let cw = polygon![(x: 112.0, y: 37.4), (x: 112.0, y: 37.4 + d), (x: 112.0 + d, y: 37.4 + d), (x: 112.0 + d, y: 37.4)];
+            let (a, b) = (polygon_area_m2(&ccw), polygon_area_m2(&cw));
+            assert!(a > 0.0 && ((a - b) / a).abs() < 1e-12, "{d}: {a} vs {b}");
+        }
+    }
     use geo::polygon;
 
     /// The WGS84 ellipsoid's total surface area, 510 065 621.724 km² (published, e.g. NGA
