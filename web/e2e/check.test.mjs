@@ -21,6 +21,7 @@ import {
   startServer,
   DATA,
   SHOTS,
+  TIMEZONE,
 } from "./harness.mjs";
 
 const square = (lon, lat, d) => ({
@@ -132,8 +133,8 @@ describe("site check", () => {
     const img = await report.locator("#map-img").evaluate((i) => ({ w: i.naturalWidth, h: i.naturalHeight }));
     assert.ok(img.w >= 1000 && img.h >= 600, `map image ${img.w}×${img.h}`);
     assert.equal(await report.locator("#overview-img").isVisible(), true, "the county overview inset");
-    const d = new Date();
-    const today = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    // the date in the browser's zone (UTC+8), not the test machine's: after 16:00 UTC they differ
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: TIMEZONE }).format(new Date());
     assert.equal(await report.locator(".r-date").innerText(), today);
     assert.match(await report.locator(".r-caveat").innerText(), /示意数据，非官方成果/);
     const api = await apiCheck(server.url, redSite);

@@ -13,6 +13,9 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
+/** The browser runs in the county's time zone, whatever the machine's. */
+export const TIMEZONE = "Asia/Shanghai";
+
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const fromRoot = (p) => (isAbsolute(p) ? p : join(ROOT, p));
 
@@ -85,7 +88,7 @@ export async function launch({ width = 1400, height = 900 } = {}) {
     deviceScaleFactor: 1,
     acceptDownloads: true,
     locale: "zh-CN",
-    timezoneId: "Asia/Shanghai",
+    timezoneId: TIMEZONE,
   });
   const guards = { consoleErrors: [], outside: [], requests: 0 };
   await context.route("**/*", (route) => {
