@@ -13,6 +13,9 @@ use import_support::{copy_dir, to_gk};
 use planmap_tests::*;
 use serde_json::Value;
 
+/// The data keeper's token the servers here are started with (reload needs it).
+const TOKEN: &str = "reload-test-token-0123456789";
+
 /// `planmap serve` on a copy of the plan, killed on drop.
 struct Server {
     child: Child,
@@ -30,6 +33,7 @@ impl Server {
             .arg("--data")
             .arg(&data)
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .env("PLANMAP_ADMIN_TOKEN", TOKEN)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -68,6 +72,7 @@ impl Server {
         let r = Self::client()
             .post(format!("{}{path}", self.base))
             .header("Content-Type", content_type)
+            .bearer_auth(TOKEN)
             .body(body)
             .send()
             .unwrap();

@@ -33,36 +33,45 @@ pub fn web_dir() -> PathBuf {
     }
 }
 
+/// The settings of the shared server: the plan under test and the built web front end.
+pub fn test_config() -> planmap_server::Config {
+    let mut config = planmap_server::Config::new(plan_dir());
+    config.web_dir = web_dir();
+    config
+}
+
+/// Serves `config` on a free port of 127.0.0.1 in a thread of its own (for the life of the
+/// test binary); returns `http://127.0.0.1:PORT`.
+pub fn serve(config: planmap_server::Config) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let state = planmap_server::AppState::load(config).expect("load the plan");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr").port())
+                .expect("send port");
+            planmap_server::serve_on(listener, state)
+                .await
+                .expect("serve");
+        });
+    });
+    let port = rx
+        .recv_timeout(Duration::from_secs(300))
+        .expect("server started");
+    format!("http://127.0.0.1:{port}")
+}
+
 /// `http://127.0.0.1:PORT` of the server shared by the tests of this binary.
 pub fn base() -> &'static str {
     static BASE: OnceLock<String> = OnceLock::new();
-    BASE.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let mut config = planmap_server::Config::new(plan_dir());
-                config.web_dir = web_dir();
-                let state = planmap_server::AppState::load(config).expect("load the plan");
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                tx.send(listener.local_addr().expect("addr").port())
-                    .expect("send port");
-                planmap_server::serve_on(listener, state)
-                    .await
-                    .expect("serve");
-            });
-        });
-        let port = rx
-            .recv_timeout(Duration::from_secs(300))
-            .expect("server started");
-        format!("http://127.0.0.1:{port}")
-    })
+    BASE.get_or_init(|| serve(test_config()))
 }
 
 pub fn url(path: &str) -> String {

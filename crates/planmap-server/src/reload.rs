@@ -14,6 +14,7 @@ use planmap_io::PlanDir;
 use serde_json::{json, Value};
 
 use crate::api::blocking;
+use crate::auth::Keeper;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{load_snapshot, AppState};
 
@@ -79,7 +80,7 @@ pub async fn reload_now(st: &AppState) -> ApiResult<Value> {
 }
 
 /// `POST /api/admin/reload`: reloads the plan folder now.
-pub async fn reload(State(st): State<AppState>) -> ApiResult<Json<Value>> {
+pub async fn reload(_: Keeper, State(st): State<AppState>) -> ApiResult<Json<Value>> {
     reload_now(&st).await.map(Json)
 }
 

@@ -13,6 +13,7 @@ use planmap_core::plan::Indicator;
 use planmap_core::{ConflictScan, Engine};
 use planmap_io::{export, PlanDir};
 
+use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::fonts::Fonts;
 use crate::tiles::TileCache;
@@ -34,6 +35,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Memory given to the tile cache, bytes.
     pub tile_cache_bytes: u64,
+    /// The data keeper's token; `None` disables the endpoints that need it.
+    pub admin_token: Option<AdminToken>,
 }
 
 impl Config {
@@ -47,6 +50,7 @@ impl Config {
             max_vertices: 100_000,
             cors_origins: vec!["*".into()],
             tile_cache_bytes: 256 * 1024 * 1024,
+            admin_token: None,
         }
     }
 }

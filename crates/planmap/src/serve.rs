@@ -33,6 +33,24 @@ pub struct ServeArgs {
     /// Memory for cached vector tiles, MiB.
     #[arg(long, env = "PLANMAP_TILE_CACHE_MB", default_value_t = 256)]
     pub tile_cache_mb: u64,
+    /// A file holding the data keeper's token (≥ 16 characters), needed by layer import,
+    /// reload and the check history. Without it (or PLANMAP_ADMIN_TOKEN) those are disabled.
+    #[arg(long, env = "PLANMAP_ADMIN_TOKEN_FILE")]
+    pub admin_token_file: Option<PathBuf>,
+}
+
+/// The token from `--admin-token-file`, else from the environment's `PLANMAP_ADMIN_TOKEN`
+/// (never a command-line value: other users can read a process's arguments).
+fn admin_token(file: Option<&PathBuf>) -> Result<Option<planmap_server::auth::AdminToken>, String> {
+    let text = match file {
+        Some(f) => Some(
+            std::fs::read_to_string(f)
+                .map_err(|e| format!("--admin-token-file {}: {e}", f.display()))?,
+        ),
+        None => std::env::var("PLANMAP_ADMIN_TOKEN").ok(),
+    };
+    text.map(|t| planmap_server::auth::AdminToken::new(&t))
+        .transpose()
 }
 
 fn default_web() -> PathBuf {
@@ -57,6 +75,7 @@ impl ServeArgs {
         config.max_vertices = self.max_vertices;
         config.font_dirs = self.fonts;
         config.tile_cache_bytes = self.tile_cache_mb * 1024 * 1024;
+        config.admin_token = admin_token(self.admin_token_file.as_ref())?;
         planmap_server::serve_blocking(&self.addr, config)
     }
 }
