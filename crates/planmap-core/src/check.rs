@@ -44,13 +44,17 @@ impl Verdict {
 /// Options of a check.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckOptions {
+    /// Most vertices a site may have, all parts together.
     pub max_vertices: usize,
+    /// Most polygons a (multipart) site may have.
+    pub max_parts: usize,
 }
 
 impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
             max_vertices: 100_000,
+            max_parts: 1_000,
         }
     }
 }
@@ -140,6 +144,12 @@ impl Engine {
         site: &MultiPolygon<f64>,
         opts: CheckOptions,
     ) -> Result<CheckReport, SiteError> {
+        if site.0.len() > opts.max_parts {
+            return Err(SiteError::TooManyParts {
+                count: site.0.len(),
+                limit: opts.max_parts,
+            });
+        }
         validate_site(site, opts.max_vertices)?;
         let site_area = geodesy::area_m2(site);
         let bbox = site.bounding_rect().ok_or(SiteError::Empty)?;

@@ -21,6 +21,8 @@ pub enum SiteError {
     OutsideCounty { county: String },
     #[error("site has {count} vertices, more than the limit of {limit}")]
     TooManyVertices { count: usize, limit: usize },
+    #[error("site has {count} parts (polygons), more than the limit of {limit}")]
+    TooManyParts { count: usize, limit: usize },
 }
 
 /// A plan manifest or layer set that is inconsistent.

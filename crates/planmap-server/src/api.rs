@@ -160,8 +160,14 @@ fn geojson_error(e: GeoJsonError) -> ApiError {
 
 fn site_error(e: SiteError) -> ApiError {
     let mut err = ApiError::unprocessable(format!("site: {e}"));
-    if let SiteError::TooManyVertices { count, limit } = e {
-        err = err.with("vertices", count).with("limit", limit);
+    match e {
+        SiteError::TooManyVertices { count, limit } => {
+            err = err.with("vertices", count).with("limit", limit);
+        }
+        SiteError::TooManyParts { count, limit } => {
+            err = err.with("parts", count).with("limit", limit);
+        }
+        _ => {}
     }
     err
 }
@@ -189,7 +195,10 @@ pub async fn check(
     } else {
         None
     };
-    let max_vertices = st.config().max_vertices;
+    let opts = CheckOptions {
+        max_vertices: st.config().max_vertices,
+        max_parts: st.config().max_parts,
+    };
     let snap = st.snapshot();
     blocking(move || {
         let (site, info) = match text {
@@ -200,10 +209,7 @@ pub async fn check(
                 (site, Some(info))
             }
         };
-        let report = snap
-            .engine
-            .check(&site, CheckOptions { max_vertices })
-            .map_err(site_error)?;
+        let report = snap.engine.check(&site, opts).map_err(site_error)?;
         Ok(match (format, info) {
             ("geojson", _) => typed(http::GEOJSON, export::check_geojson(&report)),
             ("report", _) => crate::report::check_report(&snap.engine, &report),

@@ -17,10 +17,12 @@ pub mod auth;
 pub mod error;
 pub mod fonts;
 pub mod http;
+pub mod limits;
 pub mod ogc;
 pub mod params;
 pub mod reload;
 pub mod report;
+pub mod security;
 pub mod state;
 pub mod style;
 pub mod tiles;
@@ -32,7 +34,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{middleware, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
@@ -71,13 +73,17 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// Every route of the server over `state`.
 pub fn router(state: AppState) -> Router {
     let cfg = state.config().clone();
-    Router::new()
+    // Requests that compute for a while: a bounded number at once (limits::heavy).
+    let heavy = Router::new()
+        .route("/api/check", post(api::check))
+        .route("/api/admin/reload", post(reload::reload))
+        .route("/api/layers/{id}/preview.png", get(report::preview))
+        .route_layer(middleware::from_fn_with_state(state.clone(), limits::heavy));
+    let app = Router::new()
+        .merge(heavy)
         .route("/api/plan", get(api::plan))
         .route("/api/layers", get(api::layers))
         .route("/api/layers/{file}", get(api::layer_geojson))
-        .route("/api/layers/{id}/preview.png", get(report::preview))
-        .route("/api/check", post(api::check))
-        .route("/api/admin/reload", post(reload::reload))
         .route("/api/conflicts", get(api::conflicts))
         .route("/api/conflicts.geojson", get(api::conflicts_geojson))
         .route("/api/identify", get(api::identify))
@@ -97,6 +103,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(error::method_not_allowed)
         .fallback_service(assets::service(&cfg.web_dir))
         .layer(DefaultBodyLimit::max(cfg.body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limits::time_limit,
+        ))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(tower::util::option_layer(cors(&cfg.cors_origins)))
@@ -105,7 +115,10 @@ pub fn router(state: AppState) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .with_state(state)
+        .with_state(state);
+    security::layers()
+        .into_iter()
+        .fold(app, |app, layer| app.layer(layer))
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default: requests and start-up at info).

@@ -16,6 +16,7 @@ use planmap_io::{export, PlanDir};
 use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
 use crate::fonts::Fonts;
+use crate::limits::Gate;
 use crate::tiles::TileCache;
 
 /// Settings of a server.
@@ -31,6 +32,14 @@ pub struct Config {
     pub body_limit: usize,
     /// Most vertices a site may have.
     pub max_vertices: usize,
+    /// Most parts (polygons) a site may have.
+    pub max_parts: usize,
+    /// Longest a request may take, reading its body included.
+    pub request_timeout: std::time::Duration,
+    /// Heavy requests (checks, uploads, imports, report images) computed at once.
+    pub max_heavy: usize,
+    /// How long a heavy request waits for a slot before a 503.
+    pub heavy_wait: std::time::Duration,
     /// Origins allowed by CORS: `["*"]` for any, empty for none.
     pub cors_origins: Vec<String>,
     /// Memory given to the tile cache, bytes.
@@ -48,6 +57,10 @@ impl Config {
             font_dirs: vec![PathBuf::from("/usr/share/fonts")],
             body_limit: 10 * 1024 * 1024,
             max_vertices: 100_000,
+            max_parts: 1_000,
+            request_timeout: std::time::Duration::from_secs(60),
+            max_heavy: 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
+            heavy_wait: std::time::Duration::from_secs(5),
             cors_origins: vec!["*".into()],
             tile_cache_bytes: 256 * 1024 * 1024,
             admin_token: None,
@@ -131,6 +144,7 @@ struct Inner {
     config: Config,
     current: ArcSwap<Snapshot>,
     fonts: Fonts,
+    gate: Gate,
 }
 
 /// What every handler gets: cheap to clone.
@@ -140,10 +154,12 @@ pub struct AppState(Arc<Inner>);
 impl AppState {
     pub fn new(config: Config, snapshot: Snapshot) -> AppState {
         let fonts = Fonts::discover(&config.font_dirs);
+        let gate = Gate::new(config.max_heavy, config.heavy_wait);
         AppState(Arc::new(Inner {
             current: ArcSwap::from_pointee(snapshot),
             config,
             fonts,
+            gate,
         }))
     }
 
@@ -169,6 +185,11 @@ impl AppState {
 
     pub fn fonts(&self) -> &Fonts {
         &self.0.fonts
+    }
+
+    /// The slots of heavy requests.
+    pub fn gate(&self) -> &Gate {
+        &self.0.gate
     }
 }
 

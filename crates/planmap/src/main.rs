@@ -158,7 +158,13 @@ fn run(cli: Cli) -> Result<String, Failure> {
             };
             let (_, engine) = load(&cli.data)?;
             let report = engine
-                .check(&geom, CheckOptions { max_vertices })
+                .check(
+                    &geom,
+                    CheckOptions {
+                        max_vertices,
+                        ..Default::default()
+                    },
+                )
                 .map_err(|e: SiteError| Failure::input(format!("{}: {e}", site.display())))?;
             if let Some(path) = &report_file {
                 report_cmd::write(&engine, &report, path).map_err(Failure::other)?;

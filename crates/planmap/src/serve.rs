@@ -22,6 +22,20 @@ pub struct ServeArgs {
     /// Most vertices a checked site may have (more: 422).
     #[arg(long, env = "PLANMAP_MAX_VERTICES", default_value_t = 100_000)]
     pub max_vertices: usize,
+    /// Most parts (polygons) a checked site may have (more: 422).
+    #[arg(long, env = "PLANMAP_MAX_PARTS", default_value_t = 1_000)]
+    pub max_parts: usize,
+    /// Longest a request may take, seconds, reading its body included (longer: 503).
+    #[arg(long, env = "PLANMAP_REQUEST_TIMEOUT", default_value_t = 60.0)]
+    pub request_timeout: f64,
+    /// Heavy requests (checks, uploads, imports, report images) computed at once; more wait
+    /// up to --heavy-wait seconds for a slot, then get 503 with Retry-After
+    /// (default: twice the CPU count).
+    #[arg(long, env = "PLANMAP_MAX_HEAVY")]
+    pub max_heavy: Option<usize>,
+    /// Seconds a heavy request waits for a slot.
+    #[arg(long, env = "PLANMAP_HEAVY_WAIT", default_value_t = 5.0)]
+    pub heavy_wait: f64,
     /// Folders searched for the fonts of label glyphs, colon-separated.
     #[arg(
         long,
@@ -53,6 +67,13 @@ fn admin_token(file: Option<&PathBuf>) -> Result<Option<planmap_server::auth::Ad
         .transpose()
 }
 
+fn seconds(option: &str, s: f64, zero_ok: bool) -> Result<std::time::Duration, String> {
+    std::time::Duration::try_from_secs_f64(s)
+        .ok()
+        .filter(|d| (zero_ok || !d.is_zero()) && d.as_secs() < 86_400)
+        .ok_or_else(|| format!("{option} {s}: expected seconds between 0 and 86400"))
+}
+
 fn default_web() -> PathBuf {
     let sources = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"));
     [PathBuf::from("web"), sources]
@@ -73,6 +94,12 @@ impl ServeArgs {
         };
         config.body_limit = self.body_limit;
         config.max_vertices = self.max_vertices;
+        config.max_parts = self.max_parts;
+        config.request_timeout = seconds("--request-timeout", self.request_timeout, false)?;
+        config.heavy_wait = seconds("--heavy-wait", self.heavy_wait, true)?;
+        if let Some(n) = self.max_heavy {
+            config.max_heavy = n.max(1);
+        }
         config.font_dirs = self.fonts;
         config.tile_cache_bytes = self.tile_cache_mb * 1024 * 1024;
         config.admin_token = admin_token(self.admin_token_file.as_ref())?;
