@@ -2,11 +2,13 @@
 //! the server's settings (401 without credentials, 403 with wrong ones, disabled when the
 //! server has none).
 
+mod import_support;
 mod serve_support;
 
 use std::sync::OnceLock;
 
 use planmap_server::auth::AdminToken;
+use planmap_tests::{rect_area_m2, rect_geojson};
 use serve_support::*;
 
 const TOKEN: &str = "access-test-token-0123456789";
@@ -100,4 +102,140 @@ fn reads_stay_public_on_a_guarded_server() {
         let r = client().get(format!("{}{path}", guarded())).send().unwrap();
         assert_eq!(r.status(), 200, "{path}");
     }
+}
+
+/// A guarded server on its own copy of the plan folder (imports write into it).
+struct Writable {
+    base: String,
+    data: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn writable() -> Writable {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("plan");
+    import_support::copy_dir(&plan_dir(), &data);
+    let mut config = planmap_server::Config::new(&data);
+    config.web_dir = web_dir();
+    config.admin_token = Some(AdminToken::new(TOKEN).unwrap());
+    Writable {
+        base: serve(config),
+        data,
+        _dir: dir,
+    }
+}
+
+fn put_layer(
+    base: &str,
+    layer: &str,
+    auth: Option<&str>,
+    body: String,
+) -> reqwest::blocking::Response {
+    let mut r = client()
+        .put(format!("{base}/api/admin/layers/{layer}"))
+        .header("Content-Type", "application/geo+json")
+        .body(body);
+    if let Some(a) = auth {
+        r = r.header("Authorization", a);
+    }
+    r.send().expect("PUT layer")
+}
+
+fn layer_entry(base: &str, id: &str) -> serde_json::Value {
+    let v: serde_json::Value = client()
+        .get(format!("{base}/api/layers"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    v["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == id)
+        .unwrap()
+        .clone()
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_keeper_replaces_a_layer_over_http_and_it_is_served_at_once() {
+    let w = writable();
+    let (x0, y0, x1, y1) = (112.15, 37.45, 112.16, 37.46);
+    let fc = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"name":"新园区"}},"geometry":{}}}]}}"#,
+        rect_geojson(x0, y0, x1, y1)
+    );
+    let before_files = files_in(&w.data.join("layers"));
+    // Refused without the token and with a wrong one: nothing written.
+    let r = put_layer(&w.base, "industrial_parks", None, fc.clone());
+    assert_eq!(r.status(), 401);
+    let r = put_layer(
+        &w.base,
+        "industrial_parks",
+        Some("Bearer not-the-token-000000"),
+        fc.clone(),
+    );
+    assert_eq!(r.status(), 403);
+    assert_eq!(files_in(&w.data.join("layers")), before_files);
+    assert_eq!(layer_entry(&w.base, "industrial_parks")["features"], 4);
+
+    let r = put_layer(
+        &w.base,
+        "industrial_parks",
+        Some(&format!("Bearer {TOKEN}")),
+        fc,
+    );
+    assert_eq!(r.status(), 200);
+    let v: serde_json::Value = r.json().unwrap();
+    assert_eq!(v["features"], 1, "{v}");
+    let want = rect_area_m2(x0, y0, x1, y1);
+    assert!(
+        (v["area_m2"].as_f64().unwrap() - want).abs() / want < 1e-6,
+        "{v} vs {want}"
+    );
+    assert!(
+        !v["file"].as_str().unwrap().contains('/'),
+        "no server path leaks: {v}"
+    );
+    let l = layer_entry(&w.base, "industrial_parks");
+    assert_eq!(l["features"], 1, "served without a restart: {l}");
+    assert!(
+        (l["area_m2"].as_f64().unwrap() - want).abs() / want < 1e-6,
+        "{l}"
+    );
+}
+
+#[test]
+fn an_invalid_or_misdirected_import_is_refused_and_changes_nothing() {
+    let w = writable();
+    let auth = format!("Bearer {TOKEN}");
+    let bow = r#"{"type":"Polygon","coordinates":[[[112.1,37.4],[112.11,37.41],[112.11,37.4],[112.1,37.41],[112.1,37.4]]]}"#;
+    let r = put_layer(&w.base, "industrial_parks", Some(&auth), bow.to_string());
+    assert_eq!(r.status(), 422);
+    let v: serde_json::Value = r.json().unwrap();
+    assert!(v["error"].as_str().unwrap().contains("invalid"), "{v}");
+    assert_eq!(layer_entry(&w.base, "industrial_parks")["features"], 4);
+    let r = put_layer(
+        &w.base,
+        "no_such_layer",
+        Some(&auth),
+        rect_geojson(112.1, 37.4, 112.2, 37.5),
+    );
+    assert_eq!(r.status(), 404);
+    let r = put_layer(
+        &w.base,
+        "industrial_parks",
+        Some(&auth),
+        "{not json".to_string(),
+    );
+    assert_eq!(r.status(), 422, "{}", r.text().unwrap());
 }

@@ -75,6 +75,35 @@ pub struct ImportReport {
     pub areas: Vec<ParcelArea>,
 }
 
+impl ImportReport {
+    /// The report as JSON (`planmap import --json`, the server's layer import).
+    pub fn to_json(&self) -> Value {
+        let issues = |v: &[Issue]| {
+            v.iter()
+                .map(|i| serde_json::json!({"id": i.id, "reason": i.reason}))
+                .collect::<Vec<_>>()
+        };
+        let parcels: Vec<Value> = self
+            .areas
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "parcel": p.index + 1, "number": p.number, "name": p.name,
+                    "stated_m2": p.stated.as_ref().map(|s| s.m2()),
+                    "stated_raw": p.stated.as_ref().map(|s| s.raw.clone()),
+                    "planar_m2": p.planar_m2, "ellipsoidal_m2": p.ellipsoidal_m2,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "layer": self.layer, "features": self.features, "version": self.version,
+            "file": self.file, "bytes": self.bytes, "crs": self.crs, "area_m2": self.area_m2,
+            "warnings": self.warnings, "repaired": issues(&self.repaired),
+            "dropped": issues(&self.dropped), "parcels": parcels,
+        })
+    }
+}
+
 /// Names commonly holding a feature's name, tried when there is no `name` and no
 /// `--name-field`.
 const NAME_FIELDS: [&str; 8] = [

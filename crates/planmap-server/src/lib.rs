@@ -6,6 +6,8 @@
 //!   [`fonts`]: label glyphs made from installed fonts.
 //! - [`ogc`]: OGC API - Features (Part 1 and Part 2 CRS) under `/ogc`.
 //! - [`assets`]: the web front end at `/`.
+//! - [`auth`]: the data keeper's bearer token; [`layer_import`] and [`reload`]: the keeper's
+//!   endpoints; [`limits`] and [`security`]: time limits, heavy-request slots, headers.
 //! - [`state`]: settings and the swappable snapshot of loaded data; [`error`], [`http`],
 //!   [`params`]: how requests are read and refused.
 //!
@@ -17,6 +19,7 @@ pub mod auth;
 pub mod error;
 pub mod fonts;
 pub mod http;
+pub mod layer_import;
 pub mod limits;
 pub mod ogc;
 pub mod params;
@@ -33,7 +36,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{middleware, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -77,6 +80,7 @@ pub fn router(state: AppState) -> Router {
     let heavy = Router::new()
         .route("/api/check", post(api::check))
         .route("/api/admin/reload", post(reload::reload))
+        .route("/api/admin/layers/{id}", put(layer_import::import_layer))
         .route("/api/layers/{id}/preview.png", get(report::preview))
         .route_layer(middleware::from_fn_with_state(state.clone(), limits::heavy));
     let app = Router::new()

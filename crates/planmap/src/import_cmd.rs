@@ -10,7 +10,6 @@ use planmap_io::crs::Crs;
 use planmap_io::import::{self, ImportError, ImportOptions, Progress};
 use planmap_io::source::{self, Format, ReadOptions};
 use planmap_io::PlanDir;
-use serde_json::json;
 
 use crate::Failure;
 
@@ -149,29 +148,7 @@ pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
         Err(e) => return Err(Failure::input(format!("{}: {e}", a.file.display()))),
     };
     if a.json {
-        let issues = |v: &[import::Issue]| {
-            v.iter()
-                .map(|i| json!({"id": i.id, "reason": i.reason}))
-                .collect::<Vec<_>>()
-        };
-        let areas: Vec<_> = r
-            .areas
-            .iter()
-            .map(|p| {
-                json!({
-                    "parcel": p.index + 1, "number": p.number, "name": p.name,
-                    "stated_m2": p.stated.as_ref().map(|s| s.m2()),
-                    "stated_raw": p.stated.as_ref().map(|s| s.raw.clone()),
-                    "planar_m2": p.planar_m2, "ellipsoidal_m2": p.ellipsoidal_m2,
-                })
-            })
-            .collect();
-        let v = json!({
-            "layer": r.layer, "features": r.features, "version": r.version, "file": r.file,
-            "bytes": r.bytes, "crs": r.crs, "area_m2": r.area_m2, "warnings": r.warnings,
-            "repaired": issues(&r.repaired), "dropped": issues(&r.dropped), "parcels": areas,
-        });
-        return serde_json::to_string_pretty(&v).map_err(Failure::other);
+        return serde_json::to_string_pretty(&r.to_json()).map_err(Failure::other);
     }
     warn(&r.warnings, "warning");
     let mut out = format!(
