@@ -75,7 +75,6 @@ pub async fn import_layer(
         source_layer: params.get("source_layer").map(str::to_string),
         encoding: params.get("encoding").map(str::to_string),
         format: Some(input.format),
-        ..ReadOptions::default()
     };
     let iopts = ImportOptions {
         name_field: params.get("name_field").map(str::to_string),
