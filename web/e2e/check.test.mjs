@@ -13,12 +13,11 @@ import {
   apiGet,
   assertClean,
   downloadJson,
-  launch,
   openMap,
   parseNum,
   readJson,
   shot,
-  startServer,
+  session,
   DATA,
   SHOTS,
   TIMEZONE,
@@ -59,17 +58,14 @@ describe("site check", () => {
   let server;
   let browser;
   let page;
+  let close;
   let redSite;
 
   before(async () => {
-    server = await startServer();
-    browser = await launch();
-    page = browser.page;
-    page.setDefaultTimeout(60_000);
+    ({ server, browser, page, close } = await session());
   });
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await close?.();
   });
 
   test("a site drawn on the red line shows 不通过 with the area the API returns", async () => {

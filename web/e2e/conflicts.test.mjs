@@ -9,13 +9,12 @@ import {
   apiGet,
   assertClean,
   downloadJson,
-  launch,
   mapView,
   openMap,
   parseNum,
   readJson,
   shot,
-  startServer,
+  session,
   DATA,
 } from "./harness.mjs";
 import { countPixels, decodePng } from "./png.mjs";
@@ -24,20 +23,17 @@ describe("conflicts panel", () => {
   let server;
   let browser;
   let page;
+  let close;
   let planted;
   let scan;
 
   before(async () => {
-    server = await startServer();
-    browser = await launch();
-    page = browser.page;
-    page.setDefaultTimeout(60_000);
+    ({ server, browser, page, close } = await session());
     planted = readJson(`${DATA}/planted_conflicts.json`);
     scan = await apiGet(server.url, "api/conflicts");
   });
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await close?.();
   });
 
   test("lists every planted conflict under its rule, with the rule counts", async () => {

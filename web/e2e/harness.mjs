@@ -118,6 +118,24 @@ export async function launch({ width = 1400, height = 900 } = {}) {
   };
 }
 
+/** What every suite of these tests runs on: the real server, a browser, its first page
+ * (60 s default timeout: maps are drawn in software GL). `close()` stops both. */
+export async function session() {
+  const server = await startServer();
+  const browser = await launch();
+  const page = browser.page;
+  page.setDefaultTimeout(60_000);
+  return {
+    server,
+    browser,
+    page,
+    async close() {
+      await browser?.close();
+      await server?.stop();
+    },
+  };
+}
+
 /** Saves a screenshot under out/screenshots/NAME.png and returns its path. */
 export async function shot(target, name) {
   mkdirSync(SHOTS, { recursive: true });

@@ -9,13 +9,12 @@ import {
   apiGet,
   assertClean,
   downloadJson,
-  launch,
   mapView,
   openMap,
   parseNum,
   readJson,
   shot,
-  startServer,
+  session,
   DATA,
 } from "./harness.mjs";
 import { countPixels, decodePng, isRedLine } from "./png.mjs";
@@ -27,18 +26,15 @@ describe("map page", () => {
   let server;
   let browser;
   let page;
+  let close;
   let stats;
 
   before(async () => {
-    server = await startServer();
-    browser = await launch();
-    page = browser.page;
-    page.setDefaultTimeout(60_000);
+    ({ server, browser, page, close } = await session());
     stats = await apiGet(server.url, "api/layers");
   });
   after(async () => {
-    await browser?.close();
-    await server?.stop();
+    await close?.();
   });
 
   test("loads with no console errors and no request leaving 127.0.0.1", async () => {
