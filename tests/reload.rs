@@ -4,9 +4,8 @@
 
 mod import_support;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use import_support::{copy_dir, to_gk};
@@ -18,7 +17,7 @@ const TOKEN: &str = "reload-test-token-0123456789";
 
 /// `planmap serve` on a copy of the plan, killed on drop.
 struct Server {
-    child: Child,
+    _served: ServeProcess,
     base: String,
     data: PathBuf,
     _dir: tempfile::TempDir,
@@ -29,27 +28,10 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("plan");
         copy_dir(&data_dir(), &data);
-        let mut child = Command::new(planmap_bin())
-            .arg("--data")
-            .arg(&data)
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .env("PLANMAP_ADMIN_TOKEN", TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_string();
+        let served = ServeProcess::start(&data, &[], &[("PLANMAP_ADMIN_TOKEN", TOKEN)]);
         Server {
-            child,
-            base,
+            base: format!("{}/", served.url),
+            _served: served,
             data,
             _dir: dir,
         }
@@ -88,13 +70,6 @@ impl Server {
             .unwrap()
             .clone();
         l["features"].as_u64().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

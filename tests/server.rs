@@ -5,13 +5,12 @@
 mod serve_support;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use geo::{
     BooleanOps, Contains, GeodesicArea, Geometry, InteriorPoint, MultiPolygon, Polygon, Rect,
 };
-use planmap_tests::{planmap_bin, rect_area_m2, rect_geojson};
+use planmap_tests::{planmap_bin, rect_area_m2, rect_geojson, ServeProcess};
 use serde_json::Value;
 use serve_support::*;
 
@@ -717,28 +716,10 @@ fn web_page_compression_and_cors() {
 
 #[test]
 fn planmap_serve_prints_its_url_and_answers() {
-    let mut child = Command::new(planmap_bin())
-        .arg("--data")
-        .arg(plan_dir())
-        .args(["serve", "--addr", "127.0.0.1:0", "--web"])
-        .arg(web_dir())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    let r = client().get(format!("{url}/api/layers")).send();
-    let _ = child.kill();
-    let _ = child.wait();
+    let web = web_dir();
+    let served = ServeProcess::start(&plan_dir(), &["--web", web.to_str().unwrap()], &[]);
+    let r = client().get(format!("{}/api/layers", served.url)).send();
+    drop(served);
     let v: Value = r.unwrap().json().unwrap();
     assert_eq!(
         v["layers"].as_array().unwrap().len(),

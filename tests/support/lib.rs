@@ -1,7 +1,8 @@
 //! Helpers shared by the end-to-end tests: where the binary and the data are, hand geometry.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -39,6 +40,48 @@ pub fn planmap(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run planmap")
+}
+
+/// A running `planmap serve` on a free port, killed (SIGKILL) on drop.
+pub struct ServeProcess {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub url: String,
+}
+
+impl ServeProcess {
+    /// Starts `planmap --data DATA serve --addr 127.0.0.1:0 EXTRA…` with `envs` added to the
+    /// environment and waits for the line that prints its URL.
+    pub fn start(data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> ServeProcess {
+        let mut child = Command::new(planmap_bin())
+            .arg("--data")
+            .arg(data)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .envs(envs.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start planmap serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the URL line");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        ServeProcess { child, url }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Writes `text` to a temp file named `name` and returns its path.
