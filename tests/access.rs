@@ -231,6 +231,21 @@ fn an_invalid_or_misdirected_import_is_refused_and_changes_nothing() {
         rect_geojson(112.1, 37.4, 112.2, 37.5),
     );
     assert_eq!(r.status(), 404);
+    let before = files_in(&w.data);
+    for hostile in [
+        "..%2Fplan.toml",
+        "..%2F..%2Fetc%2Fpasswd",
+        "layers%2Ffarmland",
+    ] {
+        let r = put_layer(
+            &w.base,
+            hostile,
+            Some(&auth),
+            rect_geojson(112.1, 37.4, 112.2, 37.5),
+        );
+        assert_eq!(r.status(), 404, "{hostile}");
+    }
+    assert_eq!(files_in(&w.data), before, "nothing written outside a layer");
     let r = put_layer(
         &w.base,
         "industrial_parks",
