@@ -11,7 +11,7 @@ pub enum SiteError {
     WrongType(String),
     #[error("site coordinate {index} is not a finite number")]
     NonFinite { index: usize },
-    #[error("site coordinate {index} ({lon}, {lat}) is outside lon/lat range (lon -180..180, lat -90..90)")]
+    #[error("site coordinate {index} ({lon:?}, {lat:?}) is outside lon/lat range (lon -180..180, lat -90..90)")]
     OutOfRange { index: usize, lon: f64, lat: f64 },
     #[error("site polygon {part}: {reason}")]
     Invalid { part: usize, reason: String },

@@ -93,6 +93,16 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_coordinate_is_named_in_a_short_line() {
+        let p = polygon![(x: 1e308, y: 37.0), (x: 112.01, y: 37.41), (x: 112.01, y: 37.4)];
+        let e = validate_site(&MultiPolygon(vec![p]), 100)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("(1e308, 37.0)"), "{e}");
+        assert!(e.len() < 120, "{e}");
+    }
+
+    #[test]
     fn degenerate_ring_is_rejected() {
         let p = polygon![(x: 112.0, y: 37.4), (x: 112.01, y: 37.4), (x: 112.02, y: 37.4)];
         assert!(validate_site(&MultiPolygon(vec![p]), 100).is_err());
