@@ -320,3 +320,67 @@ fn bad_input_is_one_clear_line() {
     }
     assert_eq!(p.layer_count("industrial_parks"), 4);
 }
+
+#[test]
+fn export_writes_a_geopackage_a_shapefile_and_a_txt_that_read_back() {
+    let p = Plan::new();
+    let served = p.exported("industrial_parks");
+    assert!(served.len() >= 2);
+    for name in ["parks.gpkg", "parks.shp.zip"] {
+        let out = p.path(name);
+        p.ok(&["export", "industrial_parks", "-o", out.to_str().unwrap()]);
+        // GDAL reads what planmap wrote: the same parks, names and geodesic areas.
+        let back = gdal_reading(&out, &[]);
+        assert_eq!(back.len(), served.len(), "{name}");
+        for ((sp, sg), (bp, bg)) in served.iter().zip(&back) {
+            assert_eq!(sp["name"], bp["name"], "{name}: Chinese names intact");
+            assert!(
+                rel(area(bg), area(sg)) < 1e-9,
+                "{name}: {} vs {}",
+                area(bg),
+                area(sg)
+            );
+        }
+    }
+    // The coordinate TXT: GBK, one parcel a park; imported again, areas within the
+    // millimetre rounding of its coordinates.
+    let txt = p.path("parks.txt");
+    p.ok(&["export", "industrial_parks", "-o", txt.to_str().unwrap()]);
+    let bytes = std::fs::read(&txt).unwrap();
+    let (text, _, bad) = encoding_rs::GBK.decode(&bytes);
+    assert!(
+        !bad && std::str::from_utf8(&bytes).is_err(),
+        "written in GBK"
+    );
+    assert!(
+        text.contains("[地块坐标]") && text.contains("带号=37"),
+        "{text}"
+    );
+    let parcels = text.lines().filter(|l| l.contains(",@")).count();
+    assert_eq!(parcels, served.len(), "{text}");
+    let report = p.import_json(&[txt.to_str().unwrap(), "--layer", "industrial_parks"]);
+    assert_eq!(report["features"], served.len(), "{report}");
+    let again = p.exported("industrial_parks");
+    for ((_, a), (_, b)) in served.iter().zip(&again) {
+        assert!(rel(area(b), area(a)) < 1e-5, "{} vs {}", area(b), area(a));
+    }
+    // A name that says no format, and a point layer as TXT, are refused in one line.
+    let o = p.run(&[
+        "export",
+        "industrial_parks",
+        "-o",
+        p.path("x.dat").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--format"));
+    let o = p.run(&[
+        "export",
+        "places",
+        "--format",
+        "txt",
+        "-o",
+        txt.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
+}

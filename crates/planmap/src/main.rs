@@ -1,5 +1,6 @@
 //! `planmap`: the command line of the plan viewer and checker.
 
+mod export_cmd;
 mod human;
 mod import_cmd;
 mod report_cmd;
@@ -67,13 +68,8 @@ enum Command {
     },
     /// Imports a file as the new version of a layer (switched to only once complete).
     Import(import_cmd::ImportArgs),
-    /// Writes a layer as RFC 7946 GeoJSON.
-    Export {
-        layer: String,
-        /// Output file (default: standard output).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-    },
+    /// Writes a layer as RFC 7946 GeoJSON, a GeoPackage, a zipped Shapefile or a coordinate TXT.
+    Export(export_cmd::ExportArgs),
     /// Serves the plan over HTTP: API, exports, vector tiles, OGC API - Features, the web map.
     Serve(serve::ServeArgs),
 }
@@ -194,20 +190,9 @@ fn run(cli: Cli) -> Result<String, Failure> {
         Command::Import(args) => {
             import_cmd::run(cli.data.clone().unwrap_or_else(default_data), args)
         }
-        Command::Export { layer, output } => {
+        Command::Export(args) => {
             let (_, engine) = load(&cli.data)?;
-            let l = engine
-                .layer(&layer)
-                .ok_or_else(|| Failure::input(format!("unknown layer '{layer}'")))?;
-            let text = geojson_io::write_features(&l.features, Some(&l.def.id));
-            match output {
-                Some(path) => {
-                    std::fs::write(&path, text)
-                        .map_err(|e| Failure::other(format!("{}: {e}", path.display())))?;
-                    Ok(String::new())
-                }
-                None => Ok(text),
-            }
+            export_cmd::run(&engine, args)
         }
         Command::Serve(args) => {
             args.run(cli.data.unwrap_or_else(default_data))
