@@ -218,3 +218,47 @@ fn api_check_takes_site_files() {
     let (code, e) = s.post("api/check?crs=mars", "application/json", b"{}".to_vec());
     assert_eq!(code, 400, "{e}");
 }
+
+#[test]
+fn api_check_takes_site_files_sent_as_a_form() {
+    let s = Server::start();
+    let (gj, txt, kml) = site_files();
+    let (code, a) = s.post("api/check", "application/geo+json", gj.into_bytes());
+    assert_eq!(code, 200, "{a}");
+    let area = a["site_area_m2"].as_f64().unwrap();
+    // reqwest's multipart writer, as a browser's form would send: a text field, then the file.
+    for (file_name, bytes, format) in [
+        ("site.txt", txt, "txt"),
+        ("地块.kml", kml.into_bytes(), "kml"),
+    ] {
+        let form = reqwest::blocking::multipart::Form::new()
+            .text("project", "上传测试")
+            .part(
+                "file",
+                reqwest::blocking::multipart::Part::bytes(bytes).file_name(file_name),
+            );
+        let r = Server::client()
+            .post(format!("{}api/check", s.base))
+            .multipart(form)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "{file_name}");
+        let b: Value = r.json().unwrap();
+        assert_eq!(b["input"]["format"], format, "{b}");
+        assert_eq!(b["verdict"], a["verdict"]);
+        assert!(
+            (b["site_area_m2"].as_f64().unwrap() - area).abs() / area < 1e-4,
+            "{b}"
+        );
+    }
+    // A form without a file is a 400 that says what to send.
+    let form = reqwest::blocking::multipart::Form::new().text("project", "x");
+    let r = Server::client()
+        .post(format!("{}api/check", s.base))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let e: Value = r.json().unwrap();
+    assert!(e["error"].as_str().unwrap().contains("'file'"), "{e}");
+}

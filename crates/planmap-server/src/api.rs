@@ -189,7 +189,8 @@ pub async fn check(
     let params = Params::parse(q.as_deref(), &["format", "input", "crs"])?;
     let format = params.choice("format", &["json", "geojson", "report"], "json")?;
     let bytes = body_bytes(body, st.config().body_limit)?;
-    let input = crate::upload::input(&params, &headers, &bytes)?;
+    let (bytes, named) = crate::multipart::unpack(&headers, bytes).await?;
+    let input = crate::upload::input(&params, &headers, &bytes, named)?;
     let text = if input.is_plain_geojson() {
         Some(utf8(bytes.clone())?)
     } else {

@@ -66,7 +66,8 @@ pub async fn import_layer(
     let snap = st.snapshot();
     snap.layer_index(&id)?;
     let bytes = body_bytes(body, st.config().body_limit)?;
-    let input = crate::upload::input(&params, &headers, &bytes)?;
+    let (bytes, named) = crate::multipart::unpack(&headers, bytes).await?;
+    let input = crate::upload::input(&params, &headers, &bytes, named)?;
     let repair = params.choice("repair", &["true", "false"], "false")? == "true";
     let opts = ReadOptions {
         crs: input.crs,

@@ -21,6 +21,7 @@ pub mod fonts;
 pub mod http;
 pub mod layer_import;
 pub mod limits;
+pub mod multipart;
 pub mod ogc;
 pub mod params;
 pub mod reload;

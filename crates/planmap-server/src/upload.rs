@@ -28,8 +28,14 @@ impl Input {
     }
 }
 
-/// The body's format and CRS from the query, the bytes and the headers.
-pub fn input(params: &Params, headers: &HeaderMap, body: &[u8]) -> ApiResult<Input> {
+/// The body's format and CRS from the query, else the form's file name (`named`), else the
+/// bytes, else the headers.
+pub fn input(
+    params: &Params,
+    headers: &HeaderMap,
+    body: &[u8],
+    named: Option<Format>,
+) -> ApiResult<Input> {
     let crs = params
         .get("crs")
         .map(|c| c.parse::<Crs>().map_err(|e| ApiError::parameter("crs", e)))
@@ -41,7 +47,8 @@ pub fn input(params: &Params, headers: &HeaderMap, body: &[u8]) -> ApiResult<Inp
                 format!("unknown input format '{f}': geojson, txt, kml, dxf, zip or gpkg"),
             )
         })?,
-        None => Format::sniff(body)
+        None => named
+            .or_else(|| Format::sniff(body))
             .or_else(|| {
                 let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
                 Format::from_mime(ct).filter(|f| *f != Format::Txt)
