@@ -1,0 +1,452 @@
+//! planmap-history: the check history, the planners' audit trail.
+//!
+//! Every site check the server answers is one row in an embedded SQLite database: when, the
+//! site as submitted (GeoJSON, lon/lat), the verdict, the site's and each layer's overlap
+//! areas, the data version it was checked against, where it came from, and the optional
+//! project name and applicant the user gave.
+//!
+//! A record is evidence, so the store is built not to lose one:
+//! - WAL journal and `synchronous=FULL`: when [`History::record`] returns an id, the row is
+//!   committed and on disk; a process killed at any moment (`kill -9`) loses at most the one
+//!   write that had not returned (tests/durability.rs kills a writer to show it).
+//! - `PRAGMA integrity_check` on open; files that are not databases, databases of other
+//!   programs and databases from a newer schema are refused with a clear error.
+//! - Every user string is bound as a parameter, never put into SQL text; lengths are capped.
+//!
+//! [`History`] is `Send + Sync` and cheap to clone (one connection behind an `Arc<Mutex>`);
+//! its calls block, so async callers run them on a blocking thread. [`export`] turns records
+//! into GeoJSON and CSV.
+
+pub mod export;
+mod schema;
+pub mod time;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+pub use schema::VERSION as SCHEMA_VERSION;
+
+/// The verdicts a record may carry (planmap-core's `Verdict::zh`).
+pub const VERDICTS: [&str; 3] = ["不通过", "需论证", "通过"];
+/// Most characters in a project name or applicant.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Most bytes of a site's GeoJSON (the server's request bodies are smaller).
+pub const MAX_SITE_BYTES: usize = 64 * 1024 * 1024;
+/// Most records one [`History::list`] call returns when a limit is given.
+pub const MAX_LIMIT: usize = 10_000;
+/// How long a write waits for another connection's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the history could not be opened, read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("check history {}: cannot create its folder: {source}", path.display())]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("check history {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("check history {}: not a planmap check-history database: {why}", path.display())]
+    NotADatabase { path: PathBuf, why: String },
+    #[error(
+        "check history {}: written by a newer planmap (schema version {found}; this build knows up to {known})",
+        path.display()
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("check history {}: the database is damaged: {report}", path.display())]
+    Damaged { path: PathBuf, report: String },
+    /// A record or query the caller got wrong (a 4xx for a server).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("check history: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Where a check came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// `POST /api/check` by a program.
+    Api,
+    /// The web app's site-check panel.
+    Web,
+    /// The command line.
+    Cli,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Web => "web",
+            Source::Cli => "cli",
+        }
+    }
+
+    /// `"api"`, `"web"` or `"cli"`.
+    pub fn parse(s: &str) -> Option<Source> {
+        [Source::Api, Source::Web, Source::Cli]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// A check to record.
+#[derive(Debug, Clone)]
+pub struct NewRecord {
+    /// When the check was answered: RFC 3339 UTC (`Z` or `+00:00`); stored to the millisecond
+    /// as `YYYY-MM-DDTHH:MM:SS.mmmZ`. [`time::now_rfc3339`] gives the current one.
+    pub time: String,
+    /// The site as a GeoJSON geometry object (lon/lat), stored as given.
+    pub site: String,
+    /// One of [`VERDICTS`].
+    pub verdict: String,
+    pub site_area_m2: f64,
+    /// The per-layer overlap areas, a JSON array or object (stored as given).
+    pub overlaps: serde_json::Value,
+    /// The data version the check ran against.
+    pub data_version: String,
+    pub source: Source,
+    /// Optional, user-supplied; trimmed, empty = none, at most [`MAX_NAME_CHARS`].
+    pub project: Option<String>,
+    /// Optional, user-supplied; trimmed, empty = none, at most [`MAX_NAME_CHARS`].
+    pub applicant: Option<String>,
+}
+
+/// A recorded check. `site` and `overlaps` are the stored JSON text, verbatim.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    pub id: i64,
+    pub time: String,
+    pub verdict: String,
+    pub site_area_m2: f64,
+    pub overlaps: Box<RawValue>,
+    pub data_version: String,
+    pub source: String,
+    pub project: Option<String>,
+    pub applicant: Option<String>,
+    pub site: Box<RawValue>,
+}
+
+/// Which records [`History::list`] returns, newest first (by time, then id).
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// At most this many (≤ [`MAX_LIMIT`]); `None`: all.
+    pub limit: Option<usize>,
+    /// Skip this many of the newest first.
+    pub offset: usize,
+    /// From this time on (inclusive); RFC 3339 UTC or a date (its midnight, UTC).
+    pub from: Option<String>,
+    /// Before this time (exclusive); RFC 3339 UTC, or a date: up to the end of that day.
+    pub to: Option<String>,
+    /// Only this verdict (one of [`VERDICTS`]).
+    pub verdict: Option<String>,
+    /// Only checks from this source.
+    pub source: Option<Source>,
+}
+
+/// The check history: one SQLite database file (plus its `-wal` and `-shm` files).
+#[derive(Clone)]
+pub struct History {
+    conn: Arc<Mutex<Connection>>,
+    path: Arc<PathBuf>,
+}
+
+impl std::fmt::Debug for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("History").field("path", &self.path).finish()
+    }
+}
+
+impl History {
+    /// Opens the history at `path`, creating the file (and its folders) if missing, checking
+    /// its integrity and bringing its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<History, HistoryError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| HistoryError::Folder {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        let open = |source| HistoryError::Open {
+            path: path.clone(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(&path, flags).map_err(open)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
+        // The first read of the file: a file that is not a database fails here.
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            return Err(match e.sqlite_error_code() {
+                Some(ErrorCode::NotADatabase) => HistoryError::NotADatabase {
+                    path,
+                    why: "the file is not an SQLite database".into(),
+                },
+                _ => open(e),
+            });
+        }
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))
+            .map_err(open)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(open(rusqlite::Error::InvalidParameterName(format!(
+                "the journal cannot be switched to WAL (it is {mode})"
+            ))));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open)?;
+        let report = integrity(&conn).map_err(open)?;
+        if report != "ok" {
+            return Err(HistoryError::Damaged { path, report });
+        }
+        schema::migrate(&mut conn, &path)?;
+        Ok(History {
+            conn: Arc::new(Mutex::new(conn)),
+            path: Arc::new(path),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection. A panic while it was held cannot have left a transaction half done
+    /// (SQLite rolls back), so a poisoned lock is taken as is.
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records a check and returns its id once the row is committed and on disk.
+    pub fn record(&self, rec: &NewRecord) -> Result<i64, HistoryError> {
+        let time = time::canonical(&rec.time)?;
+        if !VERDICTS.contains(&rec.verdict.as_str()) {
+            return Err(invalid(format!(
+                "verdict {:?} is not one of {}",
+                time::clip(&rec.verdict),
+                VERDICTS.join(", ")
+            )));
+        }
+        if !(rec.site_area_m2.is_finite() && rec.site_area_m2 >= 0.0) {
+            return Err(invalid(format!(
+                "site_area_m2 {} is not a finite area",
+                rec.site_area_m2
+            )));
+        }
+        if !(rec.overlaps.is_array() || rec.overlaps.is_object()) {
+            return Err(invalid("overlaps must be a JSON array or object"));
+        }
+        let site = check_site(&rec.site)?;
+        let data_version = rec.data_version.trim();
+        if data_version.is_empty() || data_version.chars().count() > MAX_NAME_CHARS {
+            return Err(invalid(format!(
+                "data_version must be 1 to {MAX_NAME_CHARS} characters"
+            )));
+        }
+        let project = user_text("project", rec.project.as_deref())?;
+        let applicant = user_text("applicant", rec.applicant.as_deref())?;
+        let conn = self.conn();
+        conn.prepare_cached(
+            "INSERT INTO checks (time, verdict, site_area_m2, overlaps, data_version, source,
+                                 project, applicant, site)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?
+        .execute(params![
+            time,
+            rec.verdict,
+            rec.site_area_m2,
+            rec.overlaps.to_string(),
+            data_version,
+            rec.source.as_str(),
+            project,
+            applicant,
+            site,
+        ])?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// The records `q` selects, newest first.
+    pub fn list(&self, q: &Query) -> Result<Vec<Record>, HistoryError> {
+        let f = Filter::new(q)?;
+        let limit = match q.limit {
+            Some(n) if n > MAX_LIMIT => {
+                return Err(invalid(format!("limit {n} is above {MAX_LIMIT}")))
+            }
+            Some(n) => n as i64,
+            None => -1,
+        };
+        let offset = i64::try_from(q.offset).map_err(|_| invalid("offset is too large"))?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, time, verdict, site_area_m2, overlaps, data_version, source, project,
+                    applicant, site
+             FROM checks
+             WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
+               AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)
+             ORDER BY time DESC, id DESC
+             LIMIT ?5 OFFSET ?6",
+        )?;
+        let rows = stmt.query_map(
+            params![f.from, f.to, f.verdict, f.source, limit, offset],
+            |r| {
+                Ok((
+                    Record {
+                        id: r.get(0)?,
+                        time: r.get(1)?,
+                        verdict: r.get(2)?,
+                        site_area_m2: r.get(3)?,
+                        overlaps: RawValue::from_string("null".into()).expect("null is JSON"),
+                        data_version: r.get(5)?,
+                        source: r.get(6)?,
+                        project: r.get(7)?,
+                        applicant: r.get(8)?,
+                        site: RawValue::from_string("null".into()).expect("null is JSON"),
+                    },
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(9)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (mut rec, overlaps, site) = row?;
+            // Both were checked as JSON on the way in; a hand-edited row reads as null.
+            rec.overlaps = RawValue::from_string(overlaps).unwrap_or_else(|_| null());
+            rec.site = RawValue::from_string(site).unwrap_or_else(|_| null());
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
+    /// How many records `q`'s filters select (its limit and offset aside).
+    pub fn count(&self, q: &Query) -> Result<u64, HistoryError> {
+        let f = Filter::new(q)?;
+        let n: i64 = self.conn().query_row(
+            "SELECT count(*) FROM checks
+             WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
+               AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)",
+            params![f.from, f.to, f.verdict, f.source],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    /// `PRAGMA integrity_check`'s report: `"ok"` for a sound database.
+    pub fn integrity_check(&self) -> Result<String, HistoryError> {
+        Ok(integrity(&self.conn())?)
+    }
+
+    /// The connection's journal mode and `synchronous` level (2 = FULL), as set by
+    /// [`History::open`].
+    pub fn durability(&self) -> Result<(String, i64), HistoryError> {
+        let conn = self.conn();
+        let mode = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        let sync = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+        Ok((mode, sync))
+    }
+}
+
+fn integrity(conn: &Connection) -> rusqlite::Result<String> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let lines: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(lines.join("; "))
+}
+
+fn invalid(msg: impl Into<String>) -> HistoryError {
+    HistoryError::Invalid(msg.into())
+}
+
+fn null() -> Box<RawValue> {
+    RawValue::from_string("null".into()).expect("null is JSON")
+}
+
+/// The site text, checked to be a GeoJSON geometry object.
+fn check_site(text: &str) -> Result<&str, HistoryError> {
+    let text = text.trim();
+    if text.len() > MAX_SITE_BYTES {
+        return Err(invalid(format!(
+            "site is larger than {MAX_SITE_BYTES} bytes"
+        )));
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(format!("site is not JSON: {e}")))?;
+    let ty = v.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    let geometry = [
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+        "GeometryCollection",
+    ];
+    if !geometry.contains(&ty) {
+        return Err(invalid("site must be a GeoJSON geometry object"));
+    }
+    Ok(text)
+}
+
+/// A user's optional text: trimmed, empty = none, no control characters, length capped.
+fn user_text<'a>(what: &str, s: Option<&'a str>) -> Result<Option<&'a str>, HistoryError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let n = s.chars().count();
+    if n > MAX_NAME_CHARS {
+        return Err(invalid(format!(
+            "{what} is {n} characters long; at most {MAX_NAME_CHARS}"
+        )));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(invalid(format!("{what} contains control characters")));
+    }
+    Ok(Some(s))
+}
+
+/// A [`Query`]'s filters in stored form.
+struct Filter {
+    from: Option<String>,
+    to: Option<String>,
+    verdict: Option<String>,
+    source: Option<&'static str>,
+}
+
+impl Filter {
+    fn new(q: &Query) -> Result<Filter, HistoryError> {
+        if let Some(v) = &q.verdict {
+            if !VERDICTS.contains(&v.as_str()) {
+                return Err(invalid(format!(
+                    "verdict {:?} is not one of {}",
+                    time::clip(v),
+                    VERDICTS.join(", ")
+                )));
+            }
+        }
+        Ok(Filter {
+            from: q.from.as_deref().map(time::canonical).transpose()?,
+            to: q.to.as_deref().map(time::canonical_end).transpose()?,
+            verdict: q.verdict.clone(),
+            source: q.source.map(Source::as_str),
+        })
+    }
+}

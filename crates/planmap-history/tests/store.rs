@@ -1,0 +1,360 @@
+//! The store: round trips, filters, paging, exports read back by independent parsers, restarts
+//! and refusals.
+
+use planmap_history::export::{to_csv, to_geojson, CSV_COLUMNS};
+use planmap_history::{History, HistoryError, NewRecord, Query, Record, Source};
+use serde_json::{json, Value};
+
+const HOSTILE: &str = "'); DROP TABLE checks;--";
+
+fn site(i: usize) -> String {
+    let x = 117.0 + i as f64 * 0.001;
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{x},36.1],[{},36.1],[{},36.1005],[{x},36.1]]]}}"#,
+        x + 0.0005,
+        x + 0.0005
+    )
+}
+
+/// Record `i` of a day: verdicts cycle, times one minute apart, Chinese and hostile names.
+fn rec(i: usize) -> NewRecord {
+    let verdict = ["不通过", "需论证", "通过"][i % 3];
+    NewRecord {
+        time: format!("2026-11-{:02}T08:{:02}:00Z", 1 + i / 60, i % 60),
+        site: site(i),
+        verdict: verdict.into(),
+        site_area_m2: 1234.5 + i as f64 / 3.0,
+        overlaps: json!([{"layer": "farmland", "name": "永久基本农田", "area_m2": i as f64 * 0.1}]),
+        data_version: "v-abc123".into(),
+        source: if i.is_multiple_of(2) {
+            Source::Api
+        } else {
+            Source::Web
+        },
+        project: Some(match i % 4 {
+            0 => format!("汶水县第{i}号光伏项目"),
+            1 => HOSTILE.to_string(),
+            2 => "=HYPERLINK(\"x\")".to_string(),
+            _ => "a, \"quoted\"\nname".replace('\n', " "),
+        }),
+        applicant: (!i.is_multiple_of(5)).then(|| "张三 / Zhang San".to_string()),
+    }
+}
+
+fn open(dir: &tempfile::TempDir) -> History {
+    History::open(dir.path().join("sub/dir/history.sqlite")).expect("opens")
+}
+
+/// `v` as a reader of its JSON text sees it (serde_json's default float parsing can be one
+/// unit in the last place off, on both sides alike).
+fn reparse(v: &Value) -> Value {
+    serde_json::from_str(&v.to_string()).unwrap()
+}
+
+fn ids(rs: &[Record]) -> Vec<i64> {
+    rs.iter().map(|r| r.id).collect()
+}
+
+fn same(r: &Record, n: &NewRecord) {
+    assert_eq!(r.time[..19], n.time[..19]);
+    assert!(r.time.ends_with(".000Z"), "{}", r.time);
+    assert_eq!(r.verdict, n.verdict);
+    assert_eq!(r.site_area_m2, n.site_area_m2);
+    // Stored verbatim, as serde_json wrote it.
+    assert_eq!(r.overlaps.get(), n.overlaps.to_string());
+    assert_eq!(r.site.get(), n.site);
+    assert_eq!(r.data_version, n.data_version);
+    assert_eq!(r.source, n.source.as_str());
+    assert_eq!(r.project, n.project);
+    assert_eq!(r.applicant, n.applicant);
+}
+
+#[test]
+fn records_round_trip_with_chinese_and_hostile_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    let news: Vec<NewRecord> = (0..10).map(rec).collect();
+    let got: Vec<i64> = news.iter().map(|n| h.record(n).unwrap()).collect();
+    assert_eq!(got, (1..=10).collect::<Vec<_>>());
+    let all = h.list(&Query::default()).unwrap();
+    // Newest first: record 9 has the latest time.
+    assert_eq!(ids(&all), (1..=10).rev().collect::<Vec<_>>());
+    for r in &all {
+        same(r, &news[r.id as usize - 1]);
+    }
+    assert_eq!(all[8].project.as_deref(), Some(HOSTILE));
+    // The table is still there, and an independent connection reads the text verbatim.
+    let conn = rusqlite::Connection::open(h.path()).unwrap();
+    let p: String = conn
+        .query_row("SELECT project FROM checks WHERE id = 2", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(p, HOSTILE);
+    assert_eq!(h.integrity_check().unwrap(), "ok");
+    assert_eq!(h.durability().unwrap(), ("wal".to_string(), 2));
+}
+
+#[test]
+fn filters_and_paging() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    // 150 records over three days (60 a day).
+    for i in 0..150 {
+        h.record(&rec(i)).unwrap();
+    }
+    let q = |f: fn(&mut Query)| {
+        let mut q = Query::default();
+        f(&mut q);
+        q
+    };
+    let page1 = h.list(&q(|q| q.limit = Some(40))).unwrap();
+    let page2 = h
+        .list(&q(|q| {
+            q.limit = Some(40);
+            q.offset = 40
+        }))
+        .unwrap();
+    assert_eq!(ids(&page1), (111..=150).rev().collect::<Vec<_>>());
+    assert_eq!(ids(&page2), (71..=110).rev().collect::<Vec<_>>());
+    let last = h
+        .list(&q(|q| {
+            q.limit = Some(40);
+            q.offset = 140
+        }))
+        .unwrap();
+    assert_eq!(ids(&last), (1..=10).rev().collect::<Vec<_>>());
+
+    // Day 2 (records 60..120, ids 61..=120) by dates: from is inclusive, a `to` date is the
+    // whole day.
+    let day2 = q(|q| {
+        q.from = Some("2026-11-02".into());
+        q.to = Some("2026-11-02".into())
+    });
+    assert_eq!(
+        ids(&h.list(&day2).unwrap()),
+        (61..=120).rev().collect::<Vec<_>>()
+    );
+    assert_eq!(h.count(&day2).unwrap(), 60);
+    // Times: [08:10, 08:20) on day 1 = records 10..20.
+    let window = q(|q| {
+        q.from = Some("2026-11-01T08:10:00Z".into());
+        q.to = Some("2026-11-01T08:20:00+00:00".into())
+    });
+    assert_eq!(
+        ids(&h.list(&window).unwrap()),
+        (11..=20).rev().collect::<Vec<_>>()
+    );
+
+    let refused = q(|q| q.verdict = Some("不通过".into()));
+    let got = h.list(&refused).unwrap();
+    assert_eq!(got.len(), 50);
+    assert!(got.iter().all(|r| r.verdict == "不通过"));
+    assert_eq!(ids(&got)[..3], [148, 145, 142]);
+    let web = q(|q| q.source = Some(Source::Web));
+    assert_eq!(h.count(&web).unwrap(), 75);
+
+    for bad in [
+        q(|q| q.verdict = Some("pass".into())),
+        q(|q| q.from = Some("yesterday".into())),
+        q(|q| q.to = Some("2026-11-01T08:00:00+08:00".into())),
+        q(|q| q.limit = Some(1_000_000)),
+    ] {
+        assert!(
+            matches!(h.list(&bad), Err(HistoryError::Invalid(_))),
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_records_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    let bad: Vec<fn(&mut NewRecord)> = vec![
+        |r| r.time = "2026-11-01 08:00".into(),
+        |r| r.verdict = "ok".into(),
+        |r| r.site_area_m2 = f64::NAN,
+        |r| r.site = "not json".into(),
+        |r| r.site = r#"{"type":"Feature"}"#.into(),
+        |r| r.overlaps = json!(3),
+        |r| r.data_version = " ".into(),
+        |r| r.project = Some("长".repeat(201)),
+        |r| r.applicant = Some("a\u{0}b".into()),
+    ];
+    for f in bad {
+        let mut r = rec(0);
+        f(&mut r);
+        assert!(
+            matches!(h.record(&r), Err(HistoryError::Invalid(_))),
+            "{r:?}"
+        );
+    }
+    assert_eq!(h.count(&Query::default()).unwrap(), 0);
+    // Blank names are none; 200 characters is allowed.
+    let mut r = rec(0);
+    r.project = Some("   ".into());
+    r.applicant = Some("长".repeat(200));
+    let id = h.record(&r).unwrap();
+    let got = &h.list(&Query::default()).unwrap()[0];
+    assert_eq!((got.id, got.project.as_deref()), (id, None));
+    assert_eq!(got.applicant.as_ref().unwrap().chars().count(), 200);
+}
+
+#[test]
+fn geojson_export_reads_back_as_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    let news: Vec<NewRecord> = (0..7).map(rec).collect();
+    for n in &news {
+        h.record(n).unwrap();
+    }
+    let recs = h.list(&Query::default()).unwrap();
+    let v: Value = serde_json::from_str(&to_geojson(&recs)).unwrap();
+    assert_eq!(v["type"], "FeatureCollection");
+    let feats = v["features"].as_array().unwrap();
+    assert_eq!(feats.len(), 7);
+    for f in feats {
+        assert_eq!(f["type"], "Feature");
+        let id = f["id"].as_i64().unwrap();
+        let n = &news[id as usize - 1];
+        let p = &f["properties"];
+        assert_eq!(p["id"], id);
+        assert_eq!(
+            f["geometry"],
+            serde_json::from_str::<Value>(&n.site).unwrap()
+        );
+        assert_eq!(p["verdict"], n.verdict.as_str());
+        assert_eq!(p["site_area_m2"].as_f64().unwrap(), n.site_area_m2);
+        assert_eq!(p["overlaps"], reparse(&n.overlaps));
+        assert_eq!(p["data_version"], "v-abc123");
+        assert_eq!(p["source"], n.source.as_str());
+        assert_eq!(p["project"].as_str(), n.project.as_deref());
+        assert_eq!(p["applicant"].as_str(), n.applicant.as_deref());
+        assert!(p["time"].as_str().unwrap().starts_with(&n.time[..19]));
+    }
+    assert_eq!(
+        serde_json::from_str::<Value>(&to_geojson(&[])).unwrap(),
+        json!({"type": "FeatureCollection", "features": []})
+    );
+}
+
+#[test]
+fn csv_export_reads_back_as_the_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    let news: Vec<NewRecord> = (0..8).map(rec).collect();
+    for n in &news {
+        h.record(n).unwrap();
+    }
+    let recs = h.list(&Query::default()).unwrap();
+    let text = to_csv(&recs);
+    let body = text.strip_prefix('\u{feff}').expect("starts with a BOM");
+    let mut rd = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(
+        rd.headers().unwrap().iter().collect::<Vec<_>>(),
+        CSV_COLUMNS
+    );
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 8);
+    for row in &rows {
+        let id: i64 = row[0].parse().unwrap();
+        let n = &news[id as usize - 1];
+        assert_eq!(&row[2], n.verdict);
+        assert_eq!(row[3].parse::<f64>().unwrap(), n.site_area_m2);
+        assert_eq!(&row[4], "v-abc123");
+        assert_eq!(&row[5], n.source.as_str());
+        let project = n.project.clone().unwrap();
+        let shown = if project.starts_with('=') {
+            format!("'{project}")
+        } else {
+            project
+        };
+        assert_eq!(&row[6], shown);
+        assert_eq!(&row[7], n.applicant.as_deref().unwrap_or(""));
+        assert_eq!(&row[8], n.overlaps.to_string());
+    }
+    // The quoted name survived its comma and quotes.
+    assert!(rows.iter().any(|r| &r[6] == "a, \"quoted\" name"));
+    assert!(rows.iter().any(|r| &r[6] == "'=HYPERLINK(\"x\")"));
+}
+
+#[test]
+fn records_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    let news: Vec<NewRecord> = (0..25).map(rec).collect();
+    {
+        let h = History::open(&path).unwrap();
+        let clone = h.clone();
+        for n in &news {
+            clone.record(n).unwrap();
+        }
+    }
+    let h = History::open(&path).unwrap();
+    let all = h.list(&Query::default()).unwrap();
+    assert_eq!(all.len(), 25);
+    for r in &all {
+        same(r, &news[r.id as usize - 1]);
+    }
+    // Ids go on from the last one.
+    assert_eq!(h.record(&rec(25)).unwrap(), 26);
+}
+
+#[test]
+fn foreign_files_are_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "這不是資料庫 — this is not a database, just a long enough text file",
+    )
+    .unwrap();
+    let e = History::open(&text).unwrap_err();
+    assert!(matches!(e, HistoryError::NotADatabase { .. }), "{e:?}");
+    assert!(e.to_string().contains("not an SQLite database"), "{e}");
+    // The file is left as it was.
+    assert!(std::fs::read_to_string(&text)
+        .unwrap()
+        .starts_with("這不是"));
+
+    let other = dir.path().join("other.sqlite");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE invoices (n INTEGER);")
+        .unwrap();
+    let e = History::open(&other).unwrap_err();
+    assert!(matches!(e, HistoryError::NotADatabase { .. }), "{e:?}");
+
+    let newer = dir.path().join("newer.sqlite");
+    History::open(&newer).unwrap().record(&rec(0)).unwrap();
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let e = History::open(&newer).unwrap_err();
+    assert!(
+        matches!(e, HistoryError::NewerSchema { found: 99, .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("newer planmap"), "{e}");
+}
+
+#[test]
+fn history_is_shared_across_threads() {
+    fn send_sync<T: Send + Sync + Clone>() {}
+    send_sync::<History>();
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let h = h.clone();
+            s.spawn(move || {
+                for i in 0..25 {
+                    h.record(&rec(t * 25 + i)).unwrap();
+                }
+            });
+        }
+    });
+    let mut got = ids(&h.list(&Query::default()).unwrap());
+    got.sort();
+    assert_eq!(got, (1..=100).collect::<Vec<_>>());
+}
