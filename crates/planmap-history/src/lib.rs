@@ -124,6 +124,10 @@ pub struct NewRecord {
     pub project: Option<String>,
     /// Optional, user-supplied; trimmed, empty = none, at most [`MAX_NAME_CHARS`].
     pub applicant: Option<String>,
+    /// Optional client key of one check asked for more than once (a web page asks for the
+    /// report and for the GeoJSON of the same check): see [`History::record`]. 8 to 64 of
+    /// `A-Z a-z 0-9 - _`.
+    pub key: Option<String>,
 }
 
 /// A recorded check. `site` and `overlaps` are the stored JSON text, verbatim.
@@ -236,6 +240,12 @@ impl History {
     }
 
     /// Records a check and returns its id once the row is committed and on disk.
+    ///
+    /// With a [`NewRecord::key`] already recorded for the same site, data version and
+    /// verdict, nothing is written and that record's id is returned: the same check asked for
+    /// twice is one record. A key seen before with another site is not reused: the check is
+    /// recorded as a new row without a key. So every distinct check is recorded, whatever
+    /// the client sends.
     pub fn record(&self, rec: &NewRecord) -> Result<i64, HistoryError> {
         let time = time::canonical(&rec.time)?;
         if !VERDICTS.contains(&rec.verdict.as_str()) {
@@ -263,11 +273,34 @@ impl History {
         }
         let project = user_text("project", rec.project.as_deref())?;
         let applicant = user_text("applicant", rec.applicant.as_deref())?;
+        let mut key = rec.key.as_deref();
+        if let Some(k) = key {
+            check_key(k)?;
+        }
         let conn = self.conn();
+        if let Some(k) = key {
+            let seen: Option<(i64, String, String, String)> = conn
+                .prepare_cached(
+                    "SELECT id, site, data_version, verdict FROM checks WHERE check_key = ?1",
+                )?
+                .query_row([k], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    e => Err(e),
+                })?;
+            match seen {
+                Some((id, s, v, d)) if s == site && v == data_version && d == rec.verdict => {
+                    return Ok(id)
+                }
+                Some(_) => key = None,
+                None => {}
+            }
+        }
         conn.prepare_cached(
             "INSERT INTO checks (time, verdict, site_area_m2, overlaps, data_version, source,
-                                 project, applicant, site)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                 project, applicant, site, check_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?
         .execute(params![
             time,
@@ -279,6 +312,7 @@ impl History {
             project,
             applicant,
             site,
+            key,
         ])?;
         Ok(conn.last_insert_rowid())
     }
@@ -404,6 +438,23 @@ fn check_site(text: &str) -> Result<&str, HistoryError> {
         return Err(invalid("site must be a GeoJSON geometry object"));
     }
     Ok(text)
+}
+
+fn check_key(k: &str) -> Result<(), HistoryError> {
+    let ok = (8..=64).contains(&k.len())
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid("a check key is 8 to 64 of A-Z a-z 0-9 - _"))
+    }
+}
+
+/// A user's optional text as it will be stored: trimmed, empty = none, no control
+/// characters, at most [`MAX_NAME_CHARS`]. For callers that refuse bad input before a check.
+pub fn clean_name<'a>(what: &str, s: Option<&'a str>) -> Result<Option<&'a str>, HistoryError> {
+    user_text(what, s)
 }
 
 /// A user's optional text: trimmed, empty = none, no control characters, length capped.

@@ -27,9 +27,11 @@ const MIGRATIONS: &[&str] = &[
         source        TEXT NOT NULL,
         project       TEXT,
         applicant     TEXT,
-        site          TEXT NOT NULL
+        site          TEXT NOT NULL,
+        check_key     TEXT
     );
-    CREATE INDEX checks_time ON checks (time, id);",
+    CREATE INDEX checks_time ON checks (time, id);
+    CREATE UNIQUE INDEX checks_key ON checks (check_key);",
 ];
 
 /// The schema version this build writes.

@@ -36,6 +36,7 @@ fn record(i: u64) -> NewRecord {
         source: Source::Cli,
         project: Some(format!("写入者 {i}")),
         applicant: None,
+        key: None,
     }
 }
 

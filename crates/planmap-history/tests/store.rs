@@ -38,6 +38,7 @@ fn rec(i: usize) -> NewRecord {
             _ => "a, \"quoted\"\nname".replace('\n', " "),
         }),
         applicant: (!i.is_multiple_of(5)).then(|| "张三 / Zhang San".to_string()),
+        key: None,
     }
 }
 
@@ -357,4 +358,39 @@ fn history_is_shared_across_threads() {
     let mut got = ids(&h.list(&Query::default()).unwrap());
     got.sort();
     assert_eq!(got, (1..=100).collect::<Vec<_>>());
+}
+
+#[test]
+fn one_check_asked_twice_under_a_key_is_one_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    let mut a = rec(0);
+    a.key = Some("web-0f3c9a7e".into());
+    let id = h.record(&a).unwrap();
+    // The same check again (the GeoJSON view of it): no new row.
+    let mut again = a.clone();
+    again.time = "2026-11-01T08:00:01Z".into();
+    assert_eq!(h.record(&again).unwrap(), id);
+    assert_eq!(h.count(&Query::default()).unwrap(), 1);
+    // The key reused for another site: recorded all the same, as a new row.
+    let mut other = rec(1);
+    other.key = a.key.clone();
+    let id2 = h.record(&other).unwrap();
+    assert_ne!(id2, id);
+    assert_eq!(h.count(&Query::default()).unwrap(), 2);
+    // ...and the key still names the first check.
+    assert_eq!(h.record(&again).unwrap(), id);
+    // Same key, same site, but checked against other data: a new check.
+    let mut newer = a.clone();
+    newer.data_version = "v-def456".into();
+    assert_ne!(h.record(&newer).unwrap(), id);
+    assert_eq!(h.count(&Query::default()).unwrap(), 3);
+    for bad in ["short", "has space in it", &"k".repeat(65), "ключ-12345"] {
+        let mut r = rec(2);
+        r.key = Some(bad.into());
+        assert!(
+            matches!(h.record(&r), Err(HistoryError::Invalid(_))),
+            "{bad}"
+        );
+    }
 }
