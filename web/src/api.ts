@@ -227,24 +227,35 @@ export const api = {
       `api/identify?lon=${lon.toFixed(7)}&lat=${lat.toFixed(7)}&tolerance=${tolerance_m.toFixed(0)}`,
     ),
   style: () => get<import("maplibre-gl").StyleSpecification>("style.json"),
-  check: (site: Geometry | Feature | FeatureCollection) =>
-    fetch("api/check", { method: "POST", body: JSON.stringify(site) }).then((r) =>
+  // Checks are recorded in the server's check history as source=web; the report and the
+  // GeoJSON of one check carry the same key, so that they are one record.
+  check: (site: Geometry | Feature | FeatureCollection, key: string) =>
+    fetch(checkUrl("", key), { method: "POST", body: JSON.stringify(site) }).then((r) =>
       json<CheckReport>(r),
     ),
   /** A site file (TXT, KML, DXF, zipped Shapefile, GeoPackage) read by the server. */
-  checkFile: (body: ArrayBuffer, input: string) =>
-    fetch(`api/check?input=${encodeURIComponent(input)}`, { method: "POST", body }).then((r) =>
+  checkFile: (body: ArrayBuffer, input: string, key: string) =>
+    fetch(checkUrl(`input=${encodeURIComponent(input)}`, key), { method: "POST", body }).then((r) =>
       json<CheckReport & { input?: FileInput }>(r),
     ),
-  checkFileGeojson: (body: ArrayBuffer, input: string) =>
-    fetch(`api/check?format=geojson&input=${encodeURIComponent(input)}`, { method: "POST", body }).then(
+  checkFileGeojson: (body: ArrayBuffer, input: string, key: string) =>
+    fetch(checkUrl(`format=geojson&input=${encodeURIComponent(input)}`, key), { method: "POST", body }).then(
       (r) => json<FeatureCollection>(r),
     ),
-  checkGeojson: (site: Geometry | Feature | FeatureCollection) =>
-    fetch("api/check?format=geojson", { method: "POST", body: JSON.stringify(site) }).then((r) =>
+  checkGeojson: (site: Geometry | Feature | FeatureCollection, key: string) =>
+    fetch(checkUrl("format=geojson", key), { method: "POST", body: JSON.stringify(site) }).then((r) =>
       json<FeatureCollection>(r),
     ),
 };
+
+const checkUrl = (query: string, key: string) =>
+  `api/check?${query ? `${query}&` : ""}source=web&check_key=${encodeURIComponent(key)}`;
+
+/** A new key naming one check of this page (getRandomValues works on plain http too). */
+export function newCheckKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export const layerExportUrl = (id: string) => `api/layers/${encodeURIComponent(id)}.geojson`;
 export const conflictsExportUrl = "api/conflicts.geojson";

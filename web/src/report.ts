@@ -5,7 +5,7 @@
 import maplibregl from "maplibre-gl";
 import type { FeatureCollection, MultiPolygon, Polygon, Position } from "geojson";
 import "./report.css";
-import { api, type CheckReport, type FileInput, type Plan } from "./api";
+import { api, newCheckKey, type CheckReport, type FileInput, type Plan } from "./api";
 import { areaLine, factsList, fileInfo, overlapTable, reasonsList, verdictBadge } from "./checkview";
 import { esc, num, today } from "./format";
 import { bbox, type BBox } from "./geo";
@@ -169,15 +169,17 @@ function sheetHtml(plan: Plan, r: CheckReport & { input?: FileInput }, site: Fea
 /** The stored site (or site file) checked again by the server. */
 async function recheck(raw: string): Promise<{ report: CheckReport & { input?: FileInput }; result: FeatureCollection }> {
   const stored = JSON.parse(raw) as StoredSite;
+  // The panel's key: the same check printed is not recorded again.
+  const key = stored.key ?? newCheckKey();
   if ("file" in stored) {
     const bytes = fromBase64(stored.file.b64);
     const [report, result] = await Promise.all([
-      api.checkFile(bytes, stored.file.ext),
-      api.checkFileGeojson(bytes, stored.file.ext),
+      api.checkFile(bytes, stored.file.ext, key),
+      api.checkFileGeojson(bytes, stored.file.ext, key),
     ]);
     return { report, result };
   }
-  const [report, result] = await Promise.all([api.check(stored.site), api.checkGeojson(stored.site)]);
+  const [report, result] = await Promise.all([api.check(stored.site, key), api.checkGeojson(stored.site, key)]);
   return { report, result };
 }
 

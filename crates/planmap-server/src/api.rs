@@ -180,14 +180,21 @@ pub fn parse_site(text: &str) -> ApiResult<MultiPolygon<f64>> {
 /// `POST /api/check[?format=json|geojson|report][&input=txt|kml|dxf|zip|gpkg][&crs=…]`: the site
 /// check report of the CLI, or the site, overlap pieces and 避让 geometry as a
 /// FeatureCollection. The body is GeoJSON or a site file ([`crate::upload`]).
+///
+/// Every answered check is recorded in the check history, when the server keeps one
+/// ([`crate::history`]; `source`, `project`, `applicant`, `check_key` go into the record) and
+/// the answer carries the record's id in `Planmap-History-Id`.
 pub async fn check(
     State(st): State<AppState>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let params = Params::parse(q.as_deref(), &["format", "input", "crs"])?;
+    let mut allowed = vec!["format", "input", "crs"];
+    allowed.extend(crate::history::CHECK_PARAMS);
+    let params = Params::parse(q.as_deref(), &allowed)?;
     let format = params.choice("format", &["json", "geojson", "report"], "json")?;
+    let recorder = crate::history::Recorder::new(&st, &params)?;
     let bytes = body_bytes(body, st.config().body_limit)?;
     let (bytes, named) = crate::multipart::unpack(&headers, bytes).await?;
     let input = crate::upload::input(&params, &headers, &bytes, named)?;
@@ -211,7 +218,11 @@ pub async fn check(
             }
         };
         let report = snap.engine.check(&site, opts).map_err(site_error)?;
-        Ok(match (format, info) {
+        let id = match recorder.record(&site, &report) {
+            Ok(id) => id,
+            Err(unrecorded) => return Ok(unrecorded.into_response()),
+        };
+        let resp = match (format, info) {
             ("geojson", _) => typed(http::GEOJSON, export::check_geojson(&report)),
             ("report", _) => crate::report::check_report(&snap.engine, &report),
             (_, None) => Json(report).into_response(),
@@ -221,7 +232,8 @@ pub async fn check(
                 v["input"] = info;
                 Json(v).into_response()
             }
-        })
+        };
+        Ok(crate::history::tag(resp, id))
     })
     .await
 }

@@ -2,6 +2,7 @@
 //!
 //! - [`api`]: the JSON API (`/api/plan`, `/api/layers`, exports, `/api/check`,
 //!   `/api/conflicts`, `/api/identify`).
+//! - [`history`]: every check recorded; `/api/history[.geojson|.csv]` for the data keeper.
 //! - [`tiles`]: vector tiles (MVT) and TileJSON; [`style`]: the MapLibre style;
 //!   [`fonts`]: label glyphs made from installed fonts.
 //! - [`ogc`]: OGC API - Features (Part 1 and Part 2 CRS) under `/ogc`.
@@ -18,6 +19,7 @@ pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod fonts;
+pub mod history;
 pub mod http;
 pub mod layer_import;
 pub mod limits;
@@ -65,6 +67,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
                 header::ETAG,
                 header::CONTENT_DISPOSITION,
                 HeaderName::from_static("content-crs"),
+                HeaderName::from_static(history::ID_HEADER),
             ])
             .max_age(Duration::from_secs(3600)),
     )
@@ -92,6 +95,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/conflicts", get(api::conflicts))
         .route("/api/conflicts.geojson", get(api::conflicts_geojson))
         .route("/api/identify", get(api::identify))
+        .route("/api/history", get(history::list))
+        .route("/api/history.geojson", get(history::geojson))
+        .route("/api/history.csv", get(history::csv))
         .route("/tiles/{file}", get(tiles::tilejson_handler))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         .route("/style.json", get(style::style))
@@ -140,11 +146,9 @@ pub fn init_logging() {
 /// Loads the plan of `config`, binds `addr`, prints the URL and serves until Ctrl-C/SIGTERM.
 pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
     init_logging();
-    let data = config.data_dir.display().to_string();
     let state = tokio::task::spawn_blocking(move || AppState::load(config))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("{data}: {e}"))?;
+        .map_err(|e| e.to_string())??;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -11,6 +11,7 @@ use arc_swap::ArcSwap;
 use axum::body::Bytes;
 use planmap_core::plan::Indicator;
 use planmap_core::{ConflictScan, Engine};
+use planmap_history::History;
 use planmap_io::{export, PlanDir};
 
 use crate::auth::AdminToken;
@@ -46,6 +47,9 @@ pub struct Config {
     pub tile_cache_bytes: u64,
     /// The data keeper's token; `None` disables the endpoints that need it.
     pub admin_token: Option<AdminToken>,
+    /// The check history's SQLite file (created if missing); `None`: checks are not recorded
+    /// and the history endpoints are off.
+    pub history_db: Option<PathBuf>,
 }
 
 impl Config {
@@ -64,6 +68,7 @@ impl Config {
             cors_origins: vec!["*".into()],
             tile_cache_bytes: 256 * 1024 * 1024,
             admin_token: None,
+            history_db: None,
         }
     }
 }
@@ -145,6 +150,7 @@ struct Inner {
     current: ArcSwap<Snapshot>,
     fonts: Fonts,
     gate: Gate,
+    history: Option<History>,
 }
 
 /// What every handler gets: cheap to clone.
@@ -152,7 +158,8 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    pub fn new(config: Config, snapshot: Snapshot) -> AppState {
+    /// The state over a loaded snapshot and an opened history (if the server keeps one).
+    pub fn new(config: Config, snapshot: Snapshot, history: Option<History>) -> AppState {
         let fonts = Fonts::discover(&config.font_dirs);
         let gate = Gate::new(config.max_heavy, config.heavy_wait);
         AppState(Arc::new(Inner {
@@ -160,13 +167,27 @@ impl AppState {
             config,
             fonts,
             gate,
+            history,
         }))
     }
 
-    /// Loads the plan folder of `config` and builds the state.
+    /// Opens the check history of `config` (first: a bad history file fails fast), loads the
+    /// plan folder and builds the state. The error names the file at fault.
     pub fn load(config: Config) -> Result<AppState, String> {
-        let snapshot = load_snapshot(&config)?;
-        Ok(AppState::new(config, snapshot))
+        let history = config
+            .history_db
+            .as_ref()
+            .map(History::open)
+            .transpose()
+            .map_err(|e| e.to_string())?;
+        let snapshot =
+            load_snapshot(&config).map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+        Ok(AppState::new(config, snapshot, history))
+    }
+
+    /// The check history, when the server keeps one.
+    pub fn history(&self) -> Option<&History> {
+        self.0.history.as_ref()
     }
 
     /// The current snapshot; a request keeps the one it started with.

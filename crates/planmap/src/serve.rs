@@ -51,6 +51,20 @@ pub struct ServeArgs {
     /// reload and the check history. Without it (or PLANMAP_ADMIN_TOKEN) those are disabled.
     #[arg(long, env = "PLANMAP_ADMIN_TOKEN_FILE")]
     pub admin_token_file: Option<PathBuf>,
+    /// The check history: an SQLite file recording every check (created if missing; a file
+    /// that cannot be opened stops the start). Default: `history.sqlite` beside the plan
+    /// folder (`data/history.sqlite` for `data/wenshui`).
+    #[arg(long, env = "PLANMAP_HISTORY", value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Record no checks (and turn the history endpoints off).
+    #[arg(long, conflicts_with = "history")]
+    pub no_history: bool,
+}
+
+/// `history.sqlite` beside the plan folder.
+fn default_history(data: &std::path::Path) -> PathBuf {
+    let abs = std::path::absolute(data).unwrap_or_else(|_| data.to_path_buf());
+    abs.parent().unwrap_or(&abs).join("history.sqlite")
 }
 
 /// The token from `--admin-token-file`, else from the environment's `PLANMAP_ADMIN_TOKEN`
@@ -103,6 +117,11 @@ impl ServeArgs {
         config.font_dirs = self.fonts;
         config.tile_cache_bytes = self.tile_cache_mb * 1024 * 1024;
         config.admin_token = admin_token(self.admin_token_file.as_ref())?;
+        config.history_db = match (self.no_history, self.history) {
+            (true, _) => None,
+            (false, Some(f)) => Some(f),
+            (false, None) => Some(default_history(&config.data_dir)),
+        };
         planmap_server::serve_blocking(&self.addr, config)
     }
 }

@@ -6,7 +6,7 @@
 import type { FeatureCollection, MultiPolygon, Polygon } from "geojson";
 import { TerraDraw, TerraDrawPolygonMode } from "terra-draw";
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
-import { api, type CheckReport, type FileInput, type Plan } from "../api";
+import { api, newCheckKey, type CheckReport, type FileInput, type Plan } from "../api";
 import { areaLine, factsList, fileInfo, overlapTable, reasonsList, verdictBadge } from "../checkview";
 import { esc, today } from "../format";
 import { bbox } from "../geo";
@@ -50,7 +50,8 @@ function roundSite(site: Site): Site {
 }
 
 /** What the report page re-checks: the site, or the file the server read. */
-export type StoredSite = { site: Site } | { file: { name: string; ext: string; b64: string } };
+/** A checked site as the printable report re-checks it; `key` names its history record. */
+export type StoredSite = ({ site: Site } | { file: { name: string; ext: string; b64: string } }) & { key?: string };
 
 interface Answer {
   report: CheckReport;
@@ -61,8 +62,9 @@ interface Answer {
 }
 
 async function checkSite(site: Site): Promise<Answer> {
-  const [report, result] = await Promise.all([api.check(site), api.checkGeojson(site)]);
-  return { report, result, site, fileInput: null, stored: { site } };
+  const key = newCheckKey();
+  const [report, result] = await Promise.all([api.check(site, key), api.checkGeojson(site, key)]);
+  return { report, result, site, fileInput: null, stored: { site, key } };
 }
 
 /** The site feature(s) of a check's GeoJSON. */
@@ -233,12 +235,13 @@ export class CheckPanel {
   /** A file the server reads, at full precision, with what the file states. */
   private runFile(bytes: ArrayBuffer, ext: string, name: string): Promise<void> {
     return this.perform(async () => {
+      const key = newCheckKey();
       const [result, report] = await Promise.all([
-        api.checkFileGeojson(bytes, ext),
-        api.checkFile(bytes, ext),
+        api.checkFileGeojson(bytes, ext, key),
+        api.checkFile(bytes, ext, key),
       ]);
       const site = siteOf(result);
-      const stored: StoredSite = { file: { name, ext, b64: toBase64(bytes) } };
+      const stored: StoredSite = { file: { name, ext, b64: toBase64(bytes) }, key };
       return { report, result, site, fileInput: report.input ?? null, stored };
     });
   }
