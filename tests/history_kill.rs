@@ -165,3 +165,30 @@ fn every_answered_check_survives_kill_9_of_the_server() {
         stored.len()
     );
 }
+
+#[test]
+fn a_history_file_that_is_not_one_stops_the_start_with_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(
+        &notes,
+        "会议纪要 — minutes of a meeting, not a database at all",
+    )
+    .unwrap();
+    let o = Command::new(planmap_bin())
+        .arg("--data")
+        .arg(data_dir())
+        .args(["serve", "--addr", "127.0.0.1:0", "--history"])
+        .arg(&notes)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(&*notes.to_string_lossy()), "{err}");
+    assert!(err.contains("not an SQLite database"), "{err}");
+    assert!(o.stdout.is_empty(), "it never served");
+    // The file is as it was.
+    assert!(std::fs::read_to_string(&notes)
+        .unwrap()
+        .starts_with("会议纪要"));
+}
