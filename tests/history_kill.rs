@@ -4,54 +4,25 @@
 //! it was told, and the ids have no holes.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use planmap_tests::{data_dir, planmap_bin, rect_geojson};
+use planmap_tests::{data_dir, planmap_bin, rect_geojson, ServeProcess};
 use serde_json::Value;
 
 const TOKEN: &str = "kill-test-token-0123456789";
 const CLIENTS: usize = 3;
 
-struct Serve {
-    child: Child,
-    base: String,
-}
-
-impl Serve {
-    fn start(db: &Path) -> Serve {
-        let mut child = Command::new(planmap_bin())
-            .arg("--data")
-            .arg(data_dir())
-            .args(["serve", "--addr", "127.0.0.1:0", "--history"])
-            .arg(db)
-            .env("PLANMAP_ADMIN_TOKEN", TOKEN)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("planmap serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .trim_end_matches('/')
-            .to_string();
-        Serve { child, base }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `planmap serve` on the built-in plan with `db` as its history (killed on drop).
+fn serve(db: &Path) -> ServeProcess {
+    let db = db.to_str().unwrap();
+    ServeProcess::start(
+        &data_dir(),
+        &["--history", db],
+        &[("PLANMAP_ADMIN_TOKEN", TOKEN)],
+    )
 }
 
 fn client() -> reqwest::blocking::Client {
@@ -112,11 +83,11 @@ fn every_answered_check_survives_kill_9_of_the_server() {
     let db = dir.path().join("history.sqlite");
     let mut acked: Vec<Ack> = Vec::new();
     for round in 0..3 {
-        let s = Serve::start(&db);
+        let s = serve(&db);
         let (tx, rx) = mpsc::channel();
         let threads: Vec<_> = (0..CLIENTS)
             .map(|n| {
-                let (base, tx) = (s.base.clone(), tx.clone());
+                let (base, tx) = (s.url.clone(), tx.clone());
                 std::thread::spawn(move || poster(base, round, n, tx))
             })
             .collect();
@@ -133,9 +104,9 @@ fn every_answered_check_survives_kill_9_of_the_server() {
         acked.extend(rx.try_iter());
     }
 
-    let s = Serve::start(&db);
+    let s = serve(&db);
     let r = client()
-        .get(format!("{}/api/history?limit=1000", s.base))
+        .get(format!("{}/api/history?limit=1000", s.url))
         .bearer_auth(TOKEN)
         .send()
         .unwrap();
