@@ -21,6 +21,7 @@ import {
   DATA,
   SHOTS,
   TIMEZONE,
+  TOKEN,
 } from "./harness.mjs";
 
 const square = (lon, lat, d) => ({
@@ -115,6 +116,18 @@ describe("site check", () => {
     const pieceSum = pieces.reduce((s, f) => s + f.properties.area_m2, 0);
     assert.ok(Math.abs(pieceSum - apiRed.area_m2) < 1e-6 * apiRed.area_m2, "exported pieces sum to the overlap");
     assert.ok(fc.features.some((f) => f.properties.role === "avoidance") || api.avoidance_area_m2 === 0);
+    // The web check is in the planner's audit trail, once, with the verdict and areas shown.
+    const res = await fetch(`${server.url}api/history?source=web&verdict=${encodeURIComponent("不通过")}`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    assert.equal(res.status, 200);
+    const hist = await res.json();
+    assert.equal(hist.count, 1, JSON.stringify(hist).slice(0, 500));
+    const rec = hist.records[0];
+    assert.equal(rec.source, "web");
+    assert.ok(Math.abs(rec.site_area_m2 - api.site_area_m2) <= 1e-6 * api.site_area_m2);
+    const recRed = rec.overlaps.find((o) => o.layer === "red_line");
+    assert.ok(recRed && Math.abs(recRed.area_m2 - apiRed.area_m2) <= 1e-6 * apiRed.area_m2, JSON.stringify(rec.overlaps));
     assertClean(assert, browser.guards);
   });
 

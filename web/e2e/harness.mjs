@@ -47,13 +47,20 @@ export const CHROMIUM_ARGS = [
   "--disable-dev-shm-usage",
 ];
 
-/** Starts `planmap serve` on port 0 and resolves with its base URL once it listens. */
+/** The data keeper's token the test servers are started with (the check history needs it). */
+export const TOKEN = "e2e-keeper-token-0123456789";
+
+/** Starts `planmap serve` on port 0 (its check history in a temp folder) and resolves with
+ * its base URL once it listens. */
 export async function startServer() {
-  const child = spawn(BIN, ["--data", DATA, "serve", "--addr", "127.0.0.1:0", "--web", WEB], {
+  const scratch = mkdtempSync(join(tmpdir(), "planmap-e2e-history-"));
+  const args = ["--data", DATA, "serve", "--addr", "127.0.0.1:0", "--web", WEB, "--history", join(scratch, "history.sqlite")];
+  const child = spawn(BIN, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn", PLANMAP_ADMIN_TOKEN: TOKEN },
   });
+  child.once("exit", () => rmSync(scratch, { recursive: true, force: true }));
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const url = await new Promise((ok, fail) => {
