@@ -717,7 +717,11 @@ fn web_page_compression_and_cors() {
 #[test]
 fn planmap_serve_prints_its_url_and_answers() {
     let web = web_dir();
-    let served = ServeProcess::start(&plan_dir(), &["--web", web.to_str().unwrap()], &[]);
+    let served = ServeProcess::start(
+        &plan_dir(),
+        &["--web", web.to_str().unwrap(), "--no-history"],
+        &[],
+    );
     let r = client().get(format!("{}/api/layers", served.url)).send();
     drop(served);
     let v: Value = r.unwrap().json().unwrap();
