@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench-compare`: planmap against PostGIS and shapely 2 on the same layers, in one run.
+"""`make bench`: planmap against PostGIS and shapely 2 on the same layers, in one run.
 
 Measures (each engine on the same data, the same sites, the same tiles):
   1. site check of 1,000 varied sites (p50/p99/total, repeated), with every site's per-layer

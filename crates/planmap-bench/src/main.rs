@@ -1,4 +1,4 @@
-//! planmap's side of `make bench-compare` (driven by `bench/compare.py`):
+//! planmap's side of `make bench` (driven by `bench/compare.py`):
 //!
 //! - `sites`: deterministic varied sites in a plan's county, as GeoJSON;
 //! - `province`: a province-size plan folder with a 1,000,000-patch farmland layer;
