@@ -40,9 +40,10 @@ def sh(cmd, **kw):
 
 
 def must_agree(results, name, ref, other, layers):
-    worst, where = common.agreement(ref, other, layers)
-    results["agreement"][name] = {"worst_rel": worst, "where": where}
-    print(f"agreement {name}: worst relative difference {worst:.3g} ({where})", file=sys.stderr)
+    worst, where, raw = common.agreement(ref, other, layers)
+    results["agreement"][name] = {"worst_rel": worst, "where": where, "raw_worst_rel": raw}
+    print(f"agreement {name}: worst relative difference {worst:.3g} beyond the "
+          f"{common.AREA_FLOOR_M2:g} m² floor ({where}); raw worst {raw:.3g}", file=sys.stderr)
     if worst > TOL:
         results["failures"].append(f"{name}: areas disagree by {worst:.3g} > {TOL} at {where}")
 

@@ -162,7 +162,10 @@ def table(res):
     lines.append("figures: median [min–max] over repeats; ratios: peer median ÷ planmap median "
                  "(>1 = planmap faster), same run")
     for name, a in res.get("agreement", {}).items():
-        lines.append(f"agreement {name}: worst relative difference {a['worst_rel']:.2g}")
+        raw = a.get("raw_worst_rel")
+        extra = "" if raw is None else (f" beyond a {common.AREA_FLOOR_M2:g} m² floor"
+                                        f" (raw {raw:.2g})")
+        lines.append(f"agreement {name}: worst relative difference {a['worst_rel']:.2g}{extra}")
     for f in res.get("failures", []):
         lines.append(f"FAIL {f}")
     return "\n".join(lines)
