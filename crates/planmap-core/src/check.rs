@@ -1,15 +1,15 @@
 //! Site check (用地预审 / 选址合规性审查): does a project site touch the plan's protected layers?
 
-use geo::{BoundingRect, MultiPolygon};
+use geo::MultiPolygon;
 use serde::Serialize;
 
+use crate::areas::PreparedSite;
 use crate::engine::Engine;
 use crate::error::SiteError;
 use crate::geodesy;
-use crate::overlay::{self, Measured, Piece};
+use crate::overlay::{self, Piece};
 use crate::plan::SiteRole;
 use crate::units::{Area, M2_PER_MU};
-use crate::validate::validate_site;
 
 /// The outcome of a site check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -140,39 +140,18 @@ impl Engine {
         site: &MultiPolygon<f64>,
         opts: CheckOptions,
     ) -> Result<CheckReport, SiteError> {
-        validate_site(site, opts.max_vertices)?;
-        let site_area = geodesy::area_m2(site);
-        let bbox = site.bounding_rect().ok_or(SiteError::Empty)?;
+        let prepared = PreparedSite::new(site, opts.max_vertices)?;
+        let site_area = prepared.area_m2;
         let tol = self.plan.sliver_tolerance_m2;
-
-        let site_edges =
-            crate::relate::Edges::worth_it(site).then(|| crate::relate::Edges::new(site));
-        let measured_site = Measured::new(site, bbox, site_area, site_edges.as_ref());
-        let inside_county_share = match self.county() {
-            Some(county) => {
-                let inside: f64 = (0..county.features.len())
-                    .filter_map(|i| county.measured(i))
-                    .filter_map(|c| overlay::overlap_measured(&measured_site, &c))
-                    .map(|p| p.area_m2)
-                    .sum();
-                if inside <= 0.0 {
-                    return Err(SiteError::OutsideCounty {
-                        county: self.plan.county.clone(),
-                    });
-                }
-                (inside / site_area).min(1.0)
-            }
-            None => 1.0,
-        };
+        let measured_site = prepared.measured();
+        let inside_county_share = (self.county_m2(&measured_site)? / site_area).min(1.0);
 
         let mut overlaps = Vec::new();
         let mut slivers = Vec::new();
         let mut locations = Vec::new();
-        for (li, layer) in self.layers.iter().enumerate() {
+        for li in self.site_layers() {
+            let layer = &self.layers[li];
             let role = layer.def.site_role;
-            if role == SiteRole::None || layer.def.geometry != crate::plan::GeometryKind::Polygon {
-                continue;
-            }
             let mut lo = LayerOverlap {
                 layer: layer.def.id.clone(),
                 name: layer.def.name.clone(),
@@ -185,37 +164,32 @@ impl Engine {
                 feature_names: vec![],
                 pieces: vec![],
             };
-            for fi in self.candidates(li, &bbox) {
+            for (fi, overlap) in self.layer_overlaps(li, &measured_site) {
                 let f = &layer.features[fi];
-                let Some(feature) = layer.measured(fi) else {
-                    continue;
-                };
-                let Some(piece) = overlay::overlap_measured(&measured_site, &feature) else {
-                    continue;
-                };
+                let area_m2 = overlap.area_m2();
                 if role == SiteRole::Locate {
-                    if piece.area_m2 > tol {
+                    if area_m2 > tol {
                         locations.push(Location {
                             layer: layer.def.id.clone(),
                             feature_id: f.id.clone(),
                             name: f.name().to_string(),
-                            share: piece.area_m2 / site_area,
+                            share: area_m2 / site_area,
                         });
                     }
                     continue;
                 }
-                if piece.area_m2 <= tol {
+                if area_m2 <= tol {
                     slivers.push(Sliver {
                         layer: layer.def.id.clone(),
                         feature_id: f.id.clone(),
-                        area_m2: piece.area_m2,
+                        area_m2,
                     });
                     continue;
                 }
-                lo.area_m2 += piece.area_m2;
+                lo.area_m2 += area_m2;
                 lo.feature_ids.push(f.id.clone());
                 lo.feature_names.push(f.name().to_string());
-                lo.pieces.push((f.id.clone(), piece));
+                lo.pieces.push((f.id.clone(), overlap.into_piece()));
             }
             if lo.feature_ids.is_empty() || role == SiteRole::Locate {
                 continue;
