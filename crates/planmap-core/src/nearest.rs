@@ -40,19 +40,35 @@ pub fn nearest(layer: &Layer, site: &Measured) -> Option<(usize, f64)> {
         }
         let mut d = best.map_or(f64::INFINITY, |(d, _)| d);
         let mut found = false;
-        for (a, b) in segments(f.shape.polygon) {
-            let eb = Rect::new(a, b);
-            if gap_m(&eb, &sb) > d {
-                continue;
+        let mut measure = |a: Coord<f64>, b: Coord<f64>, d: &mut f64| {
+            if gap_m(&Rect::new(a, b), &sb) > *d {
+                return;
             }
             let (pa, pb) = (tm.forward(a), tm.forward(b));
             for &(s1, s2) in &site_edges {
                 let e = segment_distance(pa, pb, s1, s2);
-                if e < d {
-                    d = e;
+                if e < *d {
+                    *d = e;
                     found = true;
                 }
             }
+        };
+        match f.shape.edges {
+            // A big polygon: only its edges in a window around the site, the window growing
+            // until it holds an edge at most its own reach away (every edge outside it is
+            // farther), or holds the whole polygon.
+            Some(edges) => {
+                let mut reach = lb.max(WINDOW_START_M);
+                loop {
+                    let (w, whole) = window(&sb, reach, &f.shape.bbox);
+                    edges.within(&w).for_each(|(a, b)| measure(a, b, &mut d));
+                    if whole || d <= reach {
+                        break;
+                    }
+                    reach *= 4.0;
+                }
+            }
+            None => segments(f.shape.polygon).for_each(|(a, b)| measure(a, b, &mut d)),
         }
         if found {
             best = Some((d, i));
@@ -83,6 +99,38 @@ fn gap_m(a: &Rect<f64>, b: &Rect<f64>) -> f64 {
     let k = 6_335_000.0 * std::f64::consts::PI / 180.0 * 0.99;
     let kx = k * lat.min(90.0).to_radians().cos();
     ((dx * kx).powi(2) + (dy * k).powi(2)).sqrt()
+}
+
+/// The first reach of the window search, in metres.
+const WINDOW_START_M: f64 = 200.0;
+
+/// `site` grown by `reach` metres as [`gap_m`] measures (so every box outside it is more than
+/// `reach` away), and whether it covers `all`.
+fn window(site: &Rect<f64>, reach: f64, all: &Rect<f64>) -> (Rect<f64>, bool) {
+    let k = 6_335_000.0 * std::f64::consts::PI / 180.0 * 0.99;
+    let gy = reach / k;
+    let lat = site.min().y.abs().max(site.max().y.abs()) + gy;
+    let cos = if lat < 89.0 {
+        lat.to_radians().cos()
+    } else {
+        0.0
+    };
+    let gx = if cos > 0.0 { reach / (k * cos) } else { 360.0 };
+    let w = Rect::new(
+        Coord {
+            x: site.min().x - gx,
+            y: site.min().y - gy,
+        },
+        Coord {
+            x: site.max().x + gx,
+            y: site.max().y + gy,
+        },
+    );
+    let whole = w.min().x <= all.min().x
+        && w.min().y <= all.min().y
+        && w.max().x >= all.max().x
+        && w.max().y >= all.max().y;
+    (w, whole)
 }
 
 fn point_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {

@@ -59,7 +59,10 @@ impl Edges {
         segments(mp).nth(INDEX_MIN_EDGES - 1).is_some()
     }
 
-    fn within(&self, r: &Rect<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+    pub(crate) fn within(
+        &self,
+        r: &Rect<f64>,
+    ) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
         let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
         self.tree
             .locate_in_envelope_intersecting(&env)
