@@ -1,7 +1,8 @@
 //! The site's overlap areas: what every engine computes for a site (its geodesic area, its area
 //! inside the county, and its overlap with each feature of the layers that have a site role),
 //! and nothing more. [`Engine::check`] builds its report on the same calls
-//! ([`PreparedSite`], [`Engine::county_m2`], [`Engine::layer_overlaps`]).
+//! ([`PreparedSite`], [`Engine::county_m2`], [`Engine::layer_areas`] for the layers that locate
+//! a site), and on [`Engine::layer_overlaps`] where it needs the pieces themselves.
 
 use geo::{BoundingRect, MultiPolygon, Rect};
 
@@ -69,11 +70,11 @@ impl Engine {
         let county_m2 = self.county_m2(&m)?;
         let mut overlaps = Vec::new();
         for layer in self.site_layers() {
-            for (feature, o) in self.layer_overlaps(layer, &m) {
+            for (feature, area_m2) in self.layer_areas(layer, &m) {
                 overlaps.push(FeatureArea {
                     layer,
                     feature,
-                    area_m2: o.area_m2(),
+                    area_m2,
                 });
             }
         }
@@ -100,8 +101,7 @@ impl Engine {
         };
         let inside: f64 = (0..county.features.len())
             .filter_map(|i| county.measured(i))
-            .filter_map(|c| overlay::overlap_of(site, &c))
-            .map(|o| o.area_m2())
+            .map(|c| overlay::overlap_area(site, &c))
             .sum();
         if inside <= 0.0 {
             return Err(SiteError::OutsideCounty {
@@ -109,6 +109,22 @@ impl Engine {
             });
         }
         Ok(inside)
+    }
+
+    /// The site's overlap areas (m², > 0) with the features of layer `li`, in feature order:
+    /// [`Engine::layer_overlaps`] without the pieces' geometry.
+    pub fn layer_areas<'a>(
+        &'a self,
+        li: usize,
+        site: &'a Measured<'a>,
+    ) -> impl Iterator<Item = (usize, f64)> + 'a {
+        let layer = &self.layers[li];
+        self.candidates(li, &site.shape.bbox)
+            .into_iter()
+            .filter_map(move |fi| {
+                let a = overlay::overlap_area(site, &layer.measured(fi)?);
+                (a > 0.0).then_some((fi, a))
+            })
     }
 
     /// The site's overlaps with the features of layer `li`, in feature order.

@@ -164,11 +164,11 @@ impl Engine {
                 feature_names: vec![],
                 pieces: vec![],
             };
-            for (fi, overlap) in self.layer_overlaps(li, &measured_site) {
-                let f = &layer.features[fi];
-                let area_m2 = overlap.area_m2();
-                if role == SiteRole::Locate {
+            if role == SiteRole::Locate {
+                // Only the shares: no piece geometry.
+                for (fi, area_m2) in self.layer_areas(li, &measured_site) {
                     if area_m2 > tol {
+                        let f = &layer.features[fi];
                         locations.push(Location {
                             layer: layer.def.id.clone(),
                             feature_id: f.id.clone(),
@@ -176,8 +176,12 @@ impl Engine {
                             share: area_m2 / site_area,
                         });
                     }
-                    continue;
                 }
+                continue;
+            }
+            for (fi, overlap) in self.layer_overlaps(li, &measured_site) {
+                let f = &layer.features[fi];
+                let area_m2 = overlap.area_m2();
                 if area_m2 <= tol {
                     slivers.push(Sliver {
                         layer: layer.def.id.clone(),

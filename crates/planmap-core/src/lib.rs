@@ -6,7 +6,7 @@
 //! - [`engine`]: the loaded, indexed plan; [`areas`] (a site's overlap areas), [`check`] (site check), [`conflicts`] (rule scan),
 //!   [`stats`] (layer figures) are its operations.
 //! - [`identify`]: the features at a point (a click on the map).
-//! - [`geodesy`], [`overlay`], [`units`], [`validate`]: the measures and algorithms under them.
+//! - [`geodesy`], [`overlay`], [`green`], [`units`], [`validate`]: the measures and algorithms under them.
 
 pub mod areas;
 pub mod check;
@@ -15,6 +15,7 @@ pub mod engine;
 pub mod error;
 pub mod feature;
 pub mod geodesy;
+pub mod green;
 pub mod identify;
 pub mod nearest;
 pub mod overlay;

@@ -124,6 +124,21 @@ pub fn overlap_of<'a>(a: &Measured<'a>, b: &Measured<'a>) -> Option<Overlap<'a>>
     }
 }
 
+/// The area of `a ∩ b` in m², as [`overlap_of`] measures it, without building the piece when
+/// the boundaries cross in general position ([`crate::green`]); 0 when they share no area.
+pub fn overlap_area(a: &Measured, b: &Measured) -> f64 {
+    if !rects_intersect(&a.shape.bbox, &b.shape.bbox) {
+        return 0.0;
+    }
+    match relate::relate(&a.shape, &b.shape) {
+        Relation::Disjoint => 0.0,
+        Relation::FirstInside => a.area_m2.max(0.0),
+        Relation::SecondInside => b.area_m2.max(0.0),
+        Relation::Complex => crate::green::intersection_area(&a.shape, &b.shape)
+            .unwrap_or_else(|| geodesy::area_m2(&intersect(a, b)).max(0.0)),
+    }
+}
+
 /// A piece whose box is this many times smaller than the overlay's inputs is computed again,
 /// on a grid sized to the piece.
 const REFINE_RATIO: f64 = 8.0;
