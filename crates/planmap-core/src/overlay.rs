@@ -3,8 +3,8 @@
 //! [`overlap_measured`] is the fast path the check and the scan use: bounding boxes first, then
 //! [`relate`](crate::relate) decides exactly, without any overlay, when one polygon lies wholly
 //! inside the other (the piece is that polygon, its area already known) or outside it. Only
-//! polygons whose boundaries touch go to the overlay, and a big polygon is first cut to a box
-//! around the small one, which makes the overlay cheaper and its fixed-point grid finer.
+//! polygons whose boundaries touch go to the overlay, both first cut to a box around where they
+//! can meet, which makes the overlay cheaper and its fixed-point grid finer.
 
 use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 
@@ -67,9 +67,6 @@ impl<'a> Measured<'a> {
         }
     }
 }
-
-/// Polygons with more vertices than this are cut to a box around the other before an overlay.
-const CLIP_MIN_VERTICES: usize = 48;
 
 /// How two measured polygons overlap: one of them whole (borrowed, area known), or a piece the
 /// overlay computed.
@@ -143,52 +140,47 @@ pub fn overlap_area(a: &Measured, b: &Measured) -> f64 {
 /// on a grid sized to the piece.
 const REFINE_RATIO: f64 = 8.0;
 
-/// The exact intersection of two polygons whose boundaries touch. A big polygon is first cut to
-/// a box around the other. The overlay (i_overlay) rounds to a fixed-point grid of 2³⁰ steps
+/// The exact intersection of two polygons whose boundaries touch. Both are first cut to a box
+/// around the intersection of their boxes. The overlay (i_overlay) rounds to a fixed-point grid of 2³⁰ steps
 /// across its inputs' extent, so a piece much smaller than that extent (a corner of a site
 /// grazing a patch) would keep only a few digits of its area: such a piece is computed again
 /// from both polygons cut to a box around it, which it lies strictly inside, so the result is
 /// the same set on a grid as fine as the piece.
 fn intersect(a: &Measured, b: &Measured) -> MultiPolygon<f64> {
     let (pa, pb) = (a.shape.polygon, b.shape.polygon);
-    let (ba, bb) = (&a.shape.bbox, &b.shape.bbox);
-    let (geometry, extent) = if vertex_count(pb) >= CLIP_MIN_VERTICES {
-        let r = around(ba);
-        (pa.intersection(&clip_to(pb, &r)), r)
-    } else if vertex_count(pa) >= CLIP_MIN_VERTICES {
-        let r = around(bb);
-        (clip_to(pa, &r).intersection(pb), r)
-    } else {
-        (pa.intersection(pb), union_rect(ba, bb))
+    let Some(common) = relate::intersection(&a.shape.bbox, &b.shape.bbox) else {
+        return MultiPolygon(vec![]);
     };
+    // Both cut to a box around where they can meet: the overlay sees only what matters.
+    let w = around(&common);
+    let (ca, cb) = (cut(pa, &a.shape.bbox, &w), cut(pb, &b.shape.bbox, &w));
+    let geometry = ca.intersection(cb.as_ref());
     let Some(piece) = geometry.bounding_rect() else {
         return geometry;
     };
     let span = piece.width().max(piece.height());
-    if span * REFINE_RATIO >= extent.width().max(extent.height()) {
+    if span * REFINE_RATIO >= w.width().max(w.height()) {
         return geometry;
     }
     let r = around(&piece);
     clip_to(pa, &r).intersection(&clip_to(pb, &r))
 }
 
-fn union_rect(a: &Rect<f64>, b: &Rect<f64>) -> Rect<f64> {
-    Rect::new(
-        Coord {
-            x: a.min().x.min(b.min().x),
-            y: a.min().y.min(b.min().y),
-        },
-        Coord {
-            x: a.max().x.max(b.max().x),
-            y: a.max().y.max(b.max().y),
-        },
-    )
-}
-
-fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
-    mp.0.iter()
-        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
-        .sum()
+/// `mp` cut to `w`, or `mp` itself when its box `bbox` lies inside `w`.
+fn cut<'a>(
+    mp: &'a MultiPolygon<f64>,
+    bbox: &Rect<f64>,
+    w: &Rect<f64>,
+) -> std::borrow::Cow<'a, MultiPolygon<f64>> {
+    let inside = w.min().x <= bbox.min().x
+        && w.min().y <= bbox.min().y
+        && bbox.max().x <= w.max().x
+        && bbox.max().y <= w.max().y;
+    if inside {
+        std::borrow::Cow::Borrowed(mp)
+    } else {
+        std::borrow::Cow::Owned(clip_to(mp, w))
+    }
 }
 
 /// `r` grown by 1 % of its size (and at least 1e-6°), so the cut lies strictly outside it.
