@@ -105,29 +105,48 @@ impl<'a> Shape<'a> {
         }
     }
 
-    /// Whether `p` (not on the boundary) lies inside: even-odd crossings of a ray to +x.
+    /// Whether `p` (not on the boundary) lies inside: even-odd crossings of a horizontal ray
+    /// (with an edge index, towards the nearer side of the box: fewer edges to look at).
     pub(crate) fn contains(&self, p: Coord<f64>) -> bool {
+        let leftwards = p.x - self.bbox.min().x < self.bbox.max().x - p.x;
         let mut inside = false;
         let mut count = |a: Coord<f64>, b: Coord<f64>| {
             if (a.y <= p.y) != (b.y <= p.y) {
                 let o = RobustKernel::orient2d(a, b, p);
-                let crosses = if a.y < b.y {
+                // Where the edge crosses p's parallel: east of p when p lies left of an
+                // upward edge (counter-clockwise) or right of a downward one; else west.
+                let east = if a.y < b.y {
                     o == Orientation::CounterClockwise
                 } else {
                     o == Orientation::Clockwise
                 };
-                inside ^= crosses;
+                let west = o != Orientation::Collinear && !east;
+                inside ^= if leftwards && self.edges.is_some() {
+                    west
+                } else {
+                    east
+                };
             }
         };
         match self.edges {
             Some(e) => {
-                let ray = Rect::new(
-                    p,
-                    Coord {
-                        x: f64::MAX,
-                        y: p.y,
-                    },
-                );
+                let ray = if leftwards {
+                    Rect::new(
+                        Coord {
+                            x: -f64::MAX,
+                            y: p.y,
+                        },
+                        p,
+                    )
+                } else {
+                    Rect::new(
+                        p,
+                        Coord {
+                            x: f64::MAX,
+                            y: p.y,
+                        },
+                    )
+                };
                 e.within(&ray).for_each(|(a, b)| count(a, b));
             }
             None => segments(self.polygon).for_each(|(a, b)| count(a, b)),
@@ -333,6 +352,47 @@ mod tests {
                 Relation::FirstInside
             );
         }
+    }
+
+    /// The indexed test (ray towards the nearer side) answers as the plain one (ray to +x) on
+    /// a grid of points over a concave polygon with a hole.
+    #[test]
+    fn containment_with_and_without_an_index() {
+        let ring = |r: f64, n: usize| -> geo::LineString<f64> {
+            (0..n)
+                .map(|k| {
+                    let a = k as f64 * std::f64::consts::TAU / n as f64;
+                    let rr = r * (1.0 + 0.4 * (5.0 * a).sin());
+                    (rr * a.cos(), rr * a.sin())
+                })
+                .collect::<Vec<_>>()
+                .into()
+        };
+        let mp = MultiPolygon(vec![geo::Polygon::new(ring(10.0, 97), vec![ring(3.0, 41)])]);
+        let edges = Edges::new(&mp);
+        let bbox = mp.bounding_rect().unwrap();
+        let plain = Shape {
+            polygon: &mp,
+            bbox,
+            edges: None,
+        };
+        let indexed = Shape {
+            edges: Some(&edges),
+            ..plain
+        };
+        let (mut inside, mut n) = (0, 0);
+        for i in 0..57 {
+            for j in 0..53 {
+                let p = Coord {
+                    x: -14.1 + i as f64 * 0.5,
+                    y: -13.9 + j as f64 * 0.53,
+                };
+                assert_eq!(plain.contains(p), indexed.contains(p), "{p:?}");
+                inside += plain.contains(p) as usize;
+                n += 1;
+            }
+        }
+        assert!(inside > n / 5 && inside < n, "{inside} of {n}");
     }
 
     #[test]
