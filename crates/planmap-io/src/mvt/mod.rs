@@ -127,18 +127,21 @@ const SQUARE: Square = Square {
     max: EXTENT as f64 + BUFFER,
 };
 
-fn snap(coords: impl IntoIterator<Item = Coord<f64>>) -> Vec<Coord<f64>> {
-    let mut out: Vec<Coord<f64>> = Vec::new();
-    for c in coords {
-        let c = Coord {
-            x: c.x.round(),
-            y: c.y.round(),
-        };
-        if out.last() != Some(&c) {
-            out.push(c);
-        }
+/// Coordinates rounded to the tile grid, repeats dropped (in place).
+fn snap(mut coords: Vec<Coord<f64>>) -> Vec<Coord<f64>> {
+    for c in &mut coords {
+        c.x = c.x.round();
+        c.y = c.y.round();
     }
-    out
+    coords.dedup();
+    coords
+}
+
+/// Twice the planar signed area of a closed ring.
+fn twice_signed_area(r: &[Coord<f64>]) -> f64 {
+    r.windows(2)
+        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+        .sum()
 }
 
 /// A closed ring snapped to the grid, in MVT winding; `None` when it encloses no area.
@@ -147,7 +150,7 @@ fn finish_ring(coords: Vec<Coord<f64>>, exterior: bool) -> Option<LineString<f64
     if snapped.0.len() < 4 || snapped.0.first() != snapped.0.last() {
         return None;
     }
-    if geo::Area::unsigned_area(&Polygon::new(snapped.clone(), vec![])) < 0.5 {
+    if twice_signed_area(&snapped.0).abs() < 1.0 {
         return None;
     }
     // MVT: exterior rings have positive surveyor's-formula area in tile coordinates (y down),
@@ -169,8 +172,9 @@ fn ring(t: &impl Projector, r: &LineString<f64>, exterior: bool) -> Option<LineS
     if clipped.len() < 4 {
         return None;
     }
-    let simple = LineString(clipped.clone()).simplify(t.tolerance());
-    finish_ring(simple.0, exterior).or_else(|| finish_ring(clipped, exterior))
+    let clipped = LineString(clipped);
+    let simple = clipped.simplify(t.tolerance());
+    finish_ring(simple.0, exterior).or_else(|| finish_ring(clipped.0, exterior))
 }
 
 fn polygons(t: &impl Projector, mp: &MultiPolygon<f64>) -> Option<geo::Geometry<f64>> {
@@ -208,7 +212,12 @@ fn point(t: &impl Projector, p: &Point<f64>) -> Option<geo::Geometry<f64>> {
     let c = t.project(p.0);
     let inside =
         (SQUARE.min..=SQUARE.max).contains(&c.x) && (SQUARE.min..=SQUARE.max).contains(&c.y);
-    inside.then(|| geo::Geometry::Point(Point(snap([c])[0])))
+    inside.then(|| {
+        geo::Geometry::Point(Point(Coord {
+            x: c.x.round(),
+            y: c.y.round(),
+        }))
+    })
 }
 
 /// A shape in tile units: clipped to the frame plus [`BUFFER`], simplified, snapped and wound
