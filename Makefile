@@ -10,7 +10,7 @@ ADDR ?= 127.0.0.1:8080
 # protobuf-compiler builds maplibre-rs; mesa-vulkan-drivers is its software (CPU) Vulkan adapter.
 APT_PACKAGES := gdal-bin libgdal-dev libsqlite3-dev pkg-config wrk chromium fonts-noto-cjk protobuf-compiler mesa-vulkan-drivers
 
-.PHONY: run test deps build release fmt lint clippy data bench bench-compare bench-server clean web e2e
+.PHONY: run test deps build release fmt lint clippy data bench bench-compare bench-criterion bench-server clean web e2e
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -56,19 +56,20 @@ test: deps
 data:
 	$(CARGO) run --release -p planmap-datagen -- --out $(DATA)
 
-bench:
+# Criterion micro-benchmarks of load, check and conflict scan (planmap alone).
+bench-criterion:
 	$(CARGO) bench -p planmap-io --bench engine
 
-# planmap against PostGIS (a throwaway cluster) and shapely 2 on the same data, in one run
-# (bench/compare.py): prints the table and writes out/bench/results.json. Fails when the
-# engines' areas disagree beyond 1e-6.
+# `make bench`: planmap against PostGIS (a throwaway cluster) and shapely 2 on the same data, in
+# one run (bench/compare.py): prints the table and writes out/bench/results.json. Fails when the
+# engines' areas disagree beyond 1e-6. `bench-compare` is the same, under its older name.
 BENCH_VENV := out/bench/venv
 $(BENCH_VENV)/.installed: bench/requirements.txt
 	python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q -r bench/requirements.txt
 	@touch $@
 
-bench-compare: $(BENCH_VENV)/.installed
+bench bench-compare: $(BENCH_VENV)/.installed
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="postgresql postgis"
 	$(CARGO) build --release -p planmap -p planmap-bench
 	$(BENCH_VENV)/bin/python bench/compare.py $(BENCH_ARGS)

@@ -116,30 +116,46 @@ def rel_diff(a, b):
 
 SLIVER_M2 = 1.0
 
+# Absolute accuracy floor of the peers' geodesic areas (pyproj's Geod = GeographicLib's polygon
+# area, which PostGIS's ST_Area(geography) also uses): it sums per-edge areas measured from the
+# equator, so a polygon of any size carries an absolute error of ~1e-5 m² (measured against an
+# exact equal-area projection (pyproj LAEA centred on the polygon, shoelace) of the same
+# vertices: 0.7–1.7e-5 m² on triangles of 0.5–50 m² near Wenshui and the equator, while
+# planmap's authalic area of the same vertices agrees with LAEA to ~2e-9 relative). A piece
+# of 1.7 m² thus differs by ~3e-6
+# relative between two exact engines. Differences within this floor are not disagreements;
+# everything beyond it is still held to 1e-6 relative.
+AREA_FLOOR_M2 = 5e-5
+
 
 def agreement(ref, other, layers):
     """Worst relative disagreement between two engines' per-site records (dicts by site id),
-    over site area, area inside the county and every layer; with where it happened. Layer
-    areas count pieces over the sliver tolerance only; where both engines' figures are slivers
-    (≤ 1 m², e.g. a site grazing the county line) they are compared relative to the site's area,
-    since a relative difference of two specks of a few cm² measures nothing."""
-    worst = (0.0, None)
+    over site area, area inside the county and every layer; with where it happened, and the
+    raw worst relative difference (before the absolute floor). Layer areas count pieces over
+    the sliver tolerance only; where both engines' figures are slivers (≤ 1 m², e.g. a site
+    grazing the county line) they are compared relative to the site's area, since a relative
+    difference of two specks of a few cm² measures nothing. The part of a difference within
+    AREA_FLOOR_M2 (the peers' geodesic area accuracy) is not counted."""
+    worst = (0.0, None, 0.0)
     for sid, r in ref.items():
         o = other.get(sid)
         if o is None or "error" in r or "error" in o:
             if (o is None) or (("error" in r) != ("error" in o)):
-                return (1.0, f"{sid}: one engine failed ({r.get('error')} / {o and o.get('error')})")
+                return (1.0, f"{sid}: one engine failed ({r.get('error')} / {o and o.get('error')})", 1.0)
             continue
         pairs = [("site", r["site_m2"], o["site_m2"]), ("county", r["county_m2"], o["county_m2"])]
         pairs += [(l, r["layers"].get(l, 0.0), o["layers"].get(l, 0.0)) for l in layers]
         floor = max(r["site_m2"], o["site_m2"])
         for what, a, b in pairs:
-            d = rel_diff(a, b)
+            raw = rel_diff(a, b)
+            d = 0.0 if a == b else max(abs(a - b) - AREA_FLOOR_M2, 0.0) / max(abs(a), abs(b))
             if max(abs(a), abs(b)) <= SLIVER_M2:
                 # Both slivers (the plan's default tolerance): relative to the site instead.
-                d = abs(a - b) / floor
-            if d > worst[0]:
-                worst = (d, f"{sid} {what}: {a!r} vs {b!r}")
+                raw = d = abs(a - b) / floor
+            if d > worst[0] or (d == worst[0] and raw > worst[2]):
+                worst = (d, f"{sid} {what}: {a!r} vs {b!r}", max(raw, worst[2]))
+            elif raw > worst[2]:
+                worst = (worst[0], worst[1], raw)
     return worst
 
 

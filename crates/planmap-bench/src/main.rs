@@ -1,9 +1,10 @@
-//! planmap's side of `make bench-compare` (driven by `bench/compare.py`):
+//! planmap's side of `make bench` (driven by `bench/compare.py`):
 //!
 //! - `sites`: deterministic varied sites in a plan's county, as GeoJSON;
 //! - `province`: a province-size plan folder with a 1,000,000-patch farmland layer;
 //! - `check`: load + index a plan folder, then check every site (repeated), timing each, and
-//!   write each site's per-layer overlap areas for the cross-engine agreement;
+//!   write each site's per-layer overlap areas for the cross-engine agreement; the same for
+//!   `Engine::overlap_areas` alone (the peers' work: site, county and per-feature areas);
 //! - `scan`: the conflict scan of every rule, repeated, with its pairs and areas.
 //!
 //! Timings are wall-clock in this process; peak RSS is the kernel's VmHWM.
@@ -185,19 +186,44 @@ fn areas(engine: &Engine, r: &planmap_core::CheckReport) -> Value {
     })
 }
 
-fn check_cmd(data: PathBuf, sites: PathBuf, repeat: usize, out: PathBuf) -> anyhow::Result<()> {
-    let (engine, read_s, index_s) = load(&data)?;
-    let rss_loaded = peak_rss_mb();
-    let text = std::fs::read_to_string(&sites)?;
-    let feats = planmap_io::geojson_io::read_features(&text, "sites")?;
-    let ids: Vec<String> = feats.iter().map(|f| f.id.clone()).collect();
-    let sites: Vec<geo::MultiPolygon<f64>> = feats
-        .into_iter()
-        .map(|f| match f.shape {
-            planmap_core::Shape::Polygon(m) => Ok(m),
-            _ => anyhow::bail!("site {} is not polygonal", f.id),
-        })
-        .collect::<anyhow::Result<_>>()?;
+/// The record of [`Engine::overlap_areas`], shaped like [`areas`]'s: per-layer sums of the
+/// pieces over the sliver tolerance, and the count of slivers.
+fn lean_areas(engine: &Engine, a: &planmap_core::SiteAreas) -> Value {
+    let tol = engine.plan.sliver_tolerance_m2;
+    let mut layers = Map::new();
+    for li in engine.site_layers() {
+        layers.insert(engine.layers[li].def.id.clone(), json!(0.0));
+    }
+    let mut slivers = Map::new();
+    for o in &a.overlaps {
+        let id = &engine.layers[o.layer].def.id;
+        if o.area_m2 > tol {
+            let prev = layers.get(id).and_then(Value::as_f64).unwrap_or(0.0);
+            layers.insert(id.clone(), json!(prev + o.area_m2));
+        } else if engine.layers[o.layer].def.site_role != SiteRole::Locate {
+            let n = slivers.get(id).and_then(Value::as_u64).unwrap_or(0);
+            slivers.insert(id.clone(), json!(n + 1));
+        }
+    }
+    json!({
+        "site_m2": a.site_m2,
+        "county_m2": a.county_m2,
+        "layers": layers,
+        "slivers": slivers,
+    })
+}
+
+/// Times `f` on every site, `repeat` times: (per-run figures, the first run's records).
+fn time_sites<F>(
+    sites: &[geo::MultiPolygon<f64>],
+    ids: &[String],
+    repeat: usize,
+    what: &str,
+    f: F,
+) -> (Vec<Value>, Vec<Value>)
+where
+    F: Fn(&geo::MultiPolygon<f64>) -> Value,
+{
     let mut runs = Vec::new();
     let mut results: Vec<Value> = Vec::new();
     for run in 0..repeat.max(1) {
@@ -205,13 +231,10 @@ fn check_cmd(data: PathBuf, sites: PathBuf, repeat: usize, out: PathBuf) -> anyh
         let t_all = Instant::now();
         for (i, s) in sites.iter().enumerate() {
             let t = Instant::now();
-            let r = engine.check(s, CheckOptions::default());
+            let v = f(s);
             times.push(t.elapsed().as_secs_f64() * 1e3);
             if run == 0 {
-                let mut v = match &r {
-                    Ok(r) => areas(&engine, r),
-                    Err(e) => json!({"error": e.to_string()}),
-                };
+                let mut v = v;
                 v["id"] = json!(ids[i]);
                 results.push(v);
             }
@@ -226,13 +249,43 @@ fn check_cmd(data: PathBuf, sites: PathBuf, repeat: usize, out: PathBuf) -> anyh
             "max_ms": sorted.last().copied().unwrap_or(0.0),
         }));
         eprintln!(
-            "planmap check run {}: {} sites in {total:.3} s, p50 {:.3} ms, p99 {:.3} ms",
+            "planmap {what} run {}: {} sites in {total:.3} s, p50 {:.3} ms, p99 {:.3} ms",
             run + 1,
             sites.len(),
             percentile(&sorted, 0.5),
             percentile(&sorted, 0.99)
         );
     }
+    (runs, results)
+}
+
+fn check_cmd(data: PathBuf, sites: PathBuf, repeat: usize, out: PathBuf) -> anyhow::Result<()> {
+    let (engine, read_s, index_s) = load(&data)?;
+    let rss_loaded = peak_rss_mb();
+    let text = std::fs::read_to_string(&sites)?;
+    let feats = planmap_io::geojson_io::read_features(&text, "sites")?;
+    let ids: Vec<String> = feats.iter().map(|f| f.id.clone()).collect();
+    let sites: Vec<geo::MultiPolygon<f64>> = feats
+        .into_iter()
+        .map(|f| match f.shape {
+            planmap_core::Shape::Polygon(m) => Ok(m),
+            _ => anyhow::bail!("site {} is not polygonal", f.id),
+        })
+        .collect::<anyhow::Result<_>>()?;
+    // The full check (the report a user gets), then the overlap areas alone (what the peers
+    // compute), each timed over every site; both records go to the agreement.
+    let (runs, results) = time_sites(&sites, &ids, repeat, "check", |s| {
+        match engine.check(s, CheckOptions::default()) {
+            Ok(r) => areas(&engine, &r),
+            Err(e) => json!({"error": e.to_string()}),
+        }
+    });
+    let (runs_areas, results_areas) = time_sites(&sites, &ids, repeat, "overlap areas", |s| {
+        match engine.overlap_areas(s, CheckOptions::default()) {
+            Ok(a) => lean_areas(&engine, &a),
+            Err(e) => json!({"error": e.to_string()}),
+        }
+    });
     let features: usize = engine.layers.iter().map(|l| l.features.len()).sum();
     let doc = json!({
         "engine": "planmap",
@@ -244,6 +297,8 @@ fn check_cmd(data: PathBuf, sites: PathBuf, repeat: usize, out: PathBuf) -> anyh
         "peak_rss_mb": peak_rss_mb(),
         "runs": runs,
         "sites": results,
+        "runs_areas": runs_areas,
+        "sites_areas": results_areas,
     });
     std::fs::write(&out, serde_json::to_string(&doc)?)?;
     Ok(())

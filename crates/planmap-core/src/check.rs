@@ -1,15 +1,17 @@
 //! Site check (用地预审 / 选址合规性审查): does a project site touch the plan's protected layers?
 
+use std::sync::OnceLock;
+
 use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
+use crate::areas::PreparedSite;
 use crate::engine::Engine;
 use crate::error::SiteError;
 use crate::geodesy;
-use crate::overlay::{self, Measured, Piece};
+use crate::overlay::{self, Piece};
 use crate::plan::SiteRole;
 use crate::units::{Area, M2_PER_MU};
-use crate::validate::validate_site;
 
 /// The outcome of a site check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -128,14 +130,58 @@ pub struct CheckReport {
     pub data_version: String,
     pub illustrative: bool,
     pub caveat: String,
-    /// The site minus all prohibited layers (避让 geometry).
+    /// The site minus all prohibited layers (避让 geometry): see [`CheckReport::avoidance`].
     #[serde(skip)]
-    pub avoidance: MultiPolygon<f64>,
+    avoidance: OnceLock<MultiPolygon<f64>>,
     #[serde(skip)]
     pub site: MultiPolygon<f64>,
 }
 
 const RED_LINE: &str = "red_line";
+
+impl CheckReport {
+    /// The site minus all prohibited layers (避让 geometry), built on first use.
+    pub fn avoidance(&self) -> &MultiPolygon<f64> {
+        self.avoidance.get_or_init(|| {
+            overlay::avoid(
+                &self.site,
+                prohibited_pieces(&self.overlaps).map(|p| &p.geometry),
+            )
+        })
+    }
+}
+
+fn prohibited_pieces(overlaps: &[LayerOverlap]) -> impl Iterator<Item = &Piece> + Clone {
+    overlaps
+        .iter()
+        .filter(|o| o.role == SiteRole::Prohibited)
+        .flat_map(|o| o.pieces.iter().map(|(_, p)| p))
+}
+
+/// The pieces' total area when no two of them have a point in common (decided exactly), so
+/// that their union's area is that sum; `None` when two touch, cross or nest.
+fn apart_sum<'a>(pieces: impl Iterator<Item = &'a Piece> + Clone) -> Option<f64> {
+    let shapes: Vec<crate::relate::Shape> = pieces
+        .clone()
+        .map(|p| {
+            Some(crate::relate::Shape {
+                polygon: &p.geometry,
+                bbox: p.geometry.bounding_rect()?,
+                edges: None,
+            })
+        })
+        .collect::<Option<_>>()?;
+    for (i, a) in shapes.iter().enumerate() {
+        for b in &shapes[i + 1..] {
+            if overlay::rects_intersect(&a.bbox, &b.bbox)
+                && crate::relate::relate(a, b) != crate::relate::Relation::Disjoint
+            {
+                return None;
+            }
+        }
+    }
+    Some(pieces.map(|p| p.area_m2).sum())
+}
 
 impl Engine {
     /// Checks a site against every layer of the plan.
@@ -144,45 +190,18 @@ impl Engine {
         site: &MultiPolygon<f64>,
         opts: CheckOptions,
     ) -> Result<CheckReport, SiteError> {
-        if site.0.len() > opts.max_parts {
-            return Err(SiteError::TooManyParts {
-                count: site.0.len(),
-                limit: opts.max_parts,
-            });
-        }
-        validate_site(site, opts.max_vertices)?;
-        let site_area = geodesy::area_m2(site);
-        let bbox = site.bounding_rect().ok_or(SiteError::Empty)?;
+        let prepared = PreparedSite::new(site, &opts)?;
+        let site_area = prepared.area_m2;
         let tol = self.plan.sliver_tolerance_m2;
-
-        let site_edges =
-            crate::relate::Edges::worth_it(site).then(|| crate::relate::Edges::new(site));
-        let measured_site = Measured::new(site, bbox, site_area, site_edges.as_ref());
-        let inside_county_share = match self.county() {
-            Some(county) => {
-                let inside: f64 = (0..county.features.len())
-                    .filter_map(|i| county.measured(i))
-                    .filter_map(|c| overlay::overlap_measured(&measured_site, &c))
-                    .map(|p| p.area_m2)
-                    .sum();
-                if inside <= 0.0 {
-                    return Err(SiteError::OutsideCounty {
-                        county: self.plan.county.clone(),
-                    });
-                }
-                (inside / site_area).min(1.0)
-            }
-            None => 1.0,
-        };
+        let measured_site = prepared.measured();
+        let inside_county_share = (self.county_m2(&measured_site)? / site_area).min(1.0);
 
         let mut overlaps = Vec::new();
         let mut slivers = Vec::new();
         let mut locations = Vec::new();
-        for (li, layer) in self.layers.iter().enumerate() {
+        for li in self.site_layers() {
+            let layer = &self.layers[li];
             let role = layer.def.site_role;
-            if role == SiteRole::None || layer.def.geometry != crate::plan::GeometryKind::Polygon {
-                continue;
-            }
             let mut lo = LayerOverlap {
                 layer: layer.def.id.clone(),
                 name: layer.def.name.clone(),
@@ -195,37 +214,36 @@ impl Engine {
                 feature_names: vec![],
                 pieces: vec![],
             };
-            for fi in self.candidates(li, &bbox) {
-                let f = &layer.features[fi];
-                let Some(feature) = layer.measured(fi) else {
-                    continue;
-                };
-                let Some(piece) = overlay::overlap_measured(&measured_site, &feature) else {
-                    continue;
-                };
-                if role == SiteRole::Locate {
-                    if piece.area_m2 > tol {
+            if role == SiteRole::Locate {
+                // Only the shares: no piece geometry.
+                for (fi, area_m2) in self.layer_areas(li, &measured_site) {
+                    if area_m2 > tol {
+                        let f = &layer.features[fi];
                         locations.push(Location {
                             layer: layer.def.id.clone(),
                             feature_id: f.id.clone(),
                             name: f.name().to_string(),
-                            share: piece.area_m2 / site_area,
+                            share: area_m2 / site_area,
                         });
                     }
-                    continue;
                 }
-                if piece.area_m2 <= tol {
+                continue;
+            }
+            for (fi, overlap) in self.layer_overlaps(li, &measured_site) {
+                let f = &layer.features[fi];
+                let area_m2 = overlap.area_m2();
+                if area_m2 <= tol {
                     slivers.push(Sliver {
                         layer: layer.def.id.clone(),
                         feature_id: f.id.clone(),
-                        area_m2: piece.area_m2,
+                        area_m2,
                     });
                     continue;
                 }
-                lo.area_m2 += piece.area_m2;
+                lo.area_m2 += area_m2;
                 lo.feature_ids.push(f.id.clone());
                 lo.feature_names.push(f.name().to_string());
-                lo.pieces.push((f.id.clone(), piece));
+                lo.pieces.push((f.id.clone(), overlap.into_piece()));
             }
             if lo.feature_ids.is_empty() || role == SiteRole::Locate {
                 continue;
@@ -263,14 +281,19 @@ impl Engine {
             Verdict::Permitted
         };
 
-        let avoidance = overlay::avoid(
-            site,
-            overlaps
-                .iter()
-                .filter(|o| o.role == SiteRole::Prohibited)
-                .flat_map(|o| o.pieces.iter().map(|(_, p)| &p.geometry)),
-        );
-        let avoidance_area_m2 = geodesy::area_m2(&avoidance);
+        // 避让: when the prohibited pieces are pairwise apart, what is left is the site less
+        // their areas; otherwise (pieces that touch or overlap) it is measured on the overlay.
+        // The geometry itself is built when asked for.
+        let avoidance = OnceLock::new();
+        let avoidance_area_m2 = match apart_sum(prohibited_pieces(&overlaps)) {
+            Some(sum) => (site_area - sum).max(0.0),
+            None => {
+                let g = overlay::avoid(site, prohibited_pieces(&overlaps).map(|p| &p.geometry));
+                let a = geodesy::area_m2(&g);
+                let _ = avoidance.set(g);
+                a
+            }
+        };
 
         let nearest: Vec<Nearest> = self
             .layers
@@ -333,5 +356,36 @@ impl Engine {
             }
         }
         format!("{}-{:012x}", self.plan.id, h & 0xffff_ffff_ffff)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn sq(x0: f64, y0: f64, d: f64) -> Piece {
+        let geometry = MultiPolygon(vec![polygon![
+            (x: x0, y: y0), (x: x0 + d, y: y0), (x: x0 + d, y: y0 + d), (x: x0, y: y0 + d)
+        ]]);
+        let area_m2 = geodesy::area_m2(&geometry);
+        Piece { geometry, area_m2 }
+    }
+
+    /// Pieces apart: the site less their areas is what the overlay leaves. Pieces that share
+    /// an edge or overlap go to the overlay.
+    #[test]
+    fn avoidance_area_of_pieces_apart() {
+        let site = sq(112.0, 37.4, 0.01);
+        let (a, b) = (sq(112.001, 37.401, 0.002), sq(112.005, 37.405, 0.003));
+        let sum = apart_sum([&a, &b].into_iter()).unwrap();
+        let left = geodesy::area_m2(&overlay::avoid(&site.geometry, [&a.geometry, &b.geometry]));
+        let fast = site.area_m2 - sum;
+        // (the overlay rounds to its fixed-point grid: ~1e-9 here)
+        assert!(((fast - left) / left).abs() < 1e-8, "{fast} vs {left}");
+        let touching = sq(112.003, 37.401, 0.002);
+        assert_eq!(apart_sum([&a, &touching].into_iter()), None);
+        let overlapping = sq(112.002, 37.402, 0.002);
+        assert_eq!(apart_sum([&a, &overlapping].into_iter()), None);
     }
 }

@@ -76,31 +76,56 @@ fn constants() -> &'static Authalic {
     })
 }
 
-/// Signed area (m², counter-clockwise positive) of a closed ring of short edges: the ellipsoid
+/// Signed area (m², clockwise positive) of a closed ring of short edges: the ellipsoid
 /// is mapped onto the authalic sphere (latitude → authalic latitude, which keeps areas), and the
 /// ring's spherical excess is summed edge by edge. An ellipsoid geodesic maps to a curve a hair
 /// off the sphere's great circle; the difference grows with the cube of the edge length and
 /// stays below 1e-7 of the area for edges under [`SHORT_EDGE_DEG`] (see the tests, against
 /// Karney's geodesic algorithm). About ten times faster than the geodesic sum.
 fn authalic_ring_area(ring: &[Coord<f64>]) -> f64 {
-    let c = constants();
-    let half_tan = |lat: f64| {
-        let s = lat.to_radians().sin();
-        let es = c.e * s;
-        let q = (1.0 - c.e2) * (s / (1.0 - es * es) - ((1.0 - es) / (1.0 + es)).ln() / (2.0 * c.e));
-        ((q / c.qp).clamp(-1.0, 1.0).asin() / 2.0).tan()
-    };
     let mut excess = 0.0;
     let mut prev: Option<(f64, f64)> = None;
     for p in ring {
-        let cur = (p.x.to_radians(), half_tan(p.y));
-        if let Some((l1, t1)) = prev {
-            let (l2, t2) = cur;
-            excess += 2.0 * (((l2 - l1) / 2.0).tan() * (t1 + t2)).atan2(1.0 + t1 * t2);
+        let cur = authalic_point(*p);
+        if let Some(a) = prev {
+            excess += edge_excess(a, cur);
         }
         prev = Some(cur);
     }
-    excess * c.r2
+    excess * constants().r2
+}
+
+/// A point on the authalic sphere as [`edge_excess`] takes it: (longitude in radians,
+/// tan(β/2) of the authalic latitude β).
+pub(crate) fn authalic_point(p: Coord<f64>) -> (f64, f64) {
+    let c = constants();
+    let s = p.y.to_radians().sin();
+    let es = c.e * s;
+    let q = (1.0 - c.e2) * (s / (1.0 - es * es) - ((1.0 - es) / (1.0 + es)).ln() / (2.0 * c.e));
+    (
+        p.x.to_radians(),
+        ((q / c.qp).clamp(-1.0, 1.0).asin() / 2.0).tan(),
+    )
+}
+
+/// One edge's share of a ring's spherical excess (radians). Summed over any closed chain of
+/// edges it is the enclosed excess, negative for a counter-clockwise chain; times
+/// [`authalic_r2`] the area in m².
+pub(crate) fn edge_excess((l1, t1): (f64, f64), (l2, t2): (f64, f64)) -> f64 {
+    2.0 * (((l2 - l1) / 2.0).tan() * (t1 + t2)).atan2(1.0 + t1 * t2)
+}
+
+/// The authalic sphere's radius squared (m²).
+pub(crate) fn authalic_r2() -> f64 {
+    constants().r2
+}
+
+/// Whether the edge a→b takes the authalic path (see [`SHORT_EDGE_DEG`]).
+pub(crate) fn short_edge(a: Coord<f64>, b: Coord<f64>) -> bool {
+    a.y.abs() < 85.0
+        && b.y.abs() < 85.0
+        && (b.x - a.x).abs() < SHORT_EDGE_DEG
+        && (b.y - a.y).abs() < SHORT_EDGE_DEG
 }
 
 #[cfg(test)]

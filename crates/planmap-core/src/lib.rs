@@ -3,17 +3,19 @@
 //! - [`plan`]: the manifest's shape: layers, rules, indicators.
 //! - [`feature`]: features with stable ids and attributes.
 //! - [`store`]: the trait layer sources implement (files today, a database later).
-//! - [`engine`]: the loaded, indexed plan; [`check`] (site check), [`conflicts`] (rule scan),
+//! - [`engine`]: the loaded, indexed plan; [`areas`] (a site's overlap areas), [`check`] (site check), [`conflicts`] (rule scan),
 //!   [`stats`] (layer figures) are its operations.
 //! - [`identify`]: the features at a point (a click on the map).
-//! - [`geodesy`], [`overlay`], [`units`], [`validate`]: the measures and algorithms under them.
+//! - [`geodesy`], [`overlay`], [`green`], [`units`], [`validate`]: the measures and algorithms under them.
 
+pub mod areas;
 pub mod check;
 pub mod conflicts;
 pub mod engine;
 pub mod error;
 pub mod feature;
 pub mod geodesy;
+pub mod green;
 pub mod identify;
 pub mod nearest;
 pub mod overlay;
@@ -25,6 +27,7 @@ pub mod tmerc;
 pub mod units;
 pub mod validate;
 
+pub use areas::{FeatureArea, PreparedSite, SiteAreas};
 pub use check::{CheckOptions, CheckReport, Verdict};
 pub use conflicts::{Conflict, ConflictScan};
 pub use engine::{Engine, Layer};

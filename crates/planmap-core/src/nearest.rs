@@ -19,6 +19,7 @@ pub fn nearest(layer: &Layer, site: &Measured) -> Option<(usize, f64)> {
     let site_edges: Vec<(Coord<f64>, Coord<f64>)> = segments(site.shape.polygon)
         .map(|(a, b)| (tm.forward(a), tm.forward(b)))
         .collect();
+    let site_boxes: Vec<Rect<f64>> = site_edges.iter().map(|&(a, b)| planar_box(a, b)).collect();
     let sb = site.shape.bbox;
     let mut order: Vec<(f64, usize)> = layer
         .bboxes
@@ -40,19 +41,53 @@ pub fn nearest(layer: &Layer, site: &Measured) -> Option<(usize, f64)> {
         }
         let mut d = best.map_or(f64::INFINITY, |(d, _)| d);
         let mut found = false;
-        for (a, b) in segments(f.shape.polygon) {
-            let eb = Rect::new(a, b);
-            if gap_m(&eb, &sb) > d {
-                continue;
-            }
+        let mut measure = |a: Coord<f64>, b: Coord<f64>, d: &mut f64| {
             let (pa, pb) = (tm.forward(a), tm.forward(b));
-            for &(s1, s2) in &site_edges {
+            let eb = planar_box(pa, pb);
+            for (&(s1, s2), sb) in site_edges.iter().zip(&site_boxes) {
+                if box_gap(&eb, sb) >= *d {
+                    continue;
+                }
                 let e = segment_distance(pa, pb, s1, s2);
-                if e < d {
-                    d = e;
+                if e < *d {
+                    *d = e;
                     found = true;
                 }
             }
+        };
+        match f.shape.edges {
+            // A big polygon: only its edges in a window around the site, nearest boxes first,
+            // the window growing until it holds an edge at most its own reach away (every edge
+            // outside it is farther), or holds the whole polygon.
+            Some(edges) => {
+                let mut reach = lb.max(WINDOW_START_M);
+                let mut near: Vec<(f64, Coord<f64>, Coord<f64>)> = Vec::new();
+                loop {
+                    let (w, whole) = window(&sb, reach, &f.shape.bbox);
+                    near.clear();
+                    near.extend(
+                        edges
+                            .within(&w)
+                            .map(|(a, b)| (gap_m(&Rect::new(a, b), &sb), a, b)),
+                    );
+                    near.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+                    for &(gap, a, b) in &near {
+                        if gap > d {
+                            break;
+                        }
+                        measure(a, b, &mut d);
+                    }
+                    if whole || d <= reach {
+                        break;
+                    }
+                    reach *= 4.0;
+                }
+            }
+            None => segments(f.shape.polygon).for_each(|(a, b)| {
+                if gap_m(&Rect::new(a, b), &sb) <= d {
+                    measure(a, b, &mut d);
+                }
+            }),
         }
         if found {
             best = Some((d, i));
@@ -83,6 +118,50 @@ fn gap_m(a: &Rect<f64>, b: &Rect<f64>) -> f64 {
     let k = 6_335_000.0 * std::f64::consts::PI / 180.0 * 0.99;
     let kx = k * lat.min(90.0).to_radians().cos();
     ((dx * kx).powi(2) + (dy * k).powi(2)).sqrt()
+}
+
+fn planar_box(a: Coord<f64>, b: Coord<f64>) -> Rect<f64> {
+    Rect::new(a, b)
+}
+
+/// The distance between two planar boxes (0 when they meet): a lower bound of the distance
+/// between anything inside them.
+fn box_gap(a: &Rect<f64>, b: &Rect<f64>) -> f64 {
+    let dx = (a.min().x - b.max().x).max(b.min().x - a.max().x).max(0.0);
+    let dy = (a.min().y - b.max().y).max(b.min().y - a.max().y).max(0.0);
+    dx.hypot(dy)
+}
+
+/// The first reach of the window search, in metres.
+const WINDOW_START_M: f64 = 200.0;
+
+/// `site` grown by `reach` metres as [`gap_m`] measures (so every box outside it is more than
+/// `reach` away), and whether it covers `all`.
+fn window(site: &Rect<f64>, reach: f64, all: &Rect<f64>) -> (Rect<f64>, bool) {
+    let k = 6_335_000.0 * std::f64::consts::PI / 180.0 * 0.99;
+    let gy = reach / k;
+    let lat = site.min().y.abs().max(site.max().y.abs()) + gy;
+    let cos = if lat < 89.0 {
+        lat.to_radians().cos()
+    } else {
+        0.0
+    };
+    let gx = if cos > 0.0 { reach / (k * cos) } else { 360.0 };
+    let w = Rect::new(
+        Coord {
+            x: site.min().x - gx,
+            y: site.min().y - gy,
+        },
+        Coord {
+            x: site.max().x + gx,
+            y: site.max().y + gy,
+        },
+    );
+    let whole = w.min().x <= all.min().x
+        && w.min().y <= all.min().y
+        && w.max().x >= all.max().x
+        && w.max().y >= all.max().y;
+    (w, whole)
 }
 
 fn point_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
@@ -153,6 +232,10 @@ mod tests {
             (112.13, 37.41),
             (111.95, 37.35),
             (112.3, 37.2),
+            (112.0, 37.53),
+            (111.93, 37.26),
+            (112.09, 37.39),
+            (112.0, 38.4),
         ] {
             let site = blob(x, y, 0.003, 12);
             let m = Measured::new(&site, site.bounding_rect().unwrap(), 1.0, None);

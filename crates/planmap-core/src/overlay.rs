@@ -3,8 +3,8 @@
 //! [`overlap_measured`] is the fast path the check and the scan use: bounding boxes first, then
 //! [`relate`](crate::relate) decides exactly, without any overlay, when one polygon lies wholly
 //! inside the other (the piece is that polygon, its area already known) or outside it. Only
-//! polygons whose boundaries touch go to the overlay, and a big polygon is first cut to a box
-//! around the small one, which makes the overlay cheaper and its fixed-point grid finer.
+//! polygons whose boundaries touch go to the overlay, both first cut to a box around where they
+//! can meet, which makes the overlay cheaper and its fixed-point grid finer.
 
 use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 
@@ -66,50 +66,121 @@ impl<'a> Measured<'a> {
             area_m2,
         }
     }
-
-    fn piece(&self) -> Option<Piece> {
-        (self.area_m2 > 0.0).then(|| Piece {
-            geometry: self.shape.polygon.clone(),
-            area_m2: self.area_m2,
-        })
-    }
 }
 
-/// Polygons with more vertices than this are cut to a box around the other before an overlay.
-const CLIP_MIN_VERTICES: usize = 48;
+/// How two measured polygons overlap: one of them whole (borrowed, area known), or a piece the
+/// overlay computed.
+pub enum Overlap<'a> {
+    Whole(&'a MultiPolygon<f64>, f64),
+    Cut(MultiPolygon<f64>, f64),
+}
 
-/// The overlap of `a` and `b` as [`overlap`] gives it, deciding containment and disjointness
-/// exactly first: a polygon wholly inside the other is the piece, with its known area.
-pub fn overlap_measured(a: &Measured, b: &Measured) -> Option<Piece> {
-    if !rects_intersect(&a.shape.bbox, &b.shape.bbox) {
-        return None;
+impl Overlap<'_> {
+    pub fn area_m2(&self) -> f64 {
+        match self {
+            Overlap::Whole(_, a) | Overlap::Cut(_, a) => *a,
+        }
     }
-    match relate::relate(&a.shape, &b.shape) {
-        Relation::Disjoint => None,
-        Relation::FirstInside => a.piece(),
-        Relation::SecondInside => b.piece(),
-        Relation::Complex => {
-            let (pa, pb) = (a.shape.polygon, b.shape.polygon);
-            let geometry = if vertex_count(pb) >= CLIP_MIN_VERTICES {
-                pa.intersection(&clip_to(pb, &around(&a.shape.bbox)))
-            } else if vertex_count(pa) >= CLIP_MIN_VERTICES {
-                clip_to(pa, &around(&b.shape.bbox)).intersection(pb)
-            } else {
-                pa.intersection(pb)
-            };
-            if geometry.0.is_empty() {
-                return None;
-            }
-            let area_m2 = geodesy::area_m2(&geometry);
-            (area_m2 > 0.0).then_some(Piece { geometry, area_m2 })
+
+    pub fn into_piece(self) -> Piece {
+        match self {
+            Overlap::Whole(g, area_m2) => Piece {
+                geometry: g.clone(),
+                area_m2,
+            },
+            Overlap::Cut(geometry, area_m2) => Piece { geometry, area_m2 },
         }
     }
 }
 
-fn vertex_count(mp: &MultiPolygon<f64>) -> usize {
-    mp.0.iter()
-        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
-        .sum()
+/// The overlap of `a` and `b` as [`overlap`] gives it, deciding containment and disjointness
+/// exactly first: a polygon wholly inside the other is the piece, with its known area.
+pub fn overlap_measured(a: &Measured, b: &Measured) -> Option<Piece> {
+    overlap_of(a, b).map(Overlap::into_piece)
+}
+
+/// [`overlap_measured`] without copying a polygon that lies wholly inside the other.
+pub fn overlap_of<'a>(a: &Measured<'a>, b: &Measured<'a>) -> Option<Overlap<'a>> {
+    if !rects_intersect(&a.shape.bbox, &b.shape.bbox) {
+        return None;
+    }
+    let whole =
+        |m: &Measured<'a>| (m.area_m2 > 0.0).then_some(Overlap::Whole(m.shape.polygon, m.area_m2));
+    match relate::relate(&a.shape, &b.shape) {
+        Relation::Disjoint => None,
+        Relation::FirstInside => whole(a),
+        Relation::SecondInside => whole(b),
+        Relation::Complex => {
+            let geometry = intersect(a, b);
+            if geometry.0.is_empty() {
+                return None;
+            }
+            let area_m2 = geodesy::area_m2(&geometry);
+            (area_m2 > 0.0).then_some(Overlap::Cut(geometry, area_m2))
+        }
+    }
+}
+
+/// The area of `a ∩ b` in m², as [`overlap_of`] measures it, without building the piece when
+/// the boundaries cross in general position ([`crate::green`]); 0 when they share no area.
+pub fn overlap_area(a: &Measured, b: &Measured) -> f64 {
+    if !rects_intersect(&a.shape.bbox, &b.shape.bbox) {
+        return 0.0;
+    }
+    match relate::relate(&a.shape, &b.shape) {
+        Relation::Disjoint => 0.0,
+        Relation::FirstInside => a.area_m2.max(0.0),
+        Relation::SecondInside => b.area_m2.max(0.0),
+        Relation::Complex => crate::green::intersection_area(&a.shape, &b.shape)
+            .unwrap_or_else(|| geodesy::area_m2(&intersect(a, b)).max(0.0)),
+    }
+}
+
+/// A piece whose box is this many times smaller than the overlay's inputs is computed again,
+/// on a grid sized to the piece.
+const REFINE_RATIO: f64 = 8.0;
+
+/// The exact intersection of two polygons whose boundaries touch. Both are first cut to a box
+/// around the intersection of their boxes. The overlay (i_overlay) rounds to a fixed-point grid of 2³⁰ steps
+/// across its inputs' extent, so a piece much smaller than that extent (a corner of a site
+/// grazing a patch) would keep only a few digits of its area: such a piece is computed again
+/// from both polygons cut to a box around it, which it lies strictly inside, so the result is
+/// the same set on a grid as fine as the piece.
+fn intersect(a: &Measured, b: &Measured) -> MultiPolygon<f64> {
+    let (pa, pb) = (a.shape.polygon, b.shape.polygon);
+    let Some(common) = relate::intersection(&a.shape.bbox, &b.shape.bbox) else {
+        return MultiPolygon(vec![]);
+    };
+    // Both cut to a box around where they can meet: the overlay sees only what matters.
+    let w = around(&common);
+    let (ca, cb) = (cut(pa, &a.shape.bbox, &w), cut(pb, &b.shape.bbox, &w));
+    let geometry = ca.intersection(cb.as_ref());
+    let Some(piece) = geometry.bounding_rect() else {
+        return geometry;
+    };
+    let span = piece.width().max(piece.height());
+    if span * REFINE_RATIO >= w.width().max(w.height()) {
+        return geometry;
+    }
+    let r = around(&piece);
+    clip_to(pa, &r).intersection(&clip_to(pb, &r))
+}
+
+/// `mp` cut to `w`, or `mp` itself when its box `bbox` lies inside `w`.
+fn cut<'a>(
+    mp: &'a MultiPolygon<f64>,
+    bbox: &Rect<f64>,
+    w: &Rect<f64>,
+) -> std::borrow::Cow<'a, MultiPolygon<f64>> {
+    let inside = w.min().x <= bbox.min().x
+        && w.min().y <= bbox.min().y
+        && bbox.max().x <= w.max().x
+        && bbox.max().y <= w.max().y;
+    if inside {
+        std::borrow::Cow::Borrowed(mp)
+    } else {
+        std::borrow::Cow::Owned(clip_to(mp, w))
+    }
 }
 
 /// `r` grown by 1 % of its size (and at least 1e-6°), so the cut lies strictly outside it.
@@ -342,6 +413,63 @@ mod tests {
         assert!((geodesy::area_m2(&left_cw) - y).abs() <= 1e-7 * y);
         assert!(avoid(&site, [&a, &site.clone()]).0.is_empty());
         assert_eq!(avoid(&site, []), site);
+    }
+
+    /// Area between two parallels over `dlon` degrees on the WGS84 ellipsoid, closed form:
+    /// b² Δλ [q(φ2) − q(φ1)] / 2 (Snyder, Map Projections, eq. 3-12).
+    fn quadrangle_m2(lat1: f64, lat2: f64, dlon: f64) -> f64 {
+        let e2 = geodesy::WGS84_F * (2.0 - geodesy::WGS84_F);
+        let e = e2.sqrt();
+        let b = geodesy::WGS84_A * (1.0 - geodesy::WGS84_F);
+        let q = |lat: f64| {
+            let s = lat.to_radians().sin();
+            s / (1.0 - e2 * s * s) + (e * s).atanh() / e
+        };
+        b * b * dlon.to_radians() * (q(lat2) - q(lat1)) / 2.0
+    }
+
+    /// A piece far smaller than the inputs (a 13 m × 0.11 m sliver where a 1 km site's corner
+    /// crosses a feature) keeps its area to 1e-7: the overlay's fixed-point grid is sized to
+    /// its inputs, so the piece is computed again on a grid sized to the piece.
+    #[test]
+    fn a_tiny_piece_of_a_big_site_keeps_its_area() {
+        let (x1, y1) = (112.013_7, 37.412_3); // the site's north-east corner
+        let (w, h) = (1.51e-4, 1.03e-6);
+        let site = MultiPolygon(vec![polygon![
+            (x: 112.003_7, y: 37.402_3), (x: x1, y: 37.402_3), (x: x1, y: y1), (x: 112.003_7, y: y1)
+        ]]);
+        let feature = MultiPolygon(vec![polygon![
+            (x: x1 - w, y: y1 - h), (x: x1 + 0.004_1, y: y1 - h),
+            (x: x1 + 0.004_1, y: y1 + 0.003_3), (x: x1 - w, y: y1 + 0.003_3)
+        ]]);
+        let expected = quadrangle_m2(y1 - h, y1, w);
+        assert!(expected > 1.0 && expected < 2.0, "{expected}");
+        let (s, f) = (measured(&site, None), measured(&feature, None));
+        for (a, b) in [(&s, &f), (&f, &s)] {
+            let got = overlap_measured(a, b).expect("an overlap").area_m2;
+            let rel = (got - expected).abs() / expected;
+            assert!(rel < 1e-7, "{got} vs {expected}: {rel:e}");
+        }
+        // The same with the feature's sides cut into 64 vertices each (the path that first cuts
+        // a big polygon to a box around the site).
+        let (fx0, fy0, fx1, fy1) = (x1 - w, y1 - h, x1 + 0.004_1, y1 + 0.003_3);
+        let mut ring = Vec::new();
+        for k in 0..64 {
+            let t = k as f64 / 64.0;
+            ring.push((fx0 + t * (fx1 - fx0), fy0));
+        }
+        for k in 0..64 {
+            let t = k as f64 / 64.0;
+            ring.push((fx1, fy0 + t * (fy1 - fy0)));
+        }
+        ring.extend([(fx1, fy1), (fx0, fy1)]);
+        let many = MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])]);
+        let m = measured(&many, None);
+        for (a, b) in [(&s, &m), (&m, &s)] {
+            let got = overlap_measured(a, b).expect("an overlap").area_m2;
+            let rel = (got - expected).abs() / expected;
+            assert!(rel < 1e-7, "cut: {got} vs {expected}: {rel:e}");
+        }
     }
 
     #[test]

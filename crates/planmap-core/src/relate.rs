@@ -27,7 +27,18 @@ pub enum Relation {
 /// Polygons with at least this many edges get an edge index ([`Edges`]).
 pub const INDEX_MIN_EDGES: usize = 64;
 
-type EdgeEntry = GeomWithData<Rectangle<[f64; 2]>, (Coord<f64>, Coord<f64>)>;
+/// One edge of a polygon: its ends, its place in the polygon's edge sequence (consecutive
+/// edges of a ring have consecutive numbers), and the sign (±1) that orients its ring as a
+/// boundary (exterior counter-clockwise, holes clockwise) whichever way the ring winds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Edge {
+    pub a: Coord<f64>,
+    pub b: Coord<f64>,
+    pub seq: u32,
+    pub sign: f64,
+}
+
+type EdgeEntry = GeomWithData<Rectangle<[f64; 2]>, Edge>;
 
 /// A polygon's edges, in an R-tree when there are many: a "prepared" polygon, so relating a
 /// small site or patch to a county-size feature costs a tree query, not a pass over its edges.
@@ -38,14 +49,14 @@ pub struct Edges {
 
 impl Edges {
     pub fn new(mp: &MultiPolygon<f64>) -> Edges {
-        let entries = segments(mp)
-            .map(|(a, b)| {
+        let entries = signed_edges(mp)
+            .map(|e| {
                 EdgeEntry::new(
                     Rectangle::from_corners(
-                        [a.x.min(b.x), a.y.min(b.y)],
-                        [a.x.max(b.x), a.y.max(b.y)],
+                        [e.a.x.min(e.b.x), e.a.y.min(e.b.y)],
+                        [e.a.x.max(e.b.x), e.a.y.max(e.b.y)],
                     ),
-                    (a, b),
+                    e,
                 )
             })
             .collect();
@@ -59,7 +70,15 @@ impl Edges {
         segments(mp).nth(INDEX_MIN_EDGES - 1).is_some()
     }
 
-    fn within(&self, r: &Rect<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+    pub(crate) fn within(
+        &self,
+        r: &Rect<f64>,
+    ) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+        self.edges_within(r).map(|e| (e.a, e.b))
+    }
+
+    /// The edges whose boxes meet `r`, in no particular order.
+    pub(crate) fn edges_within(&self, r: &Rect<f64>) -> impl Iterator<Item = Edge> + '_ {
         let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
         self.tree
             .locate_in_envelope_intersecting(&env)
@@ -86,35 +105,79 @@ impl<'a> Shape<'a> {
         }
     }
 
-    /// Whether `p` (not on the boundary) lies inside: even-odd crossings of a ray to +x.
-    fn contains(&self, p: Coord<f64>) -> bool {
+    /// Whether `p` (not on the boundary) lies inside: even-odd crossings of a horizontal ray
+    /// (with an edge index, towards the nearer side of the box: fewer edges to look at).
+    pub(crate) fn contains(&self, p: Coord<f64>) -> bool {
+        let leftwards = p.x - self.bbox.min().x < self.bbox.max().x - p.x;
         let mut inside = false;
         let mut count = |a: Coord<f64>, b: Coord<f64>| {
             if (a.y <= p.y) != (b.y <= p.y) {
                 let o = RobustKernel::orient2d(a, b, p);
-                let crosses = if a.y < b.y {
+                // Where the edge crosses p's parallel: east of p when p lies left of an
+                // upward edge (counter-clockwise) or right of a downward one; else west.
+                let east = if a.y < b.y {
                     o == Orientation::CounterClockwise
                 } else {
                     o == Orientation::Clockwise
                 };
-                inside ^= crosses;
+                let west = o != Orientation::Collinear && !east;
+                inside ^= if leftwards && self.edges.is_some() {
+                    west
+                } else {
+                    east
+                };
             }
         };
         match self.edges {
             Some(e) => {
-                let ray = Rect::new(
-                    p,
-                    Coord {
-                        x: f64::MAX,
-                        y: p.y,
-                    },
-                );
+                let ray = if leftwards {
+                    Rect::new(
+                        Coord {
+                            x: -f64::MAX,
+                            y: p.y,
+                        },
+                        p,
+                    )
+                } else {
+                    Rect::new(
+                        p,
+                        Coord {
+                            x: f64::MAX,
+                            y: p.y,
+                        },
+                    )
+                };
                 e.within(&ray).for_each(|(a, b)| count(a, b));
             }
             None => segments(self.polygon).for_each(|(a, b)| count(a, b)),
         }
         inside
     }
+}
+
+/// Every edge of `mp` with its sequence number and ring sign (see [`Edge`]).
+pub(crate) fn signed_edges(mp: &MultiPolygon<f64>) -> impl Iterator<Item = Edge> + '_ {
+    let mut seq = 0u32;
+    mp.0.iter()
+        .flat_map(|p| {
+            std::iter::once((p.exterior(), 1.0)).chain(p.interiors().iter().map(|r| (r, -1.0)))
+        })
+        .flat_map(move |(r, role)| {
+            // Twice the planar signed area: its sign is the ring's winding.
+            let twice: f64 =
+                r.0.windows(2)
+                    .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+                    .sum();
+            let sign = if twice < 0.0 { -role } else { role };
+            let start = seq;
+            seq += r.0.len().saturating_sub(1) as u32 + 1; // a gap between rings
+            r.0.windows(2).enumerate().map(move |(k, w)| Edge {
+                a: w[0],
+                b: w[1],
+                seq: start + k as u32,
+                sign,
+            })
+        })
 }
 
 fn segments(mp: &MultiPolygon<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
@@ -130,7 +193,7 @@ fn seg_meets_rect(a: Coord<f64>, b: Coord<f64>, r: &Rect<f64>) -> bool {
         && a.y.max(b.y) >= r.min().y
 }
 
-fn sign(o: Orientation) -> i8 {
+pub(crate) fn sign(o: Orientation) -> i8 {
     match o {
         Orientation::CounterClockwise => 1,
         Orientation::Clockwise => -1,
@@ -138,7 +201,7 @@ fn sign(o: Orientation) -> i8 {
     }
 }
 
-fn within_box(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> bool {
+pub(crate) fn within_box(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> bool {
     a.x.min(b.x) <= p.x && p.x <= a.x.max(b.x) && a.y.min(b.y) <= p.y && p.y <= a.y.max(b.y)
 }
 
@@ -157,7 +220,7 @@ pub fn segments_meet(p1: Coord<f64>, p2: Coord<f64>, q1: Coord<f64>, q2: Coord<f
         || (d4 == 0 && within_box(p1, p2, q2))
 }
 
-fn intersection(a: &Rect<f64>, b: &Rect<f64>) -> Option<Rect<f64>> {
+pub(crate) fn intersection(a: &Rect<f64>, b: &Rect<f64>) -> Option<Rect<f64>> {
     let min = Coord {
         x: a.min().x.max(b.min().x),
         y: a.min().y.max(b.min().y),
@@ -289,6 +352,47 @@ mod tests {
                 Relation::FirstInside
             );
         }
+    }
+
+    /// The indexed test (ray towards the nearer side) answers as the plain one (ray to +x) on
+    /// a grid of points over a concave polygon with a hole.
+    #[test]
+    fn containment_with_and_without_an_index() {
+        let ring = |r: f64, n: usize| -> geo::LineString<f64> {
+            (0..n)
+                .map(|k| {
+                    let a = k as f64 * std::f64::consts::TAU / n as f64;
+                    let rr = r * (1.0 + 0.4 * (5.0 * a).sin());
+                    (rr * a.cos(), rr * a.sin())
+                })
+                .collect::<Vec<_>>()
+                .into()
+        };
+        let mp = MultiPolygon(vec![geo::Polygon::new(ring(10.0, 97), vec![ring(3.0, 41)])]);
+        let edges = Edges::new(&mp);
+        let bbox = mp.bounding_rect().unwrap();
+        let plain = Shape {
+            polygon: &mp,
+            bbox,
+            edges: None,
+        };
+        let indexed = Shape {
+            edges: Some(&edges),
+            ..plain
+        };
+        let (mut inside, mut n) = (0, 0);
+        for i in 0..57 {
+            for j in 0..53 {
+                let p = Coord {
+                    x: -14.1 + i as f64 * 0.5,
+                    y: -13.9 + j as f64 * 0.53,
+                };
+                assert_eq!(plain.contains(p), indexed.contains(p), "{p:?}");
+                inside += plain.contains(p) as usize;
+                n += 1;
+            }
+        }
+        assert!(inside > n / 5 && inside < n, "{inside} of {n}");
     }
 
     #[test]

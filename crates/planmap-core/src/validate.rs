@@ -6,7 +6,8 @@ use crate::error::SiteError;
 
 /// Validates a site: coordinates finite and within lon/lat range, every polygon valid by the
 /// OGC rules (closed, ≥ 3 distinct points, no self-intersection, holes inside), non-zero area.
-pub fn validate_site(site: &MultiPolygon<f64>, max_vertices: usize) -> Result<(), SiteError> {
+/// Returns the site's geodesic area in m².
+pub fn validate_site(site: &MultiPolygon<f64>, max_vertices: usize) -> Result<f64, SiteError> {
     if site.0.is_empty() {
         return Err(SiteError::Empty);
     }
@@ -29,15 +30,17 @@ pub fn validate_site(site: &MultiPolygon<f64>, max_vertices: usize) -> Result<()
             });
         }
     }
-    for (part, p) in site.0.iter().enumerate() {
-        if let Err(e) = p.check_validation() {
-            return Err(SiteError::Invalid {
-                part,
-                reason: e.to_string(),
-            });
-        }
-    }
+    // The multipolygon's validation checks every part too; only when it fails are the parts
+    // checked one by one, to name the first invalid part.
     if let Err(e) = site.check_validation() {
+        for (part, p) in site.0.iter().enumerate() {
+            if let Err(e) = p.check_validation() {
+                return Err(SiteError::Invalid {
+                    part,
+                    reason: e.to_string(),
+                });
+            }
+        }
         return Err(SiteError::Invalid {
             part: 0,
             reason: e.to_string(),
@@ -54,10 +57,11 @@ pub fn validate_site(site: &MultiPolygon<f64>, max_vertices: usize) -> Result<()
             });
         }
     }
-    if crate::geodesy::area_m2(site) <= 0.0 {
+    let area = crate::geodesy::area_m2(site);
+    if area <= 0.0 {
         return Err(SiteError::ZeroArea);
     }
-    Ok(())
+    Ok(area)
 }
 
 #[cfg(test)]
@@ -75,7 +79,7 @@ mod tests {
     #[test]
     fn a_plain_square_is_valid() {
         let p = polygon![(x: 112.0, y: 37.4), (x: 112.01, y: 37.4), (x: 112.01, y: 37.41), (x: 112.0, y: 37.41)];
-        assert_eq!(validate_site(&MultiPolygon(vec![p]), 100), Ok(()));
+        assert!(validate_site(&MultiPolygon(vec![p]), 100).is_ok_and(|a| a > 0.0));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the engine on the full built-in Wenshui data: load + index, a site
 //! check of sites of several sizes, and the conflict scan of every rule.
 //!
-//! `cargo bench -p planmap-io` (or `make bench`).
+//! `cargo bench -p planmap-io` (or `make bench-criterion`).
 
 use std::hint::black_box;
 use std::path::PathBuf;

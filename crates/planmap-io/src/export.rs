@@ -41,10 +41,10 @@ pub fn check_geojson(r: &CheckReport) -> String {
             ));
         }
     }
-    if !r.avoidance.0.is_empty() {
+    if !r.avoidance().0.is_empty() {
         feats.push(feature(
             "avoidance",
-            &Geometry::MultiPolygon(r.avoidance.clone()),
+            &Geometry::MultiPolygon(r.avoidance().clone()),
             props([
                 ("role", json!("avoidance")),
                 ("name", json!("避让后用地")),

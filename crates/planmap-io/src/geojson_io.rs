@@ -192,11 +192,16 @@ pub fn read_features(text: &str, layer: &str) -> Result<Vec<Feature>, GeoJsonErr
         GeoJson::Feature(f) => FeatureCollection::new([f]),
         GeoJson::Geometry(g) => FeatureCollection::new([GjFeature::from(g)]),
     };
-    fc.features
-        .iter()
+    // Converted on every core, each parsed feature moved (its properties too) and dropped
+    // there: a province layer holds a million. The first bad feature (by index) is reported.
+    use rayon::prelude::*;
+    let converted: Vec<Result<Feature, GeoJsonError>> = fc
+        .features
+        .into_par_iter()
         .enumerate()
-        .map(|(index, f)| {
-            let id = feature_id(f, index, layer);
+        .with_min_len(4096)
+        .map(|(index, mut f)| {
+            let id = feature_id(&f, index, layer);
             let g = f.geometry.as_ref().ok_or_else(|| GeoJsonError::Feature {
                 index,
                 message: format!("'{id}' has no geometry"),
@@ -212,10 +217,11 @@ pub fn read_features(text: &str, layer: &str) -> Result<Vec<Feature>, GeoJsonErr
             Ok(Feature {
                 id,
                 shape,
-                properties: f.properties.clone().unwrap_or_default(),
+                properties: f.properties.take().unwrap_or_default(),
             })
         })
-        .collect()
+        .collect();
+    converted.into_iter().collect()
 }
 
 fn round(v: f64) -> f64 {

@@ -94,13 +94,14 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn new(engine: Engine, indicators: Vec<Indicator>, tile_cache_bytes: u64) -> Snapshot {
         let exports = engine.layers.iter().map(|_| OnceLock::new()).collect();
+        let tiles = TileCache::new(tile_cache_bytes, engine.layers.len());
         Snapshot {
             data_version: engine.data_version(),
             engine,
             indicators,
             conflicts: tokio::sync::OnceCell::new(),
             exports,
-            tiles: TileCache::new(tile_cache_bytes),
+            tiles,
         }
     }
 

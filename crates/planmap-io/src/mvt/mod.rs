@@ -127,18 +127,21 @@ const SQUARE: Square = Square {
     max: EXTENT as f64 + BUFFER,
 };
 
-fn snap(coords: impl IntoIterator<Item = Coord<f64>>) -> Vec<Coord<f64>> {
-    let mut out: Vec<Coord<f64>> = Vec::new();
-    for c in coords {
-        let c = Coord {
-            x: c.x.round(),
-            y: c.y.round(),
-        };
-        if out.last() != Some(&c) {
-            out.push(c);
-        }
+/// Coordinates rounded to the tile grid, repeats dropped (in place).
+fn snap(mut coords: Vec<Coord<f64>>) -> Vec<Coord<f64>> {
+    for c in &mut coords {
+        c.x = c.x.round();
+        c.y = c.y.round();
     }
-    out
+    coords.dedup();
+    coords
+}
+
+/// Twice the planar signed area of a closed ring.
+fn twice_signed_area(r: &[Coord<f64>]) -> f64 {
+    r.windows(2)
+        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
+        .sum()
 }
 
 /// A closed ring snapped to the grid, in MVT winding; `None` when it encloses no area.
@@ -147,7 +150,7 @@ fn finish_ring(coords: Vec<Coord<f64>>, exterior: bool) -> Option<LineString<f64
     if snapped.0.len() < 4 || snapped.0.first() != snapped.0.last() {
         return None;
     }
-    if geo::Area::unsigned_area(&Polygon::new(snapped.clone(), vec![])) < 0.5 {
+    if twice_signed_area(&snapped.0).abs() < 1.0 {
         return None;
     }
     // MVT: exterior rings have positive surveyor's-formula area in tile coordinates (y down),
@@ -169,8 +172,9 @@ fn ring(t: &impl Projector, r: &LineString<f64>, exterior: bool) -> Option<LineS
     if clipped.len() < 4 {
         return None;
     }
-    let simple = LineString(clipped.clone()).simplify(t.tolerance());
-    finish_ring(simple.0, exterior).or_else(|| finish_ring(clipped, exterior))
+    let clipped = LineString(clipped);
+    let simple = clipped.simplify(t.tolerance());
+    finish_ring(simple.0, exterior).or_else(|| finish_ring(clipped.0, exterior))
 }
 
 fn polygons(t: &impl Projector, mp: &MultiPolygon<f64>) -> Option<geo::Geometry<f64>> {
@@ -208,7 +212,12 @@ fn point(t: &impl Projector, p: &Point<f64>) -> Option<geo::Geometry<f64>> {
     let c = t.project(p.0);
     let inside =
         (SQUARE.min..=SQUARE.max).contains(&c.x) && (SQUARE.min..=SQUARE.max).contains(&c.y);
-    inside.then(|| geo::Geometry::Point(Point(snap([c])[0])))
+    inside.then(|| {
+        geo::Geometry::Point(Point(Coord {
+            x: c.x.round(),
+            y: c.y.round(),
+        }))
+    })
 }
 
 /// A shape in tile units: clipped to the frame plus [`BUFFER`], simplified, snapped and wound
@@ -245,20 +254,21 @@ pub const ATTRIBUTE_ZOOM: u8 = 12;
 const LABELLED_MAX: usize = 1000;
 
 fn encode_feature(
-    t: &TileId,
+    t: &impl Projector,
+    z: u8,
     (index, layer_len): (usize, usize),
-    f: &Feature,
+    (f, shape): (&Feature, &Shape),
     tags: &mut TagsBuilder,
 ) -> Option<tile::Feature> {
-    let geom = shape_geometry(t, &f.shape)?;
+    let geom = shape_geometry(t, shape)?;
     let mut out = geom.to_mvt_unscaled().ok()?;
     out.id = Some(index as u64);
-    if t.z >= ATTRIBUTE_ZOOM {
+    if z >= ATTRIBUTE_ZOOM {
         let (k, v) = tags.insert_ref("fid", TileValue::Str(f.id.clone()));
         out.tags.extend([k, v]);
     }
     for (key, value) in &f.properties {
-        let wanted = t.z >= ATTRIBUTE_ZOOM || (key == "name" && layer_len <= LABELLED_MAX);
+        let wanted = z >= ATTRIBUTE_ZOOM || (key == "name" && layer_len <= LABELLED_MAX);
         if key == "fid" || !wanted {
             continue;
         }
@@ -273,12 +283,68 @@ fn encode_feature(
 /// The tile of one layer, encoded; empty when no feature of the layer reaches the tile.
 pub fn encode(engine: &Engine, layer: usize, t: TileId) -> Vec<u8> {
     let l = &engine.layers[layer];
+    encode_shapes(engine, layer, t, &t, |fi| &l.features[fi].shape)
+}
+
+/// A layer's shapes in Web Mercator world coordinates ([`world`]), projected once: a tile then
+/// only scales and shifts them (no trigonometry a vertex a tile).
+pub struct WorldLayer(Vec<Shape>);
+
+impl WorldLayer {
+    pub fn new(features: &[Feature]) -> WorldLayer {
+        use geo::MapCoords;
+        WorldLayer(
+            features
+                .iter()
+                .map(|f| match &f.shape {
+                    Shape::Polygon(mp) => Shape::Polygon(mp.map_coords(world)),
+                    Shape::Line(ml) => Shape::Line(ml.map_coords(world)),
+                    Shape::Point(p) => Shape::Point(p.map_coords(world)),
+                })
+                .collect(),
+        )
+    }
+}
+
+/// A tile projecting world coordinates: the same arithmetic as [`TileId::project`] after
+/// [`world`], so the same tile units to the bit.
+struct WorldTile(TileId);
+
+impl Projector for WorldTile {
+    fn project(&self, w: Coord<f64>) -> Coord<f64> {
+        let e = EXTENT as f64;
+        Coord {
+            x: (w.x * self.0.n() - self.0.x as f64) * e,
+            y: (w.y * self.0.n() - self.0.y as f64) * e,
+        }
+    }
+    fn tolerance(&self) -> f64 {
+        simplify_tolerance(self.0.z)
+    }
+}
+
+/// [`encode`] from the layer's shapes already in world coordinates (the same bytes).
+pub fn encode_world(engine: &Engine, layer: usize, t: TileId, world: &WorldLayer) -> Vec<u8> {
+    encode_shapes(engine, layer, t, &WorldTile(t), |fi| &world.0[fi])
+}
+
+fn encode_shapes<'a>(
+    engine: &'a Engine,
+    layer: usize,
+    t: TileId,
+    proj: &impl Projector,
+    shape: impl Fn(usize) -> &'a Shape,
+) -> Vec<u8> {
+    let l = &engine.layers[layer];
     let window = t.lonlat_bounds(BUFFER);
     let mut tags = TagsBuilder::new();
     let features: Vec<tile::Feature> = engine
         .candidates(layer, &window)
         .into_iter()
-        .filter_map(|fi| encode_feature(&t, (fi, l.features.len()), &l.features[fi], &mut tags))
+        .filter_map(|fi| {
+            let f = &l.features[fi];
+            encode_feature(proj, t.z, (fi, l.features.len()), (f, shape(fi)), &mut tags)
+        })
         .collect();
     if features.is_empty() {
         return Vec::new();
@@ -300,6 +366,33 @@ pub fn encode(engine: &Engine, layer: usize, t: TileId) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tiles from world coordinates projected once are the same bytes as tiles projected
+    /// from lon/lat, on the built-in data's farmland (many patches) and townships (big ones).
+    #[test]
+    fn world_layer_tiles_are_the_same_bytes() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/wenshui");
+        let engine = Engine::load(&crate::PlanDir::open(dir).unwrap()).unwrap();
+        let mut nonempty = 0;
+        for id in ["farmland", "townships", "rivers"] {
+            let li = engine.layer_index(id).unwrap();
+            let world = WorldLayer::new(&engine.layers[li].features);
+            for z in [8u32, 10, 12, 14, 16] {
+                let n = (1u64 << z) as f64;
+                let (lon, lat): (f64, f64) = (112.03, 37.43);
+                let x = ((lon + 180.0) / 360.0 * n) as u32;
+                let y = ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n)
+                    as u32;
+                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (2, 3)] {
+                    let t = TileId::new(z, x + dx, y + dy).unwrap();
+                    let a = encode(&engine, li, t);
+                    assert_eq!(a, encode_world(&engine, li, t, &world), "{id} {t:?}");
+                    nonempty += usize::from(!a.is_empty());
+                }
+            }
+        }
+        assert!(nonempty > 20, "{nonempty}");
+    }
 
     #[test]
     fn tile_addresses_are_checked() {

@@ -5,6 +5,8 @@
 pub use planmap_io::mvt;
 pub use planmap_io::mvt::clip;
 
+use std::sync::OnceLock;
+
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -34,18 +36,34 @@ impl Weighter<(usize, TileId), Bytes> for ByteWeight {
 }
 
 /// Encoded tiles of one snapshot, bounded in bytes.
-pub struct TileCache(Cache<(usize, TileId), Bytes, ByteWeight>);
+/// Encoded tiles by (layer, tile), and each layer's shapes in Web Mercator world coordinates
+/// (projected on a layer's first tile, so later tiles only scale and shift them).
+pub struct TileCache {
+    tiles: Cache<(usize, TileId), Bytes, ByteWeight>,
+    world: Vec<OnceLock<mvt::WorldLayer>>,
+}
 
 impl TileCache {
-    pub fn new(bytes: u64) -> TileCache {
-        TileCache(Cache::with_weighter(16_384, bytes.max(1), ByteWeight))
+    pub fn new(bytes: u64, layers: usize) -> TileCache {
+        TileCache {
+            tiles: Cache::with_weighter(16_384, bytes.max(1), ByteWeight),
+            world: (0..layers).map(|_| OnceLock::new()).collect(),
+        }
     }
 
     /// The tile, from the cache or encoded now (callers run this off the async threads).
     pub fn get_or_encode(&self, snap: &Snapshot, layer: usize, t: TileId) -> Bytes {
         let r: Result<Bytes, std::convert::Infallible> =
-            self.0.get_or_insert_with(&(layer, t), || {
-                Ok(mvt::encode(&snap.engine, layer, t).into())
+            self.tiles.get_or_insert_with(&(layer, t), || {
+                let bytes = match self.world.get(layer) {
+                    Some(w) => {
+                        let features = &snap.engine.layers[layer].features;
+                        let world = w.get_or_init(|| mvt::WorldLayer::new(features));
+                        mvt::encode_world(&snap.engine, layer, t, world)
+                    }
+                    None => mvt::encode(&snap.engine, layer, t),
+                };
+                Ok(bytes.into())
             });
         match r {
             Ok(b) => b,
