@@ -58,28 +58,58 @@ fn gdal_name(path: &Path, format: Format) -> String {
 
 /// Reads a file with OGR.
 pub fn read_path(path: &Path, format: Format, o: &ReadOptions) -> Result<Raw, String> {
-    read_gdal(&gdal_name(path, format), format, o)
+    read_gdal(&gdal_name(path, format), format, o, false)
 }
 
-/// Reads bytes with OGR through an in-memory file.
+/// A new, unique name under GDAL's in-memory file system.
+fn mem_name() -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!("/vsimem/planmap-{}-{n}", std::process::id())
+}
+
+/// Reads an upload with OGR through in-memory files, within `o.limits`. A zip is unpacked
+/// here first ([`crate::limits::unpack_zip`]) and GDAL opens its files, never the zip itself.
 pub fn read_bytes(bytes: &[u8], format: Format, o: &ReadOptions) -> Result<Raw, String> {
     init();
-    static N: AtomicU64 = AtomicU64::new(0);
-    let mem = format!(
-        "/vsimem/planmap-{}-{}.{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        format.ext()
-    );
-    gdal::vsi::create_mem_file(&mem, bytes.to_vec()).map_err(|e| e.to_string())?;
-    let name = if format == Format::Zip {
-        format!("/vsizip/{mem}")
-    } else {
-        mem.clone()
+    if format != Format::Zip {
+        let mem = format!("{}.{}", mem_name(), format.ext());
+        gdal::vsi::create_mem_file(&mem, bytes.to_vec()).map_err(|e| e.to_string())?;
+        let r = read_gdal(&mem, format, o, true);
+        let _ = gdal::vsi::unlink_mem_file(&mem);
+        return r;
+    }
+    let files = crate::limits::unpack_zip(bytes, &o.limits)?;
+    // The one data file GDAL is to open, when there is one; else the folder of them all.
+    let mains: Vec<(&str, Format)> = files
+        .iter()
+        .filter_map(|f| {
+            let ext = f.name.rsplit_once('.')?.1;
+            Format::from_ext(ext)
+                .filter(|g| !matches!(g, Format::Txt | Format::Zip | Format::FileGdb))
+                .map(|g| (f.name.as_str(), g))
+        })
+        .collect();
+    let dir = mem_name();
+    let (open, inner) = match mains.as_slice() {
+        [(name, g)] => (format!("{dir}/{name}"), *g),
+        _ => (dir.clone(), Format::Zip),
     };
-    let r = read_gdal(&name, format, o);
-    let _ = gdal::vsi::unlink_mem_file(&mem);
-    r
+    let mut made = Vec::new();
+    let mut r = Ok(());
+    for f in files {
+        let mem = format!("{dir}/{}", f.name);
+        r = gdal::vsi::create_mem_file(&mem, f.bytes).map_err(|e| e.to_string());
+        if r.is_err() {
+            break;
+        }
+        made.push(mem);
+    }
+    let read = r.and_then(|()| read_gdal(&open, inner, o, true));
+    for m in made {
+        let _ = gdal::vsi::unlink_mem_file(&m);
+    }
+    read
 }
 
 /// The CRS planmap handles itself that an SRS is, if any.
@@ -134,7 +164,9 @@ pub fn epsg_to_lonlat(code: u32) -> Result<crate::crs::Transform, String> {
     }))
 }
 
-fn read_gdal(name: &str, format: Format, o: &ReadOptions) -> Result<Raw, String> {
+/// Reads a data set with OGR; for an `upload`, `o.limits.max_features` is checked before
+/// any feature is read.
+fn read_gdal(name: &str, format: Format, o: &ReadOptions, upload: bool) -> Result<Raw, String> {
     init();
     take_messages();
     let enc = o.encoding.as_ref().map(|e| format!("ENCODING={e}"));
@@ -174,6 +206,7 @@ fn read_gdal(name: &str, format: Format, o: &ReadOptions) -> Result<Raw, String>
         _ => None,
     };
     let mut raw = Raw::default();
+    let mut counted: u64 = 0;
     let mut decided: Option<(Option<Crs>, Option<String>)> = None;
     for li in chosen {
         let mut layer = ds.layer(li).map_err(|e| e.to_string())?;
@@ -211,6 +244,11 @@ fn read_gdal(name: &str, format: Format, o: &ReadOptions) -> Result<Raw, String>
         }
         raw.stated = stated;
         raw.transformed_from = from;
+        if upload {
+            counted += layer.feature_count();
+            let n = usize::try_from(counted).unwrap_or(usize::MAX);
+            o.limits.check_features(n)?;
+        }
         for f in layer.features() {
             let geometry = match f.geometry() {
                 None => Err("has no geometry".to_string()),
