@@ -152,7 +152,7 @@ fn a_zip_that_understates_its_sizes_is_still_capped() {
         ..UploadLimits::default()
     };
     let e = site_error(&zip, Format::Zip, small);
-    assert_names(&e, &["site.shp"]);
+    assert_names(&e, &["site.shp", "1 MiB", "max_zip_entry_bytes"]);
 }
 
 #[test]
@@ -286,4 +286,29 @@ fn too_many_features_are_refused_in_every_format() {
             .len(),
         3
     );
+}
+
+/// Found by `make fuzz` (target `upload`): an empty upload read as KML or DXF, or a zip with an
+/// empty file in it, crashed the process (SIGSEGV: GDAL freed the dangling pointer of an
+/// empty Rust Vec handed to it as an in-memory file).
+#[test]
+fn empty_files_are_errors_not_crashes() {
+    for format in [
+        Format::Kml,
+        Format::Dxf,
+        Format::Shapefile,
+        Format::GeoPackage,
+    ] {
+        let e = site_error(b"", format, UploadLimits::default());
+        assert_names(&e, &["uploaded", "cannot open"]);
+    }
+    let mut files = shapefile();
+    files.push(("empty.txt".into(), Vec::new()));
+    let entries: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let o = ReadOptions::default();
+    let site = read_site_bytes(&zip_of(&entries), Format::Zip, &o).unwrap();
+    assert_eq!(site.shape.0.len(), 1);
 }

@@ -70,16 +70,20 @@ fn mem_name() -> String {
 
 /// Reads an upload with OGR through in-memory files, within `o.limits`. A zip is unpacked
 /// here first ([`crate::limits::unpack_zip`]) and GDAL opens its files, never the zip itself.
+///
+/// The in-memory files borrow buffers planmap owns (and are unlinked when the borrow ends):
+/// handing GDAL a Rust `Vec` to free (`create_mem_file`) crashes on an empty one, whose
+/// pointer is not an allocation.
 pub fn read_bytes(bytes: &[u8], format: Format, o: &ReadOptions) -> Result<Raw, String> {
+    use gdal::vsi::create_mem_file_from_ref;
     init();
     if format != Format::Zip {
         let mem = format!("{}.{}", mem_name(), format.ext());
-        gdal::vsi::create_mem_file(&mem, bytes.to_vec()).map_err(|e| e.to_string())?;
-        let r = read_gdal(&mem, format, o, true);
-        let _ = gdal::vsi::unlink_mem_file(&mem);
-        return r;
+        let mut buf = bytes.to_vec();
+        let _file = create_mem_file_from_ref(&mem, &mut buf).map_err(|e| e.to_string())?;
+        return read_gdal(&mem, format, o, true);
     }
-    let files = crate::limits::unpack_zip(bytes, &o.limits)?;
+    let mut files = crate::limits::unpack_zip(bytes, &o.limits)?;
     // The one data file GDAL is to open, when there is one; else the folder of them all.
     let mains: Vec<(&str, Format)> = files
         .iter()
@@ -95,21 +99,14 @@ pub fn read_bytes(bytes: &[u8], format: Format, o: &ReadOptions) -> Result<Raw, 
         [(name, g)] => (format!("{dir}/{name}"), *g),
         _ => (dir.clone(), Format::Zip),
     };
-    let mut made = Vec::new();
-    let mut r = Ok(());
-    for f in files {
-        let mem = format!("{dir}/{}", f.name);
-        r = gdal::vsi::create_mem_file(&mem, f.bytes).map_err(|e| e.to_string());
-        if r.is_err() {
-            break;
-        }
-        made.push(mem);
-    }
-    let read = r.and_then(|()| read_gdal(&open, inner, o, true));
-    for m in made {
-        let _ = gdal::vsi::unlink_mem_file(&m);
-    }
-    read
+    let _made = files
+        .iter_mut()
+        .map(|f| {
+            let mem = format!("{dir}/{}", f.name);
+            create_mem_file_from_ref(mem, &mut f.bytes).map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    read_gdal(&open, inner, o, true)
 }
 
 /// The CRS planmap handles itself that an SRS is, if any.
