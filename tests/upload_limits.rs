@@ -312,3 +312,99 @@ fn empty_files_are_errors_not_crashes() {
     let site = read_site_bytes(&zip_of(&entries), Format::Zip, &o).unwrap();
     assert_eq!(site.shape.0.len(), 1);
 }
+
+/// A closed square as an ASCII DXF LWPOLYLINE, lines ending in `eol`.
+fn dxf_square(eol: &str) -> Vec<u8> {
+    let lines = [
+        "0",
+        "SECTION",
+        "2",
+        "ENTITIES",
+        "0",
+        "LWPOLYLINE",
+        "8",
+        "0",
+        "90",
+        "4",
+        "70",
+        "1",
+        "10",
+        "112.105",
+        "20",
+        "37.329",
+        "10",
+        "112.110",
+        "20",
+        "37.329",
+        "10",
+        "112.110",
+        "20",
+        "37.333",
+        "10",
+        "112.105",
+        "20",
+        "37.333",
+        "0",
+        "ENDSEC",
+        "0",
+        "EOF",
+    ];
+    lines.map(|l| format!("{l}{eol}")).concat().into_bytes()
+}
+
+/// Found by `make fuzz` (target `upload`): GDAL 3.6's DXF reader never returns on a lone
+/// carriage return; three bytes ` \r\r` sent as a DXF held a server thread forever. Before
+/// the fix this test did not end.
+#[test]
+fn a_lone_carriage_return_in_a_dxf_is_an_error_not_a_hang() {
+    assert_eq!(
+        planmap_io::gdal_io::dxf_text(b"0\r\nA\rB\r\r\n").unwrap(),
+        b"0\nA\nB\n\n"
+    );
+    let found = [
+        32, 13, 13, 0, 0, 0, 0, 0, 0, 0, 80, 0, 0, 0, 0, 0, 0, 0, 80, 0,
+    ];
+    for bytes in [&b" \r\r"[..], &found] {
+        let e = site_error(bytes, Format::Dxf, UploadLimits::default());
+        assert_names(&e, &["uploaded dxf"]);
+    }
+    let e = site_error(
+        b"AutoCAD Binary DXF\r\n\x1a\0",
+        Format::Dxf,
+        UploadLimits::default(),
+    );
+    assert_names(&e, &["binary DXF"]);
+    // Drawings with CRLF, LF or old-Mac CR line ends read alike, also from a zip.
+    let o = ReadOptions::default();
+    let want = read_site_bytes(&dxf_square("\n"), Format::Dxf, &o)
+        .unwrap()
+        .shape;
+    assert_eq!(want.0.len(), 1);
+    for eol in ["\r\n", "\r"] {
+        let got = read_site_bytes(&dxf_square(eol), Format::Dxf, &o)
+            .unwrap()
+            .shape;
+        assert_eq!(got, want, "{eol:?}");
+        let zip = zip_of(&[("site.dxf", &dxf_square(eol))]);
+        let got = read_site_bytes(&zip, Format::Zip, &o).unwrap().shape;
+        assert_eq!(got, want, "zipped, {eol:?}");
+    }
+}
+
+/// An upload is opened by its own format's GDAL driver only, not by whichever of GDAL's
+/// drivers claims the bytes (its DXF driver claims any file starting 0/SECTION).
+#[test]
+fn uploads_are_opened_by_their_own_driver_only() {
+    let geojson = include_bytes!("fixtures/site_park.geojson");
+    let e = site_error(geojson, Format::GeoPackage, UploadLimits::default());
+    assert_names(&e, &["uploaded gpkg", "cannot open it as gpkg"]);
+    let e = site_error(
+        &dxf_square("\n"),
+        Format::Shapefile,
+        UploadLimits::default(),
+    );
+    assert_names(&e, &["uploaded shp", "cannot open it as shp"]);
+    let zip = zip_of(&[("site.shp", &dxf_square("\n"))]);
+    let e = site_error(&zip, Format::Zip, UploadLimits::default());
+    assert_names(&e, &["uploaded zip", "cannot open it as shp"]);
+}

@@ -79,7 +79,10 @@ pub fn read_bytes(bytes: &[u8], format: Format, o: &ReadOptions) -> Result<Raw, 
     init();
     if format != Format::Zip {
         let mem = format!("{}.{}", mem_name(), format.ext());
-        let mut buf = bytes.to_vec();
+        let mut buf = match format {
+            Format::Dxf => dxf_text(bytes)?,
+            _ => bytes.to_vec(),
+        };
         let _file = create_mem_file_from_ref(&mem, &mut buf).map_err(|e| e.to_string())?;
         return read_gdal(&mem, format, o, true);
     }
@@ -99,6 +102,14 @@ pub fn read_bytes(bytes: &[u8], format: Format, o: &ReadOptions) -> Result<Raw, 
         [(name, g)] => (format!("{dir}/{name}"), *g),
         _ => (dir.clone(), Format::Zip),
     };
+    if inner == Format::Dxf {
+        for f in files
+            .iter_mut()
+            .filter(|f| open.ends_with(&format!("/{}", f.name)))
+        {
+            f.bytes = dxf_text(&f.bytes)?;
+        }
+    }
     let _made = files
         .iter_mut()
         .map(|f| {
@@ -161,8 +172,46 @@ pub fn epsg_to_lonlat(code: u32) -> Result<crate::crs::Transform, String> {
     }))
 }
 
-/// Reads a data set with OGR; for an `upload`, `o.limits.max_features` is checked before
-/// any feature is read.
+/// The GDAL drivers an upload of `format` may be opened with: that format's own only, never
+/// whichever of GDAL's many drivers claims the bytes (its DXF driver claims any file starting
+/// `0`/`SECTION`, whatever its name).
+fn upload_drivers(format: Format) -> &'static [&'static str] {
+    match format {
+        // A zip with no single data file is opened as a folder of Shapefiles.
+        Format::Shapefile | Format::Zip => &["ESRI Shapefile"],
+        Format::GeoPackage => &["GPKG"],
+        Format::Kml => &["LIBKML", "KML"],
+        Format::Dxf => &["DXF"],
+        Format::GeoJson => &["GeoJSON"],
+        Format::FileGdb => &["OpenFileGDB"],
+        Format::Txt => &[],
+    }
+}
+
+/// An uploaded DXF as GDAL may be given it. GDAL 3.6's DXF reader never returns on a lone
+/// carriage return (found by `make fuzz`: three bytes ` \r\r` hang it), so line ends become
+/// `\n` here (CRLF and old Mac CR files alike). Binary DXF is refused.
+pub fn dxf_text(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    if bytes.starts_with(b"AutoCAD Binary DXF") {
+        return Err("binary DXF is not read from uploads: save the drawing as ASCII DXF".into());
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut it = bytes.iter().peekable();
+    while let Some(&b) = it.next() {
+        if b == b'\r' {
+            if it.peek() == Some(&&b'\n') {
+                continue;
+            }
+            out.push(b'\n');
+        } else {
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a data set with OGR; for an `upload`, only the format's own drivers may open it
+/// ([`upload_drivers`]) and `o.limits.max_features` is checked before any feature is read.
 fn read_gdal(name: &str, format: Format, o: &ReadOptions, upload: bool) -> Result<Raw, String> {
     init();
     take_messages();
@@ -176,6 +225,7 @@ fn read_gdal(name: &str, format: Format, o: &ReadOptions, upload: bool) -> Resul
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
             open_options: (!open_options.is_empty()).then_some(open_options.as_slice()),
+            allowed_drivers: upload.then(|| upload_drivers(format)),
             ..Default::default()
         },
     )
