@@ -40,7 +40,7 @@ impl Default for UploadLimits {
 }
 
 fn size(bytes: u64) -> String {
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")
@@ -75,7 +75,7 @@ fn bad_name(name: &str) -> Option<&'static str> {
     let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':';
     if name.starts_with(['/', '\\']) || drive {
         Some("has an absolute path")
-    } else if parts.iter().any(|p| *p == "..") {
+    } else if parts.contains(&"..") {
         Some("leaves the archive's folder ('..')")
     } else if parts.len() > 1 {
         Some("is inside a folder: zip the files themselves, not their folder")
