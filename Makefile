@@ -98,7 +98,7 @@ fuzz:
 	        > out/fuzz/$$t.log 2>&1; then \
 	    tail -n 40 out/fuzz/$$t.log; echo "fuzz target $$t FAILED: see fuzz/artifacts/$$t/"; exit 1; \
 	  fi; \
-	  grep -E '^#[0-9]+ +DONE|^stat::number_of_executed_units|^stat::peak_rss_mb' out/fuzz/$$t.log; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::number_of_executed_units|^stat::peak_rss_mb' out/fuzz/$$t.log; \
 	done
 
 # Five minutes of mixed load (tiles, identify, check, exports) against the release server
