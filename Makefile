@@ -10,7 +10,7 @@ ADDR ?= 127.0.0.1:8080
 # protobuf-compiler builds maplibre-rs; mesa-vulkan-drivers is its software (CPU) Vulkan adapter.
 APT_PACKAGES := gdal-bin libgdal-dev libsqlite3-dev pkg-config wrk chromium fonts-noto-cjk protobuf-compiler mesa-vulkan-drivers
 
-.PHONY: run test deps build release fmt lint clippy data bench bench-compare bench-criterion bench-server clean web e2e
+.PHONY: run test deps build release fmt lint clippy data bench bench-compare bench-criterion bench-server clean web e2e fuzz load
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -77,6 +77,37 @@ bench bench-compare: $(BENCH_VENV)/.installed
 # Load test of the release server (wrk): requests/s and p99 of /api/check and farmland tiles.
 bench-server: deps build
 	bench/server.sh
+
+# Fuzzing (cargo-fuzz, libFuzzer; not part of `make test`): each target of fuzz/ for
+# FUZZ_SECONDS, one after the other, logs in out/fuzz/<target>.log, crashes in
+# fuzz/artifacts/<target>/. cargo-fuzz is installed from crates.io when missing. With a nightly
+# toolchain (rustup's `nightly`) the targets build with AddressSanitizer; without one, the
+# stable compiler builds them unsanitized (RUSTC_BOOTSTRAP=1, `-s none`): panics, aborts and
+# hangs are still caught. FUZZ_TOOLCHAIN=stable forces the latter.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= geojson_site coordtxt upload tile_path
+FUZZ_TOOLCHAIN ?= $(shell rustup run nightly rustc --version >/dev/null 2>&1 && echo nightly || echo stable)
+fuzz:
+	@command -v cargo-fuzz >/dev/null 2>&1 || $(CARGO) install cargo-fuzz --locked
+	@mkdir -p out/fuzz
+	@if [ "$(FUZZ_TOOLCHAIN)" = nightly ]; then fuzz="cargo +nightly fuzz run"; \
+	else fuzz="env RUSTC_BOOTSTRAP=1 cargo fuzz run -s none"; fi; \
+	echo "fuzzing with: $$fuzz"; \
+	for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t: $(FUZZ_SECONDS) s (log: out/fuzz/$$t.log)"; \
+	  if ! (cd fuzz && env -u CARGO_TARGET_DIR $$fuzz $$t -- \
+	        -max_total_time=$(FUZZ_SECONDS) -timeout=30 -rss_limit_mb=2048 -print_final_stats=1) \
+	        > out/fuzz/$$t.log 2>&1; then \
+	    tail -n 40 out/fuzz/$$t.log; echo "fuzz target $$t FAILED: see fuzz/artifacts/$$t/"; exit 1; \
+	  fi; \
+	  grep -E '^#[0-9]+[[:space:]]+DONE|^stat::number_of_executed_units|^stat::peak_rss_mb' out/fuzz/$$t.log; \
+	done
+
+# Five minutes of mixed load (tiles, identify, check, exports) against the release server
+# (wrk): figures on stdout and in out/load/results.json; fails on any error or RSS growth.
+LOAD_SECONDS ?= 300
+load: deps build
+	LOAD_SECONDS=$(LOAD_SECONDS) bench/load.sh
 
 fmt:
 	$(CARGO) fmt --all

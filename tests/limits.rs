@@ -167,3 +167,40 @@ fn every_answer_carries_the_security_headers() {
         assert_eq!(header(&r, "x-frame-options"), "DENY", "{path}");
     }
 }
+
+#[test]
+fn an_upload_with_more_features_than_the_limit_is_422_naming_it() {
+    let mut config = test_config();
+    config.upload_limits.max_features = 2;
+    let base = serve(config);
+    let placemark = |i: usize| {
+        let (x, y, d) = (112.05 + i as f64 * 0.001, 37.45, 0.0001);
+        format!(
+            "<Placemark><name>地块{i}</name><Polygon><outerBoundaryIs><LinearRing><coordinates>\
+             {x},{y} {x1},{y} {x1},{y1} {x},{y1} {x},{y}</coordinates></LinearRing>\
+             </outerBoundaryIs></Polygon></Placemark>",
+            x1 = x + d,
+            y1 = y + d
+        )
+    };
+    let kml = |n: usize| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>{}</Document></kml>"#,
+            (0..n).map(placemark).collect::<String>()
+        )
+    };
+    let post = |body: String| {
+        client()
+            .post(format!("{base}/api/check?input=kml"))
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    let r = post(kml(2));
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+    let r = post(kml(3));
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().unwrap();
+    let e = v["error"].as_str().unwrap();
+    assert!(e.contains('3') && e.contains('2'), "{v}");
+}

@@ -58,28 +58,66 @@ fn gdal_name(path: &Path, format: Format) -> String {
 
 /// Reads a file with OGR.
 pub fn read_path(path: &Path, format: Format, o: &ReadOptions) -> Result<Raw, String> {
-    read_gdal(&gdal_name(path, format), format, o)
+    read_gdal(&gdal_name(path, format), format, o, false)
 }
 
-/// Reads bytes with OGR through an in-memory file.
-pub fn read_bytes(bytes: &[u8], format: Format, o: &ReadOptions) -> Result<Raw, String> {
-    init();
+/// A new, unique name under GDAL's in-memory file system.
+fn mem_name() -> String {
     static N: AtomicU64 = AtomicU64::new(0);
-    let mem = format!(
-        "/vsimem/planmap-{}-{}.{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed),
-        format.ext()
-    );
-    gdal::vsi::create_mem_file(&mem, bytes.to_vec()).map_err(|e| e.to_string())?;
-    let name = if format == Format::Zip {
-        format!("/vsizip/{mem}")
-    } else {
-        mem.clone()
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!("/vsimem/planmap-{}-{n}", std::process::id())
+}
+
+/// Reads an upload with OGR through in-memory files, within `o.limits`. A zip is unpacked
+/// here first ([`crate::limits::unpack_zip`]) and GDAL opens its files, never the zip itself.
+///
+/// The in-memory files borrow buffers planmap owns (and are unlinked when the borrow ends):
+/// handing GDAL a Rust `Vec` to free (`create_mem_file`) crashes on an empty one, whose
+/// pointer is not an allocation.
+pub fn read_bytes(bytes: &[u8], format: Format, o: &ReadOptions) -> Result<Raw, String> {
+    use gdal::vsi::create_mem_file_from_ref;
+    init();
+    if format != Format::Zip {
+        let mem = format!("{}.{}", mem_name(), format.ext());
+        let mut buf = match format {
+            Format::Dxf => dxf_text(bytes)?,
+            _ => bytes.to_vec(),
+        };
+        let _file = create_mem_file_from_ref(&mem, &mut buf).map_err(|e| e.to_string())?;
+        return read_gdal(&mem, format, o, true);
+    }
+    let mut files = crate::limits::unpack_zip(bytes, &o.limits)?;
+    // The one data file GDAL is to open, when there is one; else the folder of them all.
+    let mains: Vec<(&str, Format)> = files
+        .iter()
+        .filter_map(|f| {
+            let ext = f.name.rsplit_once('.')?.1;
+            Format::from_ext(ext)
+                .filter(|g| !matches!(g, Format::Txt | Format::Zip | Format::FileGdb))
+                .map(|g| (f.name.as_str(), g))
+        })
+        .collect();
+    let dir = mem_name();
+    let (open, inner) = match mains.as_slice() {
+        [(name, g)] => (format!("{dir}/{name}"), *g),
+        _ => (dir.clone(), Format::Zip),
     };
-    let r = read_gdal(&name, format, o);
-    let _ = gdal::vsi::unlink_mem_file(&mem);
-    r
+    if inner == Format::Dxf {
+        for f in files
+            .iter_mut()
+            .filter(|f| open.ends_with(&format!("/{}", f.name)))
+        {
+            f.bytes = dxf_text(&f.bytes)?;
+        }
+    }
+    let _made = files
+        .iter_mut()
+        .map(|f| {
+            let mem = format!("{dir}/{}", f.name);
+            create_mem_file_from_ref(mem, &mut f.bytes).map_err(|e| e.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    read_gdal(&open, inner, o, true)
 }
 
 /// The CRS planmap handles itself that an SRS is, if any.
@@ -134,7 +172,47 @@ pub fn epsg_to_lonlat(code: u32) -> Result<crate::crs::Transform, String> {
     }))
 }
 
-fn read_gdal(name: &str, format: Format, o: &ReadOptions) -> Result<Raw, String> {
+/// The GDAL drivers an upload of `format` may be opened with: that format's own only, never
+/// whichever of GDAL's many drivers claims the bytes (its DXF driver claims any file starting
+/// `0`/`SECTION`, whatever its name).
+fn upload_drivers(format: Format) -> &'static [&'static str] {
+    match format {
+        // A zip with no single data file is opened as a folder of Shapefiles.
+        Format::Shapefile | Format::Zip => &["ESRI Shapefile"],
+        Format::GeoPackage => &["GPKG"],
+        Format::Kml => &["LIBKML", "KML"],
+        Format::Dxf => &["DXF"],
+        Format::GeoJson => &["GeoJSON"],
+        Format::FileGdb => &["OpenFileGDB"],
+        Format::Txt => &[],
+    }
+}
+
+/// An uploaded DXF as GDAL may be given it. GDAL 3.6's DXF reader never returns on a lone
+/// carriage return (found by `make fuzz`: three bytes ` \r\r` hang it), so line ends become
+/// `\n` here (CRLF and old Mac CR files alike). Binary DXF is refused.
+pub fn dxf_text(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    if bytes.starts_with(b"AutoCAD Binary DXF") {
+        return Err("binary DXF is not read from uploads: save the drawing as ASCII DXF".into());
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut it = bytes.iter().peekable();
+    while let Some(&b) = it.next() {
+        if b == b'\r' {
+            if it.peek() == Some(&&b'\n') {
+                continue;
+            }
+            out.push(b'\n');
+        } else {
+            out.push(b);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a data set with OGR; for an `upload`, only the format's own drivers may open it
+/// ([`upload_drivers`]) and `o.limits.max_features` is checked before any feature is read.
+fn read_gdal(name: &str, format: Format, o: &ReadOptions, upload: bool) -> Result<Raw, String> {
     init();
     take_messages();
     let enc = o.encoding.as_ref().map(|e| format!("ENCODING={e}"));
@@ -147,6 +225,7 @@ fn read_gdal(name: &str, format: Format, o: &ReadOptions) -> Result<Raw, String>
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
             open_options: (!open_options.is_empty()).then_some(open_options.as_slice()),
+            allowed_drivers: upload.then(|| upload_drivers(format)),
             ..Default::default()
         },
     )
@@ -174,6 +253,7 @@ fn read_gdal(name: &str, format: Format, o: &ReadOptions) -> Result<Raw, String>
         _ => None,
     };
     let mut raw = Raw::default();
+    let mut counted: u64 = 0;
     let mut decided: Option<(Option<Crs>, Option<String>)> = None;
     for li in chosen {
         let mut layer = ds.layer(li).map_err(|e| e.to_string())?;
@@ -211,6 +291,11 @@ fn read_gdal(name: &str, format: Format, o: &ReadOptions) -> Result<Raw, String>
         }
         raw.stated = stated;
         raw.transformed_from = from;
+        if upload {
+            counted += layer.feature_count();
+            let n = usize::try_from(counted).unwrap_or(usize::MAX);
+            o.limits.check_features(n)?;
+        }
         for f in layer.features() {
             let geometry = match f.geometry() {
                 None => Err("has no geometry".to_string()),

@@ -9,6 +9,7 @@ pub mod export;
 pub mod gdal_io;
 pub mod geojson_io;
 pub mod import;
+pub mod limits;
 pub mod mvt;
 pub mod plan_dir;
 pub mod rings;
@@ -18,6 +19,7 @@ pub mod versions;
 
 pub use error::IoError;
 pub use geojson_io::{parse_site, GeoJsonError};
+pub use limits::UploadLimits;
 pub use plan_dir::PlanDir;
 pub use site::{read_site, read_site_bytes, Site};
 pub use source::{Format, ReadOptions, SourceError};

@@ -137,6 +137,8 @@ pub struct ReadOptions {
     pub encoding: Option<String>,
     /// The format, overriding the extension.
     pub format: Option<Format>,
+    /// What an upload ([`read_bytes`]) may hold; files read by path are not limited.
+    pub limits: crate::limits::UploadLimits,
 }
 
 /// One feature as read: its id in the source (if any), its geometry or why it has none
@@ -221,6 +223,10 @@ pub fn read_bytes(bytes: &[u8], format: Format, o: &ReadOptions) -> Result<Datas
     } else {
         read_gdal_bytes(bytes, format, o).map_err(|m| SourceError::new(&name, m))?
     };
+    let n = raw.features.len();
+    o.limits
+        .check_features(n)
+        .map_err(|m| SourceError::new(&name, m))?;
     to_lonlat(raw, o).map_err(|m| SourceError::new(&name, m))
 }
 

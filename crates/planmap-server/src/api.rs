@@ -207,13 +207,14 @@ pub async fn check(
         max_vertices: st.config().max_vertices,
         max_parts: st.config().max_parts,
     };
+    let limits = st.config().upload_limits;
     let snap = st.snapshot();
     blocking(move || {
         let (site, info) = match text {
             Some(text) => (parse_site(&text)?, None),
             None => {
                 let near_lon = snap.engine.plan.center.map(|c| c[0]);
-                let (site, info) = crate::upload::read(&bytes, input, near_lon)?;
+                let (site, info) = crate::upload::read(&bytes, input, near_lon, limits)?;
                 (site, Some(info))
             }
         };

@@ -76,6 +76,12 @@ pub async fn import_layer(
         source_layer: params.get("source_layer").map(str::to_string),
         encoding: params.get("encoding").map(str::to_string),
         format: Some(input.format),
+        // A layer has as many features as it has (the farmland: tens of thousands); the
+        // zip limits stay.
+        limits: planmap_io::UploadLimits {
+            max_features: usize::MAX,
+            ..st.config().upload_limits
+        },
     };
     let iopts = ImportOptions {
         name_field: params.get("name_field").map(str::to_string),

@@ -35,6 +35,8 @@ pub struct Config {
     pub max_vertices: usize,
     /// Most parts (polygons) a site may have.
     pub max_parts: usize,
+    /// What an uploaded site file may hold: features, zip entries, unpacked bytes.
+    pub upload_limits: planmap_io::UploadLimits,
     /// Longest a request may take, reading its body included.
     pub request_timeout: std::time::Duration,
     /// Heavy requests (checks, uploads, imports, report images) computed at once.
@@ -62,6 +64,7 @@ impl Config {
             body_limit: 10 * 1024 * 1024,
             max_vertices: 100_000,
             max_parts: 1_000,
+            upload_limits: planmap_io::UploadLimits::default(),
             request_timeout: std::time::Duration::from_secs(60),
             max_heavy: 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             heavy_wait: std::time::Duration::from_secs(5),

@@ -8,7 +8,7 @@
 use axum::http::{header, HeaderMap};
 use geo::MultiPolygon;
 use planmap_io::crs::Crs;
-use planmap_io::{Format, ReadOptions};
+use planmap_io::{Format, ReadOptions, UploadLimits};
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
@@ -63,10 +63,12 @@ pub fn read(
     body: &[u8],
     input: Input,
     near_lon: Option<f64>,
+    limits: UploadLimits,
 ) -> ApiResult<(MultiPolygon<f64>, Value)> {
     let opts = ReadOptions {
         crs: input.crs,
         near_lon,
+        limits,
         ..ReadOptions::default()
     };
     let site = planmap_io::read_site_bytes(body, input.format, &opts)

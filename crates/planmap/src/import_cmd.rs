@@ -120,6 +120,8 @@ pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
         source_layer: a.source_layer.clone(),
         encoding: a.encoding.clone(),
         format: parse_format(&a.format)?,
+        // A file named on the command line is the user's own: no upload limits apply.
+        ..ReadOptions::default()
     };
     let bar = Bar::new();
     bar.0.set_message("reading");

@@ -25,6 +25,12 @@ pub struct ServeArgs {
     /// Most parts (polygons) a checked site may have (more: 422).
     #[arg(long, env = "PLANMAP_MAX_PARTS", default_value_t = 1_000)]
     pub max_parts: usize,
+    /// Most features (parcels, placemarks) an uploaded site file may hold (more: 422).
+    #[arg(long, env = "PLANMAP_MAX_UPLOAD_FEATURES", default_value_t = 10_000)]
+    pub max_upload_features: usize,
+    /// Most MiB an uploaded zip may unpack to, all entries together (more: 422).
+    #[arg(long, env = "PLANMAP_MAX_ZIP_MB", default_value_t = 200)]
+    pub max_zip_mb: u64,
     /// Longest a request may take, seconds, reading its body included (longer: 503).
     #[arg(long, env = "PLANMAP_REQUEST_TIMEOUT", default_value_t = 60.0)]
     pub request_timeout: f64,
@@ -109,6 +115,12 @@ impl ServeArgs {
         config.body_limit = self.body_limit;
         config.max_vertices = self.max_vertices;
         config.max_parts = self.max_parts;
+        config.upload_limits.max_features = self.max_upload_features;
+        config.upload_limits.max_zip_expanded_bytes = self.max_zip_mb * 1024 * 1024;
+        config.upload_limits.max_zip_entry_bytes = config
+            .upload_limits
+            .max_zip_entry_bytes
+            .min(config.upload_limits.max_zip_expanded_bytes);
         config.request_timeout = seconds("--request-timeout", self.request_timeout, false)?;
         config.heavy_wait = seconds("--heavy-wait", self.heavy_wait, true)?;
         if let Some(n) = self.max_heavy {

@@ -23,6 +23,9 @@ use crate::params::Params;
 use crate::state::{AppState, Snapshot};
 use mvt::TileId;
 
+mod path;
+pub use path::{parse_tile_path, TileRequest};
+
 /// The deepest zoom the tiles carry full detail for; clients overzoom beyond it.
 pub const NATIVE_MAX_ZOOM: u8 = 16;
 
@@ -72,16 +75,6 @@ impl TileCache {
     }
 }
 
-fn tile_coord(name: &str, v: &str) -> ApiResult<u32> {
-    v.parse::<u32>().map_err(|_| {
-        ApiError::bad_request(format!(
-            "tile {name} '{}' is not a whole number ≥ 0",
-            clip_text(v)
-        ))
-        .with("parameter", name)
-    })
-}
-
 /// `GET /tiles/{layer}/{z}/{x}/{y}.pbf`
 pub async fn tile(
     State(st): State<AppState>,
@@ -90,18 +83,7 @@ pub async fn tile(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     Params::parse(q.as_deref(), &[])?;
-    let Some(y) = y.strip_suffix(".pbf").or_else(|| y.strip_suffix(".mvt")) else {
-        return Err(ApiError::not_found(format!(
-            "tile '{}' must end in .pbf: /tiles/{{layer}}/{{z}}/{{x}}/{{y}}.pbf",
-            clip_text(&y)
-        )));
-    };
-    let (z, x, y) = (
-        tile_coord("z", &z)?,
-        tile_coord("x", &x)?,
-        tile_coord("y", y)?,
-    );
-    let t = TileId::new(z, x, y).map_err(ApiError::bad_request)?;
+    let TileRequest { layer, tile: t } = parse_tile_path(&layer, &z, &x, &y)?;
     let snap = st.snapshot();
     let li = snap.layer_index(&layer)?;
     let etag = format!(
