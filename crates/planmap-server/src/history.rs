@@ -261,21 +261,36 @@ pub async fn list(
     .await
 }
 
+/// The selected records as a download made by `write`.
+async fn download(
+    st: &AppState,
+    q: Option<&str>,
+    content_type: &'static str,
+    file_name: &'static str,
+    write: fn(&[planmap_history::Record]) -> String,
+) -> ApiResult<Response> {
+    let (h, query) = request(st, q, false)?;
+    blocking(move || {
+        let records = h.list(&query).map_err(store_error)?;
+        Ok(private(content_type, write(&records), Some(file_name)))
+    })
+    .await
+}
+
 /// `GET /api/history.geojson[?filters]`: every selected record as a Feature (its site).
 pub async fn geojson(
     _: Keeper,
     State(st): State<AppState>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let (h, query) = request(&st, q.as_deref(), false)?;
-    blocking(move || {
-        let records = h.list(&query).map_err(store_error)?;
-        Ok(private(
-            crate::http::GEOJSON,
-            export::to_geojson(&records),
-            Some("planmap-history.geojson"),
-        ))
-    })
+    let name = "planmap-history.geojson";
+    download(
+        &st,
+        q.as_deref(),
+        crate::http::GEOJSON,
+        name,
+        export::to_geojson,
+    )
     .await
 }
 
@@ -286,14 +301,6 @@ pub async fn csv(
     State(st): State<AppState>,
     RawQuery(q): RawQuery,
 ) -> ApiResult<Response> {
-    let (h, query) = request(&st, q.as_deref(), false)?;
-    blocking(move || {
-        let records = h.list(&query).map_err(store_error)?;
-        Ok(private(
-            "text/csv; charset=utf-8",
-            export::to_csv(&records),
-            Some("planmap-history.csv"),
-        ))
-    })
-    .await
+    let ct = "text/csv; charset=utf-8";
+    download(&st, q.as_deref(), ct, "planmap-history.csv", export::to_csv).await
 }
