@@ -5,6 +5,7 @@ pub mod coordtxt;
 pub mod crs;
 pub mod error;
 pub mod export;
+pub mod format;
 #[cfg(feature = "gdal")]
 pub mod gdal_io;
 pub mod geojson_io;
