@@ -147,16 +147,7 @@ fn window(site: &Rect<f64>, reach: f64, all: &Rect<f64>) -> (Rect<f64>, bool) {
         0.0
     };
     let gx = if cos > 0.0 { reach / (k * cos) } else { 360.0 };
-    let w = Rect::new(
-        Coord {
-            x: site.min().x - gx,
-            y: site.min().y - gy,
-        },
-        Coord {
-            x: site.max().x + gx,
-            y: site.max().y + gy,
-        },
-    );
+    let w = crate::overlay::grown(site, gx, gy);
     let whole = w.min().x <= all.min().x
         && w.min().y <= all.min().y
         && w.max().x >= all.max().x

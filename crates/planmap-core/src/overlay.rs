@@ -186,14 +186,19 @@ fn cut<'a>(
 /// `r` grown by 1 % of its size (and at least 1e-6°), so the cut lies strictly outside it.
 fn around(r: &Rect<f64>) -> Rect<f64> {
     let g = (r.width().max(r.height()) * 0.01).max(1e-6);
+    grown(r, g, g)
+}
+
+/// `r` grown by `gx` on the left and right and `gy` below and above.
+pub(crate) fn grown(r: &Rect<f64>, gx: f64, gy: f64) -> Rect<f64> {
     Rect::new(
         Coord {
-            x: r.min().x - g,
-            y: r.min().y - g,
+            x: r.min().x - gx,
+            y: r.min().y - gy,
         },
         Coord {
-            x: r.max().x + g,
-            y: r.max().y + g,
+            x: r.max().x + gx,
+            y: r.max().y + gy,
         },
     )
 }
