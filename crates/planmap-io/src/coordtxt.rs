@@ -337,7 +337,7 @@ pub fn parse(bytes: &[u8]) -> Result<(CoordTxt, Vec<String>), TxtError> {
 }
 
 /// An area unit a file may state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AreaUnit {
     Ha,
     M2,
@@ -366,7 +366,7 @@ impl AreaUnit {
 }
 
 /// The area a parcel line states, interpreted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StatedArea {
     pub raw: String,
     pub value: f64,
@@ -418,7 +418,7 @@ pub fn stated_area(raw: &str, planar_m2: f64) -> Option<StatedArea> {
 }
 
 /// A parcel's stated area beside the computed ones.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ParcelArea {
     pub index: usize,
     pub number: String,

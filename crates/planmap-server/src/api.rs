@@ -207,16 +207,21 @@ pub async fn check(
         max_vertices: st.config().max_vertices,
         max_parts: st.config().max_parts,
     };
-    let limits = st.config().upload_limits;
     let snap = st.snapshot();
+    // A site file is read first, in the sandbox when it needs GDAL (stopped if this request
+    // is dropped); plain GeoJSON is parsed with the check.
+    let file = match text {
+        Some(_) => None,
+        None => {
+            let near_lon = snap.engine.plan.center.map(|c| c[0]);
+            Some(crate::upload::read(&st, bytes, input, near_lon).await?)
+        }
+    };
     blocking(move || {
-        let (site, info) = match text {
-            Some(text) => (parse_site(&text)?, None),
-            None => {
-                let near_lon = snap.engine.plan.center.map(|c| c[0]);
-                let (site, info) = crate::upload::read(&bytes, input, near_lon, limits)?;
-                (site, Some(info))
-            }
+        let (site, info) = match (text, file) {
+            (Some(text), _) => (parse_site(&text)?, None),
+            (None, Some((site, info))) => (site, Some(info)),
+            (None, None) => return Err(ApiError::internal("no site was read")),
         };
         let report = snap.engine.check(&site, opts).map_err(site_error)?;
         let id = match recorder.record(&site, &report) {

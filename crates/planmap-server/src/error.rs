@@ -13,6 +13,8 @@ pub struct ApiError {
     pub message: String,
     /// Extra members of the JSON body (e.g. `parameter`, `layer`).
     pub extra: Map<String, Value>,
+    /// Seconds for a `Retry-After` header (a 503 the client may retry).
+    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -23,7 +25,14 @@ impl ApiError {
             status,
             message: message.into(),
             extra: Map::new(),
+            retry_after: None,
         }
+    }
+
+    /// Tells the client to retry after `seconds` (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -80,7 +89,12 @@ impl IntoResponse for ApiError {
         body.insert("error".into(), Value::String(self.message));
         body.insert("status".into(), json!(self.status.as_u16()));
         body.extend(self.extra);
-        (self.status, Json(Value::Object(body))).into_response()
+        let mut r = (self.status, Json(Value::Object(body))).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 

@@ -37,7 +37,15 @@ fn import_error(e: ImportError) -> ApiError {
             ApiError::unprocessable(format!("{}", ImportError::Invalid(issues)))
                 .with("invalid", list)
         }
-        ImportError::Other(m) => ApiError::unprocessable(m),
+        ImportError::Empty => ApiError::unprocessable(e.to_string()),
+        ImportError::UnknownLayer { ref layer, .. } => {
+            let layer = clip(layer);
+            ApiError::not_found(e.to_string()).with("layer", layer)
+        }
+        ImportError::Store(ref s) => {
+            tracing::error!(error = %s, "layer import: the plan folder");
+            ApiError::internal("the layer could not be written to the plan folder (logged)")
+        }
     }
 }
 
@@ -90,9 +98,12 @@ pub async fn import_layer(
     };
     let data_dir = st.config().data_dir.clone();
     let _one = IMPORTING.lock().await;
+    let format = input.format;
+    let data = crate::upload::read_with(&st, "uploaded file", move |sandbox, job| {
+        sandbox.read_bytes(&bytes, format, &opts, job)
+    })
+    .await?;
     let report = blocking(move || {
-        let data = planmap_io::source::read_bytes(&bytes, input.format, &opts)
-            .map_err(|e| ApiError::unprocessable(e.to_string()))?;
         let dir = PlanDir::open(&data_dir).map_err(|e| ApiError::internal(e.to_string()))?;
         import::import(&dir, &id, data, &iopts, &Quiet).map_err(import_error)
     })
