@@ -317,6 +317,43 @@ fn messages_show_no_in_memory_paths_or_process_ids() {
 }
 
 #[test]
+fn what_a_reader_process_reads_is_what_this_process_reads_bit_for_bit() {
+    use planmap_io::sandbox::{Job, Sandbox, SandboxSettings};
+    use planmap_io::source::{Format, ReadOptions};
+    let sandbox = Sandbox::new(SandboxSettings::new(planmap_tests::planmap_bin()));
+    // In EPSG:4546 (Gauss-Krüger zone 37): coordinates computed, not copied.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gk.gpkg");
+    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/site_park.geojson");
+    ogr2ogr(&[
+        "-f",
+        "GPKG",
+        "-t_srs",
+        "EPSG:4546",
+        path.to_str().unwrap(),
+        src,
+    ]);
+    let bytes = std::fs::read(&path).unwrap();
+    let o = ReadOptions::default();
+    let here = planmap_io::read_bytes(&bytes, Format::GeoPackage, &o).unwrap();
+    let there = sandbox
+        .read_bytes(&bytes, Format::GeoPackage, &o, &Job::new())
+        .unwrap();
+    assert!(!here.features.is_empty());
+    assert_eq!(there, here);
+    let site = planmap_io::read_site_bytes(&bytes, Format::GeoPackage, &o).unwrap();
+    let read = sandbox.read_site(&path, &o, &Job::new()).unwrap();
+    assert_eq!(read.shape, site.shape);
+    // A cancelled job reads nothing.
+    let job = Job::new();
+    job.cancel();
+    let e = sandbox
+        .read_bytes(&bytes, Format::GeoPackage, &o, &job)
+        .unwrap_err();
+    assert_eq!(e.error, planmap_io::ReadError::Cancelled);
+}
+
+#[test]
 fn planmap_import_reads_in_a_reader_with_limits_too() {
     let p = Plan::new();
     let file = p.path("endless.gpkg");

@@ -144,16 +144,15 @@ impl Sandbox {
         }
     }
 
-    /// Starts workers until as many as the settings ask for are idle.
+    /// Starts workers until as many as the settings ask for are idle (starting one takes a
+    /// millisecond; its GDAL set-up runs in it while the others wait for nothing).
     fn refill(&self) {
-        let want = self.settings().idle;
-        loop {
-            let have = self.inner.idle.lock().map_or(want, |i| i.len());
-            if have >= want {
-                return;
-            }
+        let Ok(mut idle) = self.inner.idle.lock() else {
+            return;
+        };
+        while idle.len() < self.settings().idle {
             match self.spawn() {
-                Ok(w) => self.put_idle(w),
+                Ok(w) => idle.push(w),
                 Err(_) => return,
             }
         }
@@ -186,8 +185,8 @@ impl Sandbox {
 
     /// Has a worker read what `req` asks for.
     fn run(&self, req: &Request, payload: &[u8], job: &Job) -> Result<Answer, ReadError> {
-        if let Some(why) = job.is_cancelled().then_some(ReadError::Cancelled) {
-            return Err(why);
+        if job.is_cancelled() {
+            return Err(ReadError::Cancelled);
         }
         let max = match req.want {
             Want::Site => MAX_SITE_ANSWER,
