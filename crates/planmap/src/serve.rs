@@ -154,8 +154,12 @@ impl ServeArgs {
             memory_mib: self.reader_memory_mb.max(1),
         };
         config.reader = Sandbox::new(reader);
-        // Idle readers started now; a --reader that is not planmap stops the start.
-        config.reader.warm().map_err(|e| format!("--reader: {e}"))?;
+        // Idle readers started now; a --reader that is not planmap (or limits it cannot start
+        // within) stops the start.
+        config
+            .reader
+            .warm()
+            .map_err(|e| format!("the reader of uploaded files: {e}"))?;
         planmap_server::serve_blocking(&self.addr, config)
     }
 }
