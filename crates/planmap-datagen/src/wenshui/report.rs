@@ -1,10 +1,10 @@
 //! The planted-conflict records (planted_conflicts.json) and the checks that tie them to the
 //! written layers.
 
-use crate::check::{self, overlaps, prepare, Prepared, EXTRA, RULES};
 use crate::frame::Ll;
 use crate::out::{OutFeature, OutGeom};
-use crate::planted::{overlap_box, Site};
+use crate::wenshui::check::{self, overlaps, prepare, Prepared, EXTRA, RULES};
+use crate::wenshui::planted::{overlap_box, Site};
 use crate::write;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -50,7 +50,7 @@ impl Planted {
     }
 }
 
-fn ring_of_box(b: crate::planted::LlBox) -> Vec<Ll> {
+fn ring_of_box(b: crate::wenshui::planted::LlBox) -> Vec<Ll> {
     let g = |v: f64| (v * crate::frame::SCALE).round() as i64;
     vec![
         (g(b.0), g(b.2)),
