@@ -3,9 +3,10 @@
 //! occupancy [`Raster`] says it is clear (else its halves, else their halves: fields shrink
 //! at the edges of free ground), and the choice of which to keep to reach a total.
 
+use crate::geom::in_multi;
 use crate::raster::Raster;
 use crate::rng::Rng;
-use geo::Coord;
+use geo::{Coord, MultiPolygon};
 
 /// The shape of a field grid (metres, radians).
 #[derive(Clone, Copy, Debug)]
@@ -127,4 +128,38 @@ pub fn keep_to_target<T>(items: &mut Vec<(f64, T)>, area: impl Fn(&T) -> f64, ta
     }
     items.truncate(keep);
     sum
+}
+
+/// Village sites (centre, radius m): a jittered 2 km grid over the county outside `exclude`,
+/// plus the named villages (radius 320 m) first.
+pub fn villages(
+    county: &MultiPolygon,
+    exclude: &MultiPolygon,
+    named: &[Coord],
+    seed: u64,
+) -> Vec<(Coord, f64)> {
+    let mut rng = Rng::new(seed);
+    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for c in county.0.iter().flat_map(|p| p.exterior().0.iter()) {
+        (x0, y0, x1, y1) = (x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y));
+    }
+    let spacing = 2000.0;
+    let mut out: Vec<(Coord, f64)> = named.iter().map(|&c| (c, 320.0)).collect();
+    let mut y = y0;
+    while y < y1 {
+        let mut x = x0;
+        while x < x1 {
+            let c = Coord {
+                x: x + rng.range(-0.35, 0.35) * spacing,
+                y: y + rng.range(-0.35, 0.35) * spacing,
+            };
+            let r = rng.range(110.0, 300.0);
+            if in_multi(county, c) && !in_multi(exclude, c) {
+                out.push((c, r));
+            }
+            x += spacing;
+        }
+        y += spacing;
+    }
+    out
 }

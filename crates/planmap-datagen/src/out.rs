@@ -8,6 +8,9 @@ use geo::{
 };
 use serde_json::Value;
 
+/// 亩 per m² (1 亩 = 10000/15 m²).
+pub const MU_PER_M2: f64 = 15.0 / 10_000.0;
+
 /// Written geometry (grid coordinates; rings open, i.e. without the closing point).
 #[derive(Clone, Debug)]
 pub enum OutGeom {
@@ -235,6 +238,20 @@ pub fn check(f: &OutFeature) -> Result<(), String> {
         return Err(format!("{}: invalid geometry: {errs}", f.id));
     }
     Ok(())
+}
+
+/// `base` the first time, then `base（二）`, `base（三）`… (`seen` records the bases given).
+pub fn numbered(seen: &mut Vec<String>, base: String) -> String {
+    let n = seen.iter().filter(|x| **x == base).count();
+    seen.push(base.clone());
+    if n == 0 {
+        base
+    } else {
+        format!(
+            "{base}（{}）",
+            ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"][n.min(9)]
+        )
+    }
 }
 
 /// Geodesic area (m²) of a frame multipolygon once written (rounded to the grid).

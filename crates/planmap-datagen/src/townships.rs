@@ -199,7 +199,9 @@ fn signed_area(ring: &[Coord]) -> f64 {
 }
 
 /// Partitions the county ring (open, counter-clockwise, frame) into one face per seed.
-pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
+/// Fails (naming why) when a seed lies outside the county, a crossing is degenerate or a
+/// township would come out in several pieces: move the seeds.
+pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Result<Partition, String> {
     let mut rng = Rng::new(seed);
     // 1. Voronoi cells in a box far around the county; canonical shared vertices.
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
@@ -267,10 +269,9 @@ pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
             let (a, b) = (county[i], county[(i + 1) % n]);
             if let Some((t, s, x)) = seg_intersection(p, q, a, b) {
                 let eps = 1e-9;
-                assert!(
-                    t > eps && t < 1.0 - eps && s > eps && s < 1.0 - eps,
-                    "degenerate township/county crossing; move a seed"
-                );
+                if !(t > eps && t < 1.0 - eps && s > eps && s < 1.0 - eps) {
+                    return Err("degenerate township/county crossing; move a seed".into());
+                }
                 on_seg[k].push((t, x));
                 on_county[i].push((s, x));
             }
@@ -312,10 +313,11 @@ pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
                 labels.push(None);
                 continue;
             }
-            let p = polygon(r)
-                .interior_point()
-                .expect("face has an interior point")
-                .0;
+            let Some(p) = polygon(r).interior_point() else {
+                labels.push(None);
+                continue;
+            };
+            let p = p.0;
             let nearest = (0..seeds.len())
                 .min_by(|&i, &j| {
                     let di = (seeds[i] - p).x.hypot((seeds[i] - p).y);
@@ -349,7 +351,7 @@ pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
             let to = shared
                 .into_iter()
                 .max_by(|a, b| a.1.total_cmp(&b.1))
-                .expect("a detached township piece with no neighbour")
+                .ok_or("a detached township piece with no neighbour")?
                 .0;
             labels[f] = Some(to);
         }
@@ -368,18 +370,19 @@ pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
     let mut cells = vec![Vec::new(); seeds.len()];
     for (f, label) in faces.iter().zip(&labels) {
         if let Some(s) = *label {
-            assert!(cells[s].is_empty(), "township {s} is in several pieces");
+            if !cells[s].is_empty() {
+                return Err(format!("township {s} is in several pieces"));
+            }
             cells[s] = graph.ring(f);
         }
     }
-    assert!(
-        cells.iter().all(|c| !c.is_empty()),
-        "a township seed lies outside the county"
-    );
-    Partition {
+    if let Some(s) = cells.iter().position(|c| c.is_empty()) {
+        return Err(format!("township seed {s} lies outside the county"));
+    }
+    Ok(Partition {
         county: ring,
         cells,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -426,7 +429,7 @@ mod tests {
             x: x * 1000.0,
             y: y * 1000.0,
         });
-        let part = partition(&ring, &seeds, 7);
+        let part = partition(&ring, &seeds, 7).unwrap();
         let county = polygon(part.county.clone());
         assert!(county.is_valid());
         let cells: Vec<_> = part.cells.iter().map(|c| polygon(c.clone())).collect();

@@ -4,7 +4,7 @@ use crate::county::Boundary;
 use crate::frame::{self, Ll};
 use crate::geom::in_polygon;
 use crate::out::{
-    clean_ring, grid_line, grid_multi, grid_polygon, twice_area, OutFeature, OutGeom,
+    clean_ring, grid_line, grid_multi, grid_polygon, numbered, twice_area, OutFeature, OutGeom,
 };
 use crate::wenshui::ecology::Ecology;
 use crate::wenshui::farmland::Patch;
@@ -196,17 +196,7 @@ pub fn red_line(patches: &[RedPatch], cells: &[Polygon]) -> Vec<OutFeature> {
         } else {
             p.name.clone()
         };
-        let base = format!("{prefix}{}生态保护红线", p.kind);
-        let n = names.iter().filter(|x| x.as_str() == base).count();
-        names.push(base.clone());
-        let name = if n == 0 {
-            base
-        } else {
-            format!(
-                "{base}（{}）",
-                ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"][n.min(9)]
-            )
-        };
+        let name = numbered(&mut names, format!("{prefix}{}生态保护红线", p.kind));
         let g = OutGeom::Polygon(grid_polygon(&frame::wenshui(), &p.area).expect("red-line patch"));
         out.push(source(
             OutFeature::new(id("red_line", i + 1), &name, g).prop("type", p.kind),

@@ -193,36 +193,3 @@ pub fn build(ob: &Obstacles, target_m2: f64, seed: u64) -> (Vec<Patch>, Stats) {
     };
     (patches, stats)
 }
-
-/// Village sites scattered over the plain (jittered grid), plus the named villages.
-pub fn villages(
-    county: &MultiPolygon,
-    west: &MultiPolygon,
-    named: &[Coord],
-    seed: u64,
-) -> Vec<(Coord, f64)> {
-    let mut rng = Rng::new(seed);
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for c in county.0.iter().flat_map(|p| p.exterior().0.iter()) {
-        (x0, y0, x1, y1) = (x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y));
-    }
-    let spacing = 2000.0;
-    let mut out: Vec<(Coord, f64)> = named.iter().map(|&c| (c, 320.0)).collect();
-    let mut y = y0;
-    while y < y1 {
-        let mut x = x0;
-        while x < x1 {
-            let c = Coord {
-                x: x + rng.range(-0.35, 0.35) * spacing,
-                y: y + rng.range(-0.35, 0.35) * spacing,
-            };
-            let r = rng.range(110.0, 300.0);
-            if crate::geom::in_multi(county, c) && !crate::geom::in_multi(west, c) {
-                out.push((c, r));
-            }
-            x += spacing;
-        }
-        y += spacing;
-    }
-    out
-}

@@ -20,7 +20,7 @@ mod report;
 mod zoning;
 
 use crate::county::{self, Boundary};
-use crate::{frame, geom, out, townships, write};
+use crate::{fields, frame, geom, out, townships, write};
 use geo::{Coord, GeodesicArea, LineString, MultiPolygon, Polygon};
 use report::{Layers, MU_PER_M2};
 use std::collections::BTreeMap;
@@ -77,7 +77,7 @@ pub fn run(out_dir: &Path, sources: &Path, force: bool, verbose: bool) -> Result
         .iter()
         .map(|t| frame::deg(t.seed.0, t.seed.1))
         .collect();
-    let part = townships::partition(&ring, &seeds, SEED ^ 1);
+    let part = townships::partition(&ring, &seeds, SEED ^ 1)?;
     let county = geom::mp(geom::polygon(part.county.clone()));
     let cells: Vec<Polygon> = part
         .cells
@@ -119,7 +119,7 @@ pub fn run(out_dir: &Path, sources: &Path, force: bool, verbose: bool) -> Result
         .filter(|p| p.1 == "村庄")
         .map(|p| frame::deg(p.2, p.3))
         .collect();
-    let villages = farmland::villages(&county, &eco.west, &named, SEED ^ 3);
+    let villages = fields::villages(&county, &eco.west, &named, SEED ^ 3);
     let village_count = villages.len();
     let wenyu = &eco.rivers[0].line;
     let obstacles = farmland::Obstacles {
