@@ -3,6 +3,7 @@
 
 use crate::chinacrs::gcj02_to_wgs84;
 use crate::frame::{Ll, SCALE};
+use crate::out::{clean_ring, twice_area, OutGeom};
 use serde_json::Value;
 use std::path::Path;
 
@@ -15,6 +16,34 @@ pub struct Boundary {
     pub province: String,
     /// Polygons, each a list of open rings (exterior first) of grid coordinates.
     pub polygons: Vec<Vec<Vec<Ll>>>,
+}
+
+impl Boundary {
+    /// The outline as written: rings cleaned, exteriors counter-clockwise, holes clockwise.
+    pub fn geometry(&self) -> OutGeom {
+        let mut polys: Vec<Vec<Vec<Ll>>> = self
+            .polygons
+            .iter()
+            .map(|rings| {
+                rings
+                    .iter()
+                    .enumerate()
+                    .map(|(k, r)| {
+                        let mut r = clean_ring(r.clone());
+                        if (twice_area(&r) > 0) != (k == 0) {
+                            r.reverse();
+                        }
+                        r
+                    })
+                    .collect()
+            })
+            .collect();
+        if polys.len() == 1 {
+            OutGeom::Polygon(polys.pop().expect("one"))
+        } else {
+            OutGeom::MultiPolygon(polys)
+        }
+    }
 }
 
 fn text(props: &Value, key: &str) -> String {

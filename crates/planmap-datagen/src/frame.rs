@@ -35,6 +35,11 @@ impl Frame {
         self.kx
     }
 
+    /// Metres per degree of latitude on the central parallel.
+    pub fn ky(&self) -> f64 {
+        self.ky
+    }
+
     /// lon/lat (degrees) → frame (metres).
     pub fn to_frame(&self, lon: f64, lat: f64) -> Coord {
         Coord {
@@ -107,6 +112,9 @@ pub const SCALE: f64 = 1e7;
 
 /// A written coordinate: lon and lat in 1e-7°.
 pub type Ll = (i64, i64);
+
+/// A lon/lat box in degrees: (lon0, lon1, lat0, lat1).
+pub type LlBox = (f64, f64, f64, f64);
 
 const WGS84_A: f64 = 6_378_137.0;
 const WGS84_E2: f64 = 0.006_694_379_990_141_317;

