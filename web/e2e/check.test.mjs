@@ -199,6 +199,30 @@ describe("site check", () => {
     assertClean(assert, browser.guards);
   });
 
+  test("a site wholly on protected land leaves 0 m² after avoidance, not -0.00", async () => {
+    // Inside the largest planted red-line × farmland overlap: both prohibited layers cover it.
+    const planted = readJson(`${DATA}/planted_conflicts.json`);
+    const both = planted
+      .filter((p) => p.rule === "red_line×farmland" && p.severity === "conflict")
+      .sort((a, b) => b.area_m2 - a.area_m2)[0];
+    const ring = both.overlap.coordinates[0];
+    const xs = ring.map((p) => p[0]);
+    const ys = ring.map((p) => p[1]);
+    const [cx, cy] = [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
+    const d = 0.0001;
+    const corners = [[cx - d, cy - d], [cx + d, cy - d], [cx + d, cy + d], [cx - d, cy + d]];
+    await page.locator(".ck-clear").click();
+    if (!(await page.locator(".ck-text").isVisible())) await page.locator(".ck-paste-toggle").click();
+    await page.locator(".ck-text").fill(corners.map(([x, y]) => `${x},${y}`).join("\n"));
+    await page.locator(".ck-run").click();
+    await page.locator(".ck-result .verdict").waitFor();
+    assert.equal(await page.locator(".ck-result .verdict").innerText(), "不通过");
+    assert.equal(await page.locator(".avoid-m2").innerText(), "0");
+    const facts = await page.locator(".avoid-m2").locator("xpath=..").innerText();
+    assert.ok(!facts.includes("-0"), `避让 reads ${facts}`);
+    assertClean(assert, browser.guards);
+  });
+
   test("a KML file is read like GeoJSON", async () => {
     const { site, report: api, park } = await parkSite(server.url);
     const coords = site.geometry.coordinates[0].map(([x, y]) => `${x},${y},0`).join(" ");
