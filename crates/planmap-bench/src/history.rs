@@ -47,19 +47,17 @@ fn fdatasync_ms(dir: &Path, n: usize) -> anyhow::Result<Vec<f64>> {
 fn record(rng: &mut Rng, i: usize) -> NewRecord {
     let (x, y) = (rng.range(112.0, 112.3), rng.range(37.3, 37.6));
     let n = rng.int(6, 14);
-    let ring: Vec<String> = (0..=n)
+    let ring: Vec<[f64; 2]> = (0..=n)
         .map(|k| {
             let a = (k % n) as f64 / n as f64 * std::f64::consts::TAU;
             let r = 0.002 * (0.7 + 0.3 * ((k % n) as f64 * 1.7).sin());
-            format!("[{},{}]", x + r * a.cos(), y + r * a.sin())
+            [x + r * a.cos(), y + r * a.sin()]
         })
         .collect();
+    let site = json!({"type": "Polygon", "coordinates": [ring]});
     NewRecord {
         time: planmap_history::time::now_rfc3339(),
-        site: format!(
-            r#"{{"type":"Polygon","coordinates":[[{}]]}}"#,
-            ring.join(",")
-        ),
+        site: site.to_string(),
         verdict: "不通过".into(),
         site_area_m2: 120_000.0 + i as f64,
         overlaps: json!([
