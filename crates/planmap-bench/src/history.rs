@@ -137,9 +137,13 @@ pub fn history_cmd(a: Args) -> anyhow::Result<()> {
         sorted[0],
         sorted[sorted.len() - 1]
     );
+    // "check history FILE: WAL journal, synchronous=FULL …" without the probe's file name.
     let settings = History::open(a.dir.join("settings.sqlite"))?
         .settings()
         .to_string();
+    let settings = settings
+        .split_once(": ")
+        .map_or(settings.clone(), |(_, s)| s.to_string());
     for ext in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(a.dir.join(format!("settings.sqlite{ext}")));
     }
