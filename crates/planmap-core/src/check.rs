@@ -6,6 +6,7 @@ use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
 use crate::areas::PreparedSite;
+use crate::cancel::{Cancel, Cancelled, CheckError};
 use crate::engine::Engine;
 use crate::error::SiteError;
 use crate::geodesy;
@@ -159,9 +160,14 @@ fn prohibited_pieces(overlaps: &[LayerOverlap]) -> impl Iterator<Item = &Piece> 
 }
 
 /// The pieces' total area when no two of them have a point in common (decided exactly), so
-/// that their union's area is that sum; `None` when two touch, cross or nest.
-fn apart_sum<'a>(pieces: impl Iterator<Item = &'a Piece> + Clone) -> Option<f64> {
-    let shapes: Vec<crate::relate::Shape> = pieces
+/// that their union's area is that sum; `None` when two touch, cross or nest. Only pieces
+/// whose boxes meet (from an R-tree of the boxes) are related.
+fn apart_sum<'a>(
+    pieces: impl Iterator<Item = &'a Piece> + Clone,
+    cancel: &Cancel,
+) -> Result<Option<f64>, Cancelled> {
+    use rstar::primitives::{GeomWithData, Rectangle};
+    let Some(shapes) = pieces
         .clone()
         .map(|p| {
             Some(crate::relate::Shape {
@@ -170,17 +176,34 @@ fn apart_sum<'a>(pieces: impl Iterator<Item = &'a Piece> + Clone) -> Option<f64>
                 edges: None,
             })
         })
-        .collect::<Option<_>>()?;
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(None);
+    };
+    let corners = |r: &geo::Rect<f64>| ([r.min().x, r.min().y], [r.max().x, r.max().y]);
+    let boxes = rstar::RTree::bulk_load(
+        shapes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (lo, hi) = corners(&s.bbox);
+                GeomWithData::new(Rectangle::from_corners(lo, hi), i)
+            })
+            .collect(),
+    );
     for (i, a) in shapes.iter().enumerate() {
-        for b in &shapes[i + 1..] {
-            if overlay::rects_intersect(&a.bbox, &b.bbox)
-                && crate::relate::relate(a, b) != crate::relate::Relation::Disjoint
-            {
-                return None;
+        if i % 256 == 0 {
+            cancel.check()?;
+        }
+        let (lo, hi) = corners(&a.bbox);
+        let near = boxes.locate_in_envelope_intersecting(&rstar::AABB::from_corners(lo, hi));
+        for j in near.map(|e| e.data).filter(|&j| j > i) {
+            if crate::relate::relate(a, &shapes[j]) != crate::relate::Relation::Disjoint {
+                return Ok(None);
             }
         }
     }
-    Some(pieces.map(|p| p.area_m2).sum())
+    Ok(Some(pieces.map(|p| p.area_m2).sum()))
 }
 
 impl Engine {
@@ -190,7 +213,21 @@ impl Engine {
         site: &MultiPolygon<f64>,
         opts: CheckOptions,
     ) -> Result<CheckReport, SiteError> {
-        let prepared = PreparedSite::new(site, &opts)?;
+        crate::cancel::never(self.check_cancellable(site, opts, &Cancel::new()))
+    }
+
+    /// [`Engine::check`], stopped soon after `cancel` is set: the flag is read between pieces
+    /// of work (each candidate feature, each layer, every few thousand edges of a big site),
+    /// so the call returns [`CheckError::Cancelled`] within milliseconds even for a site at
+    /// the vertex limit. A server flips the flag from a timer at the request's deadline (the
+    /// core has no clock) and holds its slot until this returns.
+    pub fn check_cancellable(
+        &self,
+        site: &MultiPolygon<f64>,
+        opts: CheckOptions,
+        cancel: &Cancel,
+    ) -> Result<CheckReport, CheckError> {
+        let prepared = PreparedSite::new_cancellable(site, &opts, cancel)?;
         let site_area = prepared.area_m2;
         let tol = self.plan.sliver_tolerance_m2;
         let measured_site = prepared.measured();
@@ -216,7 +253,8 @@ impl Engine {
             };
             if role == SiteRole::Locate {
                 // Only the shares: no piece geometry.
-                for (fi, area_m2) in self.layer_areas(li, &measured_site) {
+                for found in self.layer_areas(li, &measured_site, cancel) {
+                    let (fi, area_m2) = found?;
                     if area_m2 > tol {
                         let f = &layer.features[fi];
                         locations.push(Location {
@@ -229,7 +267,8 @@ impl Engine {
                 }
                 continue;
             }
-            for (fi, overlap) in self.layer_overlaps(li, &measured_site) {
+            for found in self.layer_overlaps(li, &measured_site, cancel) {
+                let (fi, overlap) = found?;
                 let f = &layer.features[fi];
                 let area_m2 = overlap.area_m2();
                 if area_m2 <= tol {
@@ -285,29 +324,31 @@ impl Engine {
         // their areas; otherwise (pieces that touch or overlap) it is measured on the overlay.
         // The geometry itself is built when asked for.
         let avoidance = OnceLock::new();
-        let avoidance_area_m2 = match apart_sum(prohibited_pieces(&overlaps)) {
+        let avoidance_area_m2 = match apart_sum(prohibited_pieces(&overlaps), cancel)? {
             Some(sum) => (site_area - sum).max(0.0),
             None => {
+                cancel.check()?;
                 let g = overlay::avoid(site, prohibited_pieces(&overlaps).map(|p| &p.geometry));
                 let a = geodesy::area_m2(&g);
                 let _ = avoidance.set(g);
                 a
             }
         };
+        cancel.check()?;
 
-        let nearest: Vec<Nearest> = self
-            .layers
-            .iter()
-            .filter(|l| l.def.id == RED_LINE && !overlaps.iter().any(|o| o.layer == l.def.id))
-            .filter_map(|l| {
-                let (i, distance_m) = crate::nearest::nearest(l, &measured_site)?;
-                Some(Nearest {
+        let mut nearest = Vec::new();
+        let apart = |l: &&crate::engine::Layer| {
+            l.def.id == RED_LINE && !overlaps.iter().any(|o| o.layer == l.def.id)
+        };
+        for l in self.layers.iter().filter(apart) {
+            if let Some((i, distance_m)) = crate::nearest::nearest(l, &measured_site, cancel)? {
+                nearest.push(Nearest {
                     layer: l.def.id.clone(),
                     feature_id: l.features[i].id.clone(),
                     distance_m,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         let nearest_red_line_m = nearest
             .iter()
             .find(|n| n.layer == RED_LINE)
@@ -378,14 +419,15 @@ mod tests {
     fn avoidance_area_of_pieces_apart() {
         let site = sq(112.0, 37.4, 0.01);
         let (a, b) = (sq(112.001, 37.401, 0.002), sq(112.005, 37.405, 0.003));
-        let sum = apart_sum([&a, &b].into_iter()).unwrap();
+        let never = Cancel::new();
+        let sum = apart_sum([&a, &b].into_iter(), &never).unwrap().unwrap();
         let left = geodesy::area_m2(&overlay::avoid(&site.geometry, [&a.geometry, &b.geometry]));
         let fast = site.area_m2 - sum;
         // (the overlay rounds to its fixed-point grid: ~1e-9 here)
         assert!(((fast - left) / left).abs() < 1e-8, "{fast} vs {left}");
         let touching = sq(112.003, 37.401, 0.002);
-        assert_eq!(apart_sum([&a, &touching].into_iter()), None);
+        assert_eq!(apart_sum([&a, &touching].into_iter(), &never), Ok(None));
         let overlapping = sq(112.002, 37.402, 0.002);
-        assert_eq!(apart_sum([&a, &overlapping].into_iter()), None);
+        assert_eq!(apart_sum([&a, &overlapping].into_iter(), &never), Ok(None));
     }
 }

@@ -28,32 +28,75 @@ pub fn intersection_area(a: &Shape, b: &Shape) -> Option<f64> {
     };
     let ea = edges_in(a, &window)?;
     let eb = edges_in(b, &window)?;
+    let (mut xa, mut xb) = crossings(&ea, &eb, a.edges, b.edges)?;
+    // The edge terms sum to minus the excess of a counter-clockwise ring.
+    let excess = -(inside_excess(&ea, &mut xa, b) + inside_excess(&eb, &mut xb, a));
+    Some((excess * geodesy::authalic_r2()).max(0.0))
+}
+
+/// Where the edges of `ea` cross those of `eb` (each list in ring order): the crossings on
+/// each side, or `None` when two edges touch. Each edge of the shorter list is compared with
+/// the edges of the other whose boxes meet its own: from the other's edge index when it has
+/// one (a big site against a patch, the county against a big site), else by a pass.
+fn crossings(
+    ea: &[Edge],
+    eb: &[Edge],
+    ia: Option<&relate::Edges>,
+    ib: Option<&relate::Edges>,
+) -> Option<(Vec<Crossing>, Vec<Crossing>)> {
     let (mut xa, mut xb) = (Vec::new(), Vec::new());
-    for (i, p) in ea.iter().enumerate() {
-        let (px0, px1) = (p.a.x.min(p.b.x), p.a.x.max(p.b.x));
-        let (py0, py1) = (p.a.y.min(p.b.y), p.a.y.max(p.b.y));
-        for (j, q) in eb.iter().enumerate() {
-            if q.a.x.min(q.b.x) > px1
-                || q.a.x.max(q.b.x) < px0
-                || q.a.y.min(q.b.y) > py1
-                || q.a.y.max(q.b.y) < py0
-            {
-                continue;
+    let mut pair = |i: usize, j: usize| -> Option<()> {
+        let (p, q) = (&ea[i], &eb[j]);
+        match meet(p.a, p.b, q.a, q.b) {
+            Meet::Apart => {}
+            Meet::Touch => return None,
+            Meet::Cross => {
+                let (t, u, x) = crossing(p.a, p.b, q.a, q.b);
+                xa.push((i, t, x));
+                xb.push((j, u, x));
             }
-            match meet(p.a, p.b, q.a, q.b) {
-                Meet::Apart => {}
-                Meet::Touch => return None,
-                Meet::Cross => {
-                    let (t, u, x) = crossing(p.a, p.b, q.a, q.b);
-                    xa.push((i, t, x));
-                    xb.push((j, u, x));
+        }
+        Some(())
+    };
+    // The longer list's index, when it is worth a query an edge of the shorter.
+    let indexed = if ea.len() <= eb.len() {
+        ib.filter(|_| eb.len() > 4 * ea.len()).map(|ix| (ix, false))
+    } else {
+        ia.filter(|_| ea.len() > 4 * eb.len()).map(|ix| (ix, true))
+    };
+    match indexed {
+        Some((index, a_long)) => {
+            let (short, long) = if a_long { (eb, ea) } else { (ea, eb) };
+            for (k, e) in short.iter().enumerate() {
+                // An edge that meets this one meets the window too: it is in the long list.
+                for other in index.edges_within(&edge_box(e)) {
+                    let Ok(l) = long.binary_search_by_key(&other.seq, |x| x.seq) else {
+                        continue;
+                    };
+                    if a_long {
+                        pair(l, k)?;
+                    } else {
+                        pair(k, l)?;
+                    }
+                }
+            }
+        }
+        None => {
+            for (i, p) in ea.iter().enumerate() {
+                let r = edge_box(p);
+                for (j, q) in eb.iter().enumerate() {
+                    if meets(q, &r) {
+                        pair(i, j)?;
+                    }
                 }
             }
         }
     }
-    // The edge terms sum to minus the excess of a counter-clockwise ring.
-    let excess = -(inside_excess(&ea, &mut xa, b) + inside_excess(&eb, &mut xb, a));
-    Some((excess * geodesy::authalic_r2()).max(0.0))
+    Some((xa, xb))
+}
+
+fn edge_box(e: &Edge) -> Rect<f64> {
+    Rect::new(e.a, e.b)
 }
 
 /// The edges of `s` whose boxes meet `window`, in ring order; `None` when one is long.

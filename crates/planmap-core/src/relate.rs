@@ -111,18 +111,9 @@ impl<'a> Shape<'a> {
         let leftwards = p.x - self.bbox.min().x < self.bbox.max().x - p.x;
         let mut inside = false;
         let mut count = |a: Coord<f64>, b: Coord<f64>| {
-            if (a.y <= p.y) != (b.y <= p.y) {
-                let o = RobustKernel::orient2d(a, b, p);
-                // Where the edge crosses p's parallel: east of p when p lies left of an
-                // upward edge (counter-clockwise) or right of a downward one; else west.
-                let east = if a.y < b.y {
-                    o == Orientation::CounterClockwise
-                } else {
-                    o == Orientation::Clockwise
-                };
-                let west = o != Orientation::Collinear && !east;
+            if let Some(east) = crossing_side(a, b, p) {
                 inside ^= if leftwards && self.edges.is_some() {
-                    west
+                    !east
                 } else {
                     east
                 };
@@ -152,6 +143,21 @@ impl<'a> Shape<'a> {
             None => segments(self.polygon).for_each(|(a, b)| count(a, b)),
         }
         inside
+    }
+}
+
+/// Where the edge a→b crosses p's parallel, exactly: `Some(true)` east of p, `Some(false)`
+/// west, `None` when it does not cross it (half-open in y, so a vertex counts once) or passes
+/// through p. East when p lies left of an upward edge (counter-clockwise) or right of a
+/// downward one.
+pub(crate) fn crossing_side(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> Option<bool> {
+    if (a.y <= p.y) == (b.y <= p.y) {
+        return None;
+    }
+    match RobustKernel::orient2d(a, b, p) {
+        Orientation::Collinear => None,
+        o if a.y < b.y => Some(o == Orientation::CounterClockwise),
+        o => Some(o == Orientation::Clockwise),
     }
 }
 
