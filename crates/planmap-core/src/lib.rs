@@ -7,11 +7,12 @@
 //!   [`stats`] (layer figures) are its operations.
 //! - [`cancel`]: the flag a caller sets to stop a heavy operation (a deadline, a client gone).
 //! - [`identify`]: the features at a point (a click on the map).
-//! - [`geodesy`], [`overlay`], [`green`], [`units`], [`validate`]: the measures and algorithms under them.
+//! - [`geodesy`], [`clip`], [`overlay`], [`green`], [`units`], [`validate`]: the measures and algorithms under them.
 
 pub mod areas;
 pub mod cancel;
 pub mod check;
+pub mod clip;
 pub mod conflicts;
 pub mod engine;
 pub mod error;

@@ -6,7 +6,9 @@
 //! polygons whose boundaries touch go to the overlay, both first cut to a box around where they
 //! can meet, which makes the overlay cheaper and its fixed-point grid finer.
 
-use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
+use geo::{BooleanOps, BoundingRect, Coord, MultiPolygon, Polygon, Rect};
+
+pub use crate::clip::clip_to;
 
 use crate::geodesy;
 use crate::relate::{self, Relation};
@@ -203,78 +205,6 @@ pub(crate) fn grown(r: &Rect<f64>, gx: f64, gy: f64) -> Rect<f64> {
     )
 }
 
-/// Sutherland–Hodgman: `mp` cut to the box. Where a concave ring leaves and re-enters, the cut
-/// leaves zero-width doubled edges along the box's sides; they enclose nothing and lie outside
-/// whatever the box was grown around, so an intersection with that is exact.
-pub fn clip_to(mp: &MultiPolygon<f64>, r: &Rect<f64>) -> MultiPolygon<f64> {
-    let ring = |ls: &LineString<f64>| -> Option<LineString<f64>> {
-        let mut pts: Vec<Coord<f64>> = ls.0.clone();
-        pts.pop(); // open
-        for edge in 0..4 {
-            if pts.is_empty() {
-                return None;
-            }
-            pts = clip_side(&pts, r, edge);
-        }
-        if pts.len() < 3 {
-            return None;
-        }
-        pts.push(pts[0]);
-        Some(LineString(pts))
-    };
-    MultiPolygon(
-        mp.0.iter()
-            .filter(|p| p.bounding_rect().is_some_and(|b| rects_intersect(&b, r)))
-            .filter_map(|p| {
-                let ext = ring(p.exterior())?;
-                Some(Polygon::new(
-                    ext,
-                    p.interiors().iter().filter_map(ring).collect(),
-                ))
-            })
-            .collect(),
-    )
-}
-
-fn clip_side(pts: &[Coord<f64>], r: &Rect<f64>, edge: u8) -> Vec<Coord<f64>> {
-    let inside = |c: &Coord<f64>| match edge {
-        0 => c.x >= r.min().x,
-        1 => c.x <= r.max().x,
-        2 => c.y >= r.min().y,
-        _ => c.y <= r.max().y,
-    };
-    let cut = |a: Coord<f64>, b: Coord<f64>| -> Coord<f64> {
-        if edge < 2 {
-            let x = if edge == 0 { r.min().x } else { r.max().x };
-            let t = (x - a.x) / (b.x - a.x);
-            Coord {
-                x,
-                y: a.y + t * (b.y - a.y),
-            }
-        } else {
-            let y = if edge == 2 { r.min().y } else { r.max().y };
-            let t = (y - a.y) / (b.y - a.y);
-            Coord {
-                x: a.x + t * (b.x - a.x),
-                y,
-            }
-        }
-    };
-    let mut out = Vec::with_capacity(pts.len() + 4);
-    let mut a = pts[pts.len() - 1];
-    for &b in pts {
-        // Keep b when inside; add the crossing point when the edge a→b crosses the side.
-        if inside(&a) != inside(&b) {
-            out.push(cut(a, b));
-        }
-        if inside(&b) {
-            out.push(b);
-        }
-        a = b;
-    }
-    out
-}
-
 /// The site minus every piece (避让): one overlay with the non-zero fill rule, which counts
 /// overlapping pieces once (no union first); nothing left when a piece is the whole site.
 pub fn avoid<'a>(
@@ -313,6 +243,7 @@ mod tests {
     use super::*;
     use geo::orient::Orient;
     use geo::polygon;
+    use geo::LineString;
 
     fn sq(x0: f64, y0: f64, d: f64) -> MultiPolygon<f64> {
         MultiPolygon(vec![polygon![
