@@ -2,7 +2,7 @@
 //! inside the county, and its overlap with each feature of the layers that have a site role),
 //! and nothing more. [`Engine::check`] builds its report on the same calls
 //! ([`PreparedSite`], [`Engine::county_m2`], [`Engine::layer_areas`] for the layers that locate
-//! a site), and on [`Engine::layer_overlaps`] where it needs the pieces themselves.
+//! a site), and on [`Engine::layer_shares`] where it needs to know how to cut the pieces.
 
 use geo::{BoundingRect, MultiPolygon, Rect};
 
@@ -10,10 +10,10 @@ use crate::cancel::{Cancel, Cancelled, CheckError};
 use crate::check::CheckOptions;
 use crate::engine::Engine;
 use crate::error::SiteError;
-use crate::overlay::{self, Measured, Overlap};
+use crate::overlay::{self, Measured, Share};
 use crate::plan::{GeometryKind, SiteRole};
 use crate::relate::Edges;
-use crate::validate::validate_site_cancellable;
+use crate::validate::validate_indexed;
 
 /// A validated site with its box, geodesic area and (for many-edged sites) edge index.
 pub struct PreparedSite<'a> {
@@ -43,10 +43,8 @@ impl<'a> PreparedSite<'a> {
             }
             .into());
         }
-        let area_m2 = validate_site_cancellable(site, opts.max_vertices, cancel)?;
+        let (area_m2, edges) = validate_indexed(site, opts.max_vertices, cancel)?;
         let bbox = site.bounding_rect().ok_or(SiteError::Empty)?;
-        cancel.check()?;
-        let edges = Edges::worth_it(site).then(|| Edges::new(site));
         Ok(PreparedSite {
             polygon: site,
             bbox,
@@ -144,34 +142,27 @@ impl Engine {
     }
 
     /// The site's overlap areas (m², > 0) with the features of layer `li`, in feature order:
-    /// [`Engine::layer_overlaps`] without the pieces' geometry. Once `cancel` is set, the next
-    /// item is `Err(Cancelled)` (read before each candidate feature).
+    /// [`Engine::layer_shares`]' areas. Once `cancel` is set, the next item is
+    /// `Err(Cancelled)` (read before each candidate feature).
     pub fn layer_areas<'a>(
         &'a self,
         li: usize,
         site: &'a Measured<'a>,
         cancel: &'a Cancel,
     ) -> impl Iterator<Item = Result<(usize, f64), Cancelled>> + 'a {
-        let layer = &self.layers[li];
-        self.candidates(li, &site.shape.bbox)
-            .into_iter()
-            .filter_map(move |fi| {
-                if let Err(c) = cancel.check() {
-                    return Some(Err(c));
-                }
-                let a = overlay::overlap_area(site, &layer.measured(fi)?);
-                (a > 0.0).then_some(Ok((fi, a)))
-            })
+        self.layer_shares(li, site, cancel)
+            .map(|r| r.map(|(fi, share)| (fi, share.area_m2())))
     }
 
-    /// The site's overlaps with the features of layer `li`, in feature order; `cancel` as in
-    /// [`Engine::layer_areas`].
-    pub fn layer_overlaps<'a>(
+    /// How the site shares area with the features of layer `li` (each one it overlaps, in
+    /// feature order): the area, and whether one lies inside the other or the piece must be
+    /// cut ([`overlay::piece`]); `cancel` as in [`Engine::layer_areas`].
+    pub fn layer_shares<'a>(
         &'a self,
         li: usize,
         site: &'a Measured<'a>,
         cancel: &'a Cancel,
-    ) -> impl Iterator<Item = Result<(usize, Overlap<'a>), Cancelled>> + 'a {
+    ) -> impl Iterator<Item = Result<(usize, Share), Cancelled>> + 'a {
         let layer = &self.layers[li];
         self.candidates(li, &site.shape.bbox)
             .into_iter()
@@ -179,7 +170,10 @@ impl Engine {
                 if let Err(c) = cancel.check() {
                     return Some(Err(c));
                 }
-                Some(Ok((fi, overlay::overlap_of(site, &layer.measured(fi)?)?)))
+                Some(Ok((
+                    fi,
+                    overlay::overlap_share(site, &layer.measured(fi)?)?,
+                )))
             })
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use geo::{BoundingRect, MultiPolygon};
+use geo::MultiPolygon;
 use serde::Serialize;
 
 use crate::areas::PreparedSite;
@@ -11,6 +11,7 @@ use crate::engine::Engine;
 use crate::error::SiteError;
 use crate::geodesy;
 use crate::overlay::{self, Piece};
+use crate::pieces::Pieces;
 use crate::plan::SiteRole;
 use crate::units::{Area, M2_PER_MU};
 
@@ -75,9 +76,17 @@ pub struct LayerOverlap {
     pub share: f64,
     pub feature_ids: Vec<String>,
     pub feature_names: Vec<String>,
-    /// The overlap pieces (one per feature), lon/lat.
+    /// The overlap pieces, cut on first use: [`LayerOverlap::pieces`].
     #[serde(skip)]
-    pub pieces: Vec<(String, Piece)>,
+    pieces: Pieces,
+}
+
+impl LayerOverlap {
+    /// The overlap pieces (feature id, piece lon/lat), one per feature in `feature_ids`'
+    /// order. Cut by the overlay on first use (a check's verdict and areas need none).
+    pub fn pieces(&self) -> &[(String, Piece)] {
+        self.pieces.get()
+    }
 }
 
 /// An overlap under the sliver tolerance: counted apart, does not change the verdict.
@@ -156,54 +165,7 @@ fn prohibited_pieces(overlaps: &[LayerOverlap]) -> impl Iterator<Item = &Piece> 
     overlaps
         .iter()
         .filter(|o| o.role == SiteRole::Prohibited)
-        .flat_map(|o| o.pieces.iter().map(|(_, p)| p))
-}
-
-/// The pieces' total area when no two of them have a point in common (decided exactly), so
-/// that their union's area is that sum; `None` when two touch, cross or nest. Only pieces
-/// whose boxes meet (from an R-tree of the boxes) are related.
-fn apart_sum<'a>(
-    pieces: impl Iterator<Item = &'a Piece> + Clone,
-    cancel: &Cancel,
-) -> Result<Option<f64>, Cancelled> {
-    use rstar::primitives::{GeomWithData, Rectangle};
-    let Some(shapes) = pieces
-        .clone()
-        .map(|p| {
-            Some(crate::relate::Shape {
-                polygon: &p.geometry,
-                bbox: p.geometry.bounding_rect()?,
-                edges: None,
-            })
-        })
-        .collect::<Option<Vec<_>>>()
-    else {
-        return Ok(None);
-    };
-    let corners = |r: &geo::Rect<f64>| ([r.min().x, r.min().y], [r.max().x, r.max().y]);
-    let boxes = rstar::RTree::bulk_load(
-        shapes
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let (lo, hi) = corners(&s.bbox);
-                GeomWithData::new(Rectangle::from_corners(lo, hi), i)
-            })
-            .collect(),
-    );
-    for (i, a) in shapes.iter().enumerate() {
-        if i % 256 == 0 {
-            cancel.check()?;
-        }
-        let (lo, hi) = corners(&a.bbox);
-        let near = boxes.locate_in_envelope_intersecting(&rstar::AABB::from_corners(lo, hi));
-        for j in near.map(|e| e.data).filter(|&j| j > i) {
-            if crate::relate::relate(a, &shapes[j]) != crate::relate::Relation::Disjoint {
-                return Ok(None);
-            }
-        }
-    }
-    Ok(Some(pieces.map(|p| p.area_m2).sum()))
+        .flat_map(|o| o.pieces().iter().map(|(_, p)| p))
 }
 
 impl Engine {
@@ -236,6 +198,8 @@ impl Engine {
         let mut overlaps = Vec::new();
         let mut slivers = Vec::new();
         let mut locations = Vec::new();
+        // The site the pieces are cut from (shared by them).
+        let shared_site = std::sync::Arc::new(site.clone());
         for li in self.site_layers() {
             let layer = &self.layers[li];
             let role = layer.def.site_role;
@@ -249,7 +213,7 @@ impl Engine {
                 share: 0.0,
                 feature_ids: vec![],
                 feature_names: vec![],
-                pieces: vec![],
+                pieces: Pieces::default(),
             };
             if role == SiteRole::Locate {
                 // Only the shares: no piece geometry.
@@ -267,10 +231,10 @@ impl Engine {
                 }
                 continue;
             }
-            for found in self.layer_overlaps(li, &measured_site, cancel) {
-                let (fi, overlap) = found?;
+            for found in self.layer_shares(li, &measured_site, cancel) {
+                let (fi, share) = found?;
                 let f = &layer.features[fi];
-                let area_m2 = overlap.area_m2();
+                let area_m2 = share.area_m2();
                 if area_m2 <= tol {
                     slivers.push(Sliver {
                         layer: layer.def.id.clone(),
@@ -282,7 +246,10 @@ impl Engine {
                 lo.area_m2 += area_m2;
                 lo.feature_ids.push(f.id.clone());
                 lo.feature_names.push(f.name().to_string());
-                lo.pieces.push((f.id.clone(), overlap.into_piece()));
+                if let (Some(polygon), Some(bbox)) = (f.shape.as_polygon(), layer.bboxes[fi]) {
+                    lo.pieces
+                        .push(&shared_site, (&f.id, fi), polygon, bbox, share);
+                }
             }
             if lo.feature_ids.is_empty() || role == SiteRole::Locate {
                 continue;
@@ -320,20 +287,10 @@ impl Engine {
             Verdict::Permitted
         };
 
-        // 避让: when the prohibited pieces are pairwise apart, what is left is the site less
-        // their areas; otherwise (pieces that touch or overlap) it is measured on the overlay.
-        // The geometry itself is built when asked for.
+        // 避让: the site less the union of the prohibited pieces (the geometry itself is built
+        // when asked for).
         let avoidance = OnceLock::new();
-        let avoidance_area_m2 = match apart_sum(prohibited_pieces(&overlaps), cancel)? {
-            Some(sum) => (site_area - sum).max(0.0),
-            None => {
-                cancel.check()?;
-                let g = overlay::avoid(site, prohibited_pieces(&overlaps).map(|p| &p.geometry));
-                let a = geodesy::area_m2(&g);
-                let _ = avoidance.set(g);
-                a
-            }
-        };
+        let avoidance_area_m2 = self.avoidance_area(site_area, &overlaps, cancel)?;
         cancel.check()?;
 
         let mut nearest = Vec::new();
@@ -387,6 +344,46 @@ impl Engine {
         })
     }
 
+    /// The area of the site less the union of the prohibited pieces (避让). Pieces of features
+    /// that have no point in common with any other are apart: their areas add up, with nothing
+    /// cut. Only each group of features in contact has its pieces cut and united (the overlay).
+    fn avoidance_area(
+        &self,
+        site_area: f64,
+        overlaps: &[LayerOverlap],
+        cancel: &Cancel,
+    ) -> Result<f64, Cancelled> {
+        let prohibited = || overlaps.iter().filter(|o| o.role == SiteRole::Prohibited);
+        if prohibited().any(|o| o.pieces.has_site()) {
+            return Ok(0.0); // the site lies in a prohibited feature: nothing is left
+        }
+        let (mut at, mut shapes, mut areas) = (Vec::new(), Vec::new(), Vec::new());
+        for o in prohibited() {
+            let Some(layer) = self.layer(&o.layer) else {
+                continue;
+            };
+            for (k, (fi, a)) in o.pieces.features().zip(o.pieces.areas()).enumerate() {
+                if let Some(m) = layer.measured(fi) {
+                    at.push((o, k));
+                    shapes.push(m.shape);
+                    areas.push(a);
+                }
+            }
+        }
+        let groups = crate::pieces::groups(&shapes, cancel)?;
+        let mut covered = 0.0;
+        for g in &groups {
+            cancel.check()?;
+            let pieces = g.iter().map(|&i| at[i].0.pieces.geometry(at[i].1));
+            covered += geodesy::area_m2(&overlay::union_all(pieces));
+            for &i in g {
+                areas[i] = 0.0; // counted in the group's union
+            }
+        }
+        covered += areas.iter().sum::<f64>();
+        Ok((site_area - covered).max(0.0))
+    }
+
     /// A version string of all the data: the layers' versions joined.
     pub fn data_version(&self) -> String {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -414,20 +411,29 @@ mod tests {
     }
 
     /// Pieces apart: the site less their areas is what the overlay leaves. Pieces that share
-    /// an edge or overlap go to the overlay.
+    /// an edge or overlap, one with the next, form a group (their union goes to the overlay).
     #[test]
     fn avoidance_area_of_pieces_apart() {
+        use crate::pieces::groups;
+        fn shape(p: &Piece) -> crate::relate::Shape<'_> {
+            use geo::BoundingRect;
+            crate::relate::Shape {
+                polygon: &p.geometry,
+                bbox: p.geometry.bounding_rect().unwrap(),
+                edges: None,
+            }
+        }
+        let never = Cancel::new();
         let site = sq(112.0, 37.4, 0.01);
         let (a, b) = (sq(112.001, 37.401, 0.002), sq(112.005, 37.405, 0.003));
-        let never = Cancel::new();
-        let sum = apart_sum([&a, &b].into_iter(), &never).unwrap().unwrap();
+        assert!(groups(&[shape(&a), shape(&b)], &never).unwrap().is_empty());
         let left = geodesy::area_m2(&overlay::avoid(&site.geometry, [&a.geometry, &b.geometry]));
-        let fast = site.area_m2 - sum;
+        let fast = site.area_m2 - a.area_m2 - b.area_m2;
         // (the overlay rounds to its fixed-point grid: ~1e-9 here)
         assert!(((fast - left) / left).abs() < 1e-8, "{fast} vs {left}");
-        let touching = sq(112.003, 37.401, 0.002);
-        assert_eq!(apart_sum([&a, &touching].into_iter(), &never), Ok(None));
-        let overlapping = sq(112.002, 37.402, 0.002);
-        assert_eq!(apart_sum([&a, &overlapping].into_iter(), &never), Ok(None));
+        let touching = sq(112.003, 37.401, 0.002); // shares a's east edge
+        let overlapping = sq(112.004, 37.402, 0.002); // overlaps `touching`, not a
+        let all = [&a, &b, &touching, &overlapping].map(shape);
+        assert_eq!(groups(&all, &never).unwrap(), vec![vec![0, 2, 3]]);
     }
 }

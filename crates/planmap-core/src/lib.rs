@@ -22,6 +22,7 @@ pub mod green;
 pub mod identify;
 pub mod nearest;
 pub mod overlay;
+mod pieces;
 pub mod plan;
 pub mod relate;
 pub mod stats;

@@ -123,19 +123,59 @@ pub fn overlap_of<'a>(a: &Measured<'a>, b: &Measured<'a>) -> Option<Overlap<'a>>
     }
 }
 
-/// The area of `a ∩ b` in m², as [`overlap_of`] measures it, without building the piece when
-/// the boundaries cross in general position ([`crate::green`]); 0 when they share no area.
-pub fn overlap_area(a: &Measured, b: &Measured) -> f64 {
+/// How much two measured polygons overlap, and how, without building the piece.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Share {
+    /// The first lies wholly inside the second: the piece is the first, of this area.
+    FirstInside(f64),
+    /// The second lies wholly inside the first.
+    SecondInside(f64),
+    /// The boundaries cross: the piece is cut by [`piece`], of this area.
+    Crossing(f64),
+}
+
+impl Share {
+    pub fn area_m2(self) -> f64 {
+        match self {
+            Share::FirstInside(a) | Share::SecondInside(a) | Share::Crossing(a) => a,
+        }
+    }
+}
+
+/// How `a` and `b` share area (m² > 0), as [`overlap_of`] measures it, without building the
+/// piece when the boundaries cross in general position ([`crate::green`]); `None` when they
+/// share no area.
+pub fn overlap_share(a: &Measured, b: &Measured) -> Option<Share> {
     if !rects_intersect(&a.shape.bbox, &b.shape.bbox) {
-        return 0.0;
+        return None;
     }
-    match relate::relate(&a.shape, &b.shape) {
-        Relation::Disjoint => 0.0,
-        Relation::FirstInside => a.area_m2.max(0.0),
-        Relation::SecondInside => b.area_m2.max(0.0),
-        Relation::Complex => crate::green::intersection_area(&a.shape, &b.shape)
-            .unwrap_or_else(|| geodesy::area_m2(&intersect(a, b)).max(0.0)),
-    }
+    let share = match relate::relate(&a.shape, &b.shape) {
+        Relation::Disjoint => return None,
+        Relation::FirstInside => Share::FirstInside(a.area_m2),
+        Relation::SecondInside => Share::SecondInside(b.area_m2),
+        Relation::Complex => Share::Crossing(
+            crate::green::intersection_area(&a.shape, &b.shape)
+                .unwrap_or_else(|| geodesy::area_m2(&intersect(a, b))),
+        ),
+    };
+    (share.area_m2() > 0.0).then_some(share)
+}
+
+/// The area of `a ∩ b` in m² ([`overlap_share`]'s); 0 when they share no area.
+pub fn overlap_area(a: &Measured, b: &Measured) -> f64 {
+    overlap_share(a, b).map_or(0.0, Share::area_m2)
+}
+
+/// The piece `a ∩ b` of two polygons whose boundaries cross ([`Share::Crossing`]), with their
+/// boxes.
+pub fn piece(
+    a: &MultiPolygon<f64>,
+    a_box: Rect<f64>,
+    b: &MultiPolygon<f64>,
+    b_box: Rect<f64>,
+) -> MultiPolygon<f64> {
+    let m = |p, bbox| Measured::new(p, bbox, 0.0, None);
+    intersect(&m(a, a_box), &m(b, b_box))
 }
 
 /// A piece whose box is this many times smaller than the overlay's inputs is computed again,

@@ -77,6 +77,14 @@ impl Edges {
         self.edges_within(r).map(|e| (e.a, e.b))
     }
 
+    /// The pairs of edges whose boxes meet: a join of the index with itself (each pair in
+    /// both orders, and each edge with itself).
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (Edge, Edge)> + '_ {
+        self.tree
+            .intersection_candidates_with_other_tree(&self.tree)
+            .map(|(x, y)| (x.data, y.data))
+    }
+
     /// The edges whose boxes meet `r`, in no particular order.
     pub(crate) fn edges_within(&self, r: &Rect<f64>) -> impl Iterator<Item = Edge> + '_ {
         let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);

@@ -21,6 +21,7 @@ use rstar::{RTree, AABB};
 
 use crate::cancel::{Cancel, Cancelled, CheckError};
 use crate::error::SiteError;
+use crate::relate::Edges;
 
 /// Validates a site: coordinates finite and within lon/lat range, every polygon valid by the
 /// OGC rules (closed, ≥ 3 distinct points, no self-intersection, holes inside), non-zero area.
@@ -39,6 +40,16 @@ pub fn validate_site_cancellable(
     max_vertices: usize,
     cancel: &Cancel,
 ) -> Result<f64, CheckError> {
+    validate_indexed(site, max_vertices, cancel).map(|(area, _)| area)
+}
+
+/// [`validate_site_cancellable`], and the site's edge index when it has many edges (built
+/// once for the rules and for the check after them).
+pub(crate) fn validate_indexed(
+    site: &MultiPolygon<f64>,
+    max_vertices: usize,
+    cancel: &Cancel,
+) -> Result<(f64, Option<Edges>), CheckError> {
     if site.0.is_empty() {
         return Err(SiteError::Empty.into());
     }
@@ -63,7 +74,9 @@ pub fn validate_site_cancellable(
             .into());
         }
     }
-    if let Some((part, reason)) = Segments::new(site).invalidity(site, cancel)? {
+    let edges = Edges::worth_it(site).then(|| Edges::new(site));
+    cancel.check()?;
+    if let Some((part, reason)) = Segments::new(site, edges.as_ref()).invalidity(site, cancel)? {
         return Err(SiteError::Invalid { part, reason }.into());
     }
     // Collinear rings pass the OGC rules but enclose nothing. Their planar area is zero (the
@@ -83,23 +96,23 @@ pub fn validate_site_cancellable(
     if area <= 0.0 {
         return Err(SiteError::ZeroArea.into());
     }
-    Ok(area)
+    Ok((area, edges))
 }
 
-/// A ring of the site: its part and its segments.
+/// A ring of the site: its part, its segments, and the sequence number of its first edge in
+/// the site's [`Edges`].
 struct Ring {
     part: usize,
     segments: std::ops::Range<usize>,
+    first_seq: u32,
 }
 
-type SegmentEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
-
-/// Every segment of the site, the ring of each, and (for many) their boxes in an R-tree.
-struct Segments {
+/// Every segment of the site, the ring of each, and (for many) the site's edge index.
+struct Segments<'e> {
     lines: Vec<Line<f64>>,
     ring_of: Vec<usize>,
     rings: Vec<Ring>,
-    tree: Option<RTree<SegmentEntry>>,
+    tree: Option<&'e Edges>,
 }
 
 /// What the join of all segments with all segments found: rings that cross or touch
@@ -111,8 +124,8 @@ struct Contacts {
     parts: BTreeSet<(usize, usize)>,
 }
 
-impl Segments {
-    fn new(site: &MultiPolygon<f64>) -> Segments {
+impl<'e> Segments<'e> {
+    fn new(site: &MultiPolygon<f64>, tree: Option<&'e Edges>) -> Segments<'e> {
         let (mut lines, mut ring_of, mut rings) = (Vec::new(), Vec::new(), Vec::new());
         for (part, p) in site.0.iter().enumerate() {
             for r in std::iter::once(p.exterior()).chain(p.interiors()) {
@@ -122,27 +135,23 @@ impl Segments {
                 rings.push(Ring {
                     part,
                     segments: start..lines.len(),
+                    // The edge index numbers a ring's edges on from the last ring's, one more.
+                    first_seq: (start + rings.len()) as u32,
                 });
             }
         }
-        let tree = (lines.len() >= crate::relate::INDEX_MIN_EDGES).then(|| {
-            RTree::bulk_load(
-                lines
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| {
-                        let r = Rectangle::from_corners(corner(l.start), corner(l.end));
-                        GeomWithData::new(r, i)
-                    })
-                    .collect(),
-            )
-        });
         Segments {
             lines,
             ring_of,
             rings,
             tree,
         }
+    }
+
+    /// The segment an edge of the index is.
+    fn line(&self, e: &crate::relate::Edge) -> usize {
+        let r = self.rings.partition_point(|r| r.first_seq <= e.seq) - 1;
+        self.rings[r].segments.start + (e.seq - self.rings[r].first_seq) as usize
     }
 
     /// The first OGC rule the site breaks: (part, reason), in the order of geo's
@@ -170,10 +179,10 @@ impl Segments {
     /// Pairs of segments whose boxes may meet, `i < j`: from a join of the R-tree with itself,
     /// or (few segments) all of them.
     fn pairs(&self) -> Box<dyn Iterator<Item = (usize, usize)> + '_> {
-        match &self.tree {
+        match self.tree {
             Some(tree) => Box::new(
-                tree.intersection_candidates_with_other_tree(tree)
-                    .map(|(x, y)| (x.data, y.data))
+                tree.pairs()
+                    .map(|(x, y)| (self.line(&x), self.line(&y)))
                     .filter(|(i, j)| i < j), // the join gives both orders, and each with itself
             ),
             None => {
@@ -403,11 +412,17 @@ impl Segments {
             rings.contains(&self.ring_of[k])
                 && crate::relate::crossing_side(l.start, l.end, p) == Some(true)
         };
-        let count = match &self.tree {
+        let count = match self.tree {
             Some(tree) => {
-                let ray = AABB::from_corners(corner(p), [f64::MAX, p.y]);
-                let near = tree.locate_in_envelope_intersecting(&ray);
-                near.map(|e| e.data).filter(crosses).count()
+                let ray = geo::Rect::new(
+                    p,
+                    Coord {
+                        x: f64::MAX,
+                        y: p.y,
+                    },
+                );
+                let near = tree.edges_within(&ray);
+                near.map(|e| self.line(&e)).filter(crosses).count()
             }
             None => (0..self.lines.len()).filter(crosses).count(),
         };
@@ -531,10 +546,16 @@ mod tests {
                     })
                     .collect(),
             );
-            let fast = Segments::new(&site)
+            // With the edge index (as for big sites) and without (all pairs).
+            let index = Edges::new(&site);
+            let fast = Segments::new(&site, None)
                 .invalidity(&site, &Cancel::new())
                 .unwrap();
             assert_eq!(fast, reference(&site), "{site:?}");
+            let indexed = Segments::new(&site, Some(&index))
+                .invalidity(&site, &Cancel::new())
+                .unwrap();
+            assert_eq!(indexed, fast, "{site:?}");
             let kind = fast.map_or("valid".to_string(), |(_, e)| {
                 e.chars().filter(|c| !c.is_ascii_digit()).collect()
             });

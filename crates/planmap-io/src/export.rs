@@ -22,7 +22,7 @@ pub fn check_geojson(r: &CheckReport) -> String {
         ]),
     )];
     for o in &r.overlaps {
-        for (fid, piece) in &o.pieces {
+        for (fid, piece) in o.pieces() {
             feats.push(feature(
                 &format!("overlap:{}:{fid}", o.layer),
                 &Geometry::MultiPolygon(piece.geometry.clone()),
