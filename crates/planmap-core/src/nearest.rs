@@ -66,11 +66,12 @@ pub fn nearest(
                 loop {
                     cancel.check()?;
                     let (w, whole) = window(&sb, reach, &f.shape.bbox);
+                    let scale = Scale::within(&[&w, &sb]);
                     near.clear();
                     near.extend(
                         edges
                             .within(&w)
-                            .map(|(a, b)| (gap_m(&Rect::new(a, b), &sb), a, b)),
+                            .map(|(a, b)| (scale.gap(&Rect::new(a, b), &sb), a, b)),
                     );
                     near.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
                     for &(gap, a, b) in &near {
@@ -85,11 +86,14 @@ pub fn nearest(
                     reach *= 4.0;
                 }
             }
-            None => segments(f.shape.polygon).for_each(|(a, b)| {
-                if gap_m(&Rect::new(a, b), &sb) <= d {
-                    measure(a, b, &mut d);
-                }
-            }),
+            None => {
+                let scale = Scale::within(&[&f.shape.bbox, &sb]);
+                segments(f.shape.polygon).for_each(|(a, b)| {
+                    if scale.gap(&Rect::new(a, b), &sb) <= d {
+                        measure(a, b, &mut d);
+                    }
+                })
+            }
         }
         if found {
             best = Some((d, i));
@@ -107,9 +111,16 @@ struct SiteEdges {
 
 impl SiteEdges {
     fn new(site: &MultiPolygon<f64>, tm: &TransverseMercator) -> SiteEdges {
-        let edges: Vec<(Coord<f64>, Coord<f64>)> = segments(site)
-            .map(|(a, b)| (tm.forward(a), tm.forward(b)))
-            .collect();
+        let mut edges = Vec::new();
+        for ring in site
+            .0
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        {
+            // Each vertex projected once.
+            let pts: Vec<Coord<f64>> = ring.0.iter().map(|&c| tm.forward(c)).collect();
+            edges.extend(pts.windows(2).map(|w| (w[0], w[1])));
+        }
         let boxes: Vec<Rect<f64>> = edges.iter().map(|&(a, b)| planar_box(a, b)).collect();
         let tree = (edges.len() >= relate::INDEX_MIN_EDGES).then(|| {
             RTree::bulk_load(
@@ -178,18 +189,35 @@ fn segments(mp: &MultiPolygon<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f
 /// it: the box gap at the smallest radius of curvature of the ellipsoid (6 335 km, the
 /// meridian's at the equator) and the parallels' shrinking towards the pole; 1 % margin.
 fn gap_m(a: &Rect<f64>, b: &Rect<f64>) -> f64 {
-    let dx = (a.min().x - b.max().x).max(b.min().x - a.max().x).max(0.0);
-    let dy = (a.min().y - b.max().y).max(b.min().y - a.max().y).max(0.0);
-    let lat = a
-        .max()
-        .y
-        .abs()
-        .max(b.max().y.abs())
-        .max(a.min().y.abs())
-        .max(b.min().y.abs());
-    let k = 6_335_000.0 * std::f64::consts::PI / 180.0 * 0.99;
-    let kx = k * lat.min(90.0).to_radians().cos();
-    ((dx * kx).powi(2) + (dy * k).powi(2)).sqrt()
+    Scale::within(&[a, b]).gap(a, b)
+}
+
+/// Metres per degree as [`gap_m`] counts them, for boxes within some latitudes: computed once
+/// for the many edges of a window.
+struct Scale {
+    k: f64,
+    kx: f64,
+}
+
+impl Scale {
+    /// For boxes lying within `boxes` (the parallels shrink most at the highest latitude).
+    fn within(boxes: &[&Rect<f64>]) -> Scale {
+        let lat = boxes
+            .iter()
+            .map(|r| r.max().y.abs().max(r.min().y.abs()))
+            .fold(0.0, f64::max);
+        let k = 6_335_000.0 * std::f64::consts::PI / 180.0 * 0.99;
+        Scale {
+            k,
+            kx: k * lat.min(90.0).to_radians().cos(),
+        }
+    }
+
+    fn gap(&self, a: &Rect<f64>, b: &Rect<f64>) -> f64 {
+        let dx = (a.min().x - b.max().x).max(b.min().x - a.max().x).max(0.0);
+        let dy = (a.min().y - b.max().y).max(b.min().y - a.max().y).max(0.0);
+        ((dx * self.kx).powi(2) + (dy * self.k).powi(2)).sqrt()
+    }
 }
 
 fn planar_box(a: Coord<f64>, b: Coord<f64>) -> Rect<f64> {
@@ -239,11 +267,10 @@ fn point_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
     (qx * qx + qy * qy).sqrt()
 }
 
-/// Distance between two segments (planar); 0 when they meet.
+/// Distance between two segments (planar) that do not cross: the least of each end's
+/// distance to the other segment. (The site and a feature measured here have no point in
+/// common: [`relate::relate`] said so first.)
 fn segment_distance(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> f64 {
-    if relate::segments_meet(a, b, c, d) {
-        return 0.0;
-    }
     point_segment(a, c, d)
         .min(point_segment(b, c, d))
         .min(point_segment(c, a, b))
