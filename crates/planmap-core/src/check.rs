@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use geo::MultiPolygon;
+use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
 use crate::areas::PreparedSite;
@@ -10,9 +10,10 @@ use crate::cancel::{Cancel, Cancelled, CheckError};
 use crate::engine::Engine;
 use crate::error::SiteError;
 use crate::geodesy;
-use crate::overlay::{self, Piece};
+use crate::overlay::{self, Measured, Piece};
 use crate::pieces::Pieces;
 use crate::plan::SiteRole;
+use crate::relate::Edges;
 use crate::units::{Area, M2_PER_MU};
 
 /// The outcome of a site check.
@@ -290,7 +291,7 @@ impl Engine {
         // 避让: the site less the union of the prohibited pieces (the geometry itself is built
         // when asked for).
         let avoidance = OnceLock::new();
-        let avoidance_area_m2 = self.avoidance_area(site_area, &overlaps, cancel)?;
+        let avoidance_area_m2 = self.avoidance_area(&measured_site, &overlaps, cancel)?;
         cancel.check()?;
 
         let mut nearest = Vec::new();
@@ -346,25 +347,26 @@ impl Engine {
 
     /// The area of the site less the union of the prohibited pieces (避让). Pieces of features
     /// that have no point in common with any other are apart: their areas add up, with nothing
-    /// cut. Only each group of features in contact has its pieces cut and united (the overlay).
+    /// cut. Each group of features in contact is united (the overlay) and measured against the
+    /// site once: the union of its pieces is the site's overlap with the union of its features.
     fn avoidance_area(
         &self,
-        site_area: f64,
+        site: &Measured,
         overlaps: &[LayerOverlap],
         cancel: &Cancel,
     ) -> Result<f64, Cancelled> {
+        let site_area = site.area_m2;
         let prohibited = || overlaps.iter().filter(|o| o.role == SiteRole::Prohibited);
         if prohibited().any(|o| o.pieces.has_site()) {
             return Ok(0.0); // the site lies in a prohibited feature: nothing is left
         }
-        let (mut at, mut shapes, mut areas) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut shapes, mut areas) = (Vec::new(), Vec::new());
         for o in prohibited() {
             let Some(layer) = self.layer(&o.layer) else {
                 continue;
             };
-            for (k, (fi, a)) in o.pieces.features().zip(o.pieces.areas()).enumerate() {
+            for (fi, a) in o.pieces.features().zip(o.pieces.areas()) {
                 if let Some(m) = layer.measured(fi) {
-                    at.push((o, k));
                     shapes.push(m.shape);
                     areas.push(a);
                 }
@@ -373,9 +375,13 @@ impl Engine {
         let groups = crate::pieces::groups(&shapes, cancel)?;
         let mut covered = 0.0;
         for g in &groups {
-            cancel.check()?;
-            let pieces = g.iter().map(|&i| at[i].0.pieces.geometry(at[i].1));
-            covered += geodesy::area_m2(&overlay::union_all(pieces));
+            let features = crate::pieces::union(g.iter().map(|&i| shapes[i].polygon), cancel)?;
+            if let Some(bbox) = features.bounding_rect() {
+                let edges = Edges::worth_it(&features).then(|| Edges::new(&features));
+                let area = geodesy::area_m2(&features);
+                let united = Measured::new(&features, bbox, area, edges.as_ref());
+                covered += overlay::overlap_area(site, &united);
+            }
             for &i in g {
                 areas[i] = 0.0; // counted in the group's union
             }

@@ -35,9 +35,9 @@ pub fn intersection_area(a: &Shape, b: &Shape) -> Option<f64> {
 }
 
 /// Where the edges of `ea` cross those of `eb` (each list in ring order): the crossings on
-/// each side, or `None` when two edges touch. Each edge of the shorter list is compared with
-/// the edges of the other whose boxes meet its own: from the other's edge index when it has
-/// one (a big site against a patch, the county against a big site), else by a pass.
+/// each side, or `None` when two edges touch. Each edge of one list is compared with the edges
+/// of the other whose boxes meet its own: from the other's edge index (the longer list's when
+/// it has one: a big site against a patch, a big site against the county), else by a pass.
 fn crossings(
     ea: &[Edge],
     eb: &[Edge],
@@ -58,22 +58,30 @@ fn crossings(
         }
         Some(())
     };
-    // The longer list's index, when it is worth a query an edge of the shorter.
-    let indexed = if ea.len() <= eb.len() {
-        ib.filter(|_| eb.len() > 4 * ea.len()).map(|ix| (ix, false))
+    // An index to query with each edge of the other list: the longer list's, else the
+    // shorter's (two big polygons), when its list is long enough to be worth it.
+    let worth = |list: &[Edge]| list.len() >= relate::INDEXED_PASS;
+    let (a_short, long_index, short_index) = if ea.len() <= eb.len() {
+        (true, ib.filter(|_| worth(eb)), ia.filter(|_| worth(ea)))
     } else {
-        ia.filter(|_| ea.len() > 4 * eb.len()).map(|ix| (ix, true))
+        (false, ia.filter(|_| worth(ea)), ib.filter(|_| worth(eb)))
+    };
+    // (index, whether the indexed list is a's)
+    let indexed = match (long_index, short_index) {
+        (Some(ix), _) => Some((ix, !a_short)),
+        (None, Some(ix)) => Some((ix, a_short)),
+        (None, None) => None,
     };
     match indexed {
-        Some((index, a_long)) => {
-            let (short, long) = if a_long { (eb, ea) } else { (ea, eb) };
-            for (k, e) in short.iter().enumerate() {
-                // An edge that meets this one meets the window too: it is in the long list.
+        Some((index, a_indexed)) => {
+            let (probes, listed) = if a_indexed { (eb, ea) } else { (ea, eb) };
+            for (k, e) in probes.iter().enumerate() {
+                // An edge that meets this one meets the window too: it is in the listed edges.
                 for other in index.edges_within(&edge_box(e)) {
-                    let Ok(l) = long.binary_search_by_key(&other.seq, |x| x.seq) else {
+                    let Ok(l) = listed.binary_search_by_key(&other.seq, |x| x.seq) else {
                         continue;
                     };
-                    if a_long {
+                    if a_indexed {
                         pair(l, k)?;
                     } else {
                         pair(k, l)?;

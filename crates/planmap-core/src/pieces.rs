@@ -84,33 +84,22 @@ impl Pieces {
             .any(|e| matches!(e.source, Source::Site))
     }
 
-    /// The `k`th piece's geometry, made now (the same as [`Pieces::get`]'s).
-    pub(crate) fn geometry(&self, k: usize) -> MultiPolygon<f64> {
-        match self.made.get() {
-            Some(made) => made[k].1.geometry.clone(),
-            None => self.make(&self.sources[k]),
-        }
-    }
-
-    fn make(&self, e: &Entry) -> MultiPolygon<f64> {
-        let Some(site) = self.site.as_deref() else {
-            return MultiPolygon(vec![]);
-        };
-        match (&e.source, site.bounding_rect()) {
-            (Source::Site, _) => site.clone(),
-            (Source::Feature(f), _) => f.clone(),
-            (Source::Cut(f, fb), Some(sb)) => overlay::piece(site, sb, f, *fb),
-            (Source::Cut(..), None) => MultiPolygon(vec![]),
-        }
-    }
-
     /// The pieces (feature id, piece), in the order they were added.
     pub(crate) fn get(&self) -> &[(String, Piece)] {
         self.made.get_or_init(|| {
+            let Some(site) = self.site.as_deref() else {
+                return Vec::new();
+            };
+            let site_box = site.bounding_rect();
             self.sources
                 .iter()
                 .map(|e| {
-                    let geometry = self.make(e);
+                    let geometry = match (&e.source, site_box) {
+                        (Source::Site, _) => site.clone(),
+                        (Source::Feature(f), _) => f.clone(),
+                        (Source::Cut(f, fb), Some(sb)) => overlay::piece(site, sb, f, *fb),
+                        (Source::Cut(..), None) => MultiPolygon(vec![]),
+                    };
                     let area_m2 = e.area_m2;
                     (e.id.clone(), Piece { geometry, area_m2 })
                 })
@@ -164,4 +153,23 @@ pub(crate) fn groups(shapes: &[Shape], cancel: &Cancel) -> Result<Vec<Vec<usize>
         groups.entry(r).or_default().push(i);
     }
     Ok(groups.into_values().filter(|g| g.len() > 1).collect())
+}
+
+/// The union of the polygons, in a cascade of overlays of at most 64 at a time (so `cancel` is
+/// read between them, and no overlay takes all at once).
+pub(crate) fn union<'a>(
+    polygons: impl Iterator<Item = &'a MultiPolygon<f64>>,
+    cancel: &Cancel,
+) -> Result<MultiPolygon<f64>, Cancelled> {
+    const AT_ONCE: usize = 64;
+    let mut level: Vec<MultiPolygon<f64>> = polygons.cloned().collect();
+    while level.len() > 1 {
+        let mut next = Vec::with_capacity(level.len() / AT_ONCE + 1);
+        for chunk in level.chunks(AT_ONCE) {
+            cancel.check()?;
+            next.push(overlay::union_all(chunk.iter().cloned()));
+        }
+        level = next;
+    }
+    Ok(level.pop().unwrap_or(MultiPolygon(vec![])))
 }

@@ -254,18 +254,27 @@ fn boundaries_meet(a: &Shape, b: &Shape, window: &Rect<f64>) -> bool {
         return false;
     }
     let eb = b.edges_in(window);
-    ea.iter().any(|&(p1, p2)| {
-        let (x0, x1) = (p1.x.min(p2.x), p1.x.max(p2.x));
-        let (y0, y1) = (p1.y.min(p2.y), p1.y.max(p2.y));
-        eb.iter().any(|&(q1, q2)| {
-            q1.x.min(q2.x) <= x1
-                && q1.x.max(q2.x) >= x0
-                && q1.y.min(q2.y) <= y1
-                && q1.y.max(q2.y) >= y0
-                && segments_meet(p1, p2, q1, q2)
-        })
+    // Each edge of the shorter list against the other's edges near it: from the other's
+    // index when it has one (an edge that meets this one meets the window: it is in the
+    // index's answer), else by a pass.
+    let (short, long, index) = if ea.len() <= eb.len() {
+        (&ea, &eb, b.edges)
+    } else {
+        (&eb, &ea, a.edges)
+    };
+    short.iter().any(|&(p1, p2)| {
+        let r = Rect::new(p1, p2);
+        match index.filter(|_| long.len() >= INDEXED_PASS) {
+            Some(ix) => ix.within(&r).any(|(q1, q2)| segments_meet(p1, p2, q1, q2)),
+            None => long
+                .iter()
+                .any(|&(q1, q2)| seg_meets_rect(q1, q2, &r) && segments_meet(p1, p2, q1, q2)),
+        }
     })
 }
+
+/// Lists of edges at least this long are searched through their index, not by a pass.
+pub(crate) const INDEXED_PASS: usize = 16;
 
 /// Which rings of `a` lie inside `b`: (all of them, any of them).
 fn rings_inside(a: &Shape, b: &Shape) -> (bool, bool) {

@@ -1,8 +1,8 @@
 //! A heavy computation stops soon after its flag is set from another thread: a site at the
 //! vertex limit (100,000 vertices) over 22,500 field patches and five big reserves, the
 //! conflict scan of the same layers. The flag is flipped at several moments of the work;
-//! the time from the flip to the call's return is measured (a generous bound here; the
-//! figures are printed with `--nocapture`).
+//! the time from the flip to the call's return is measured, as wall time and as the computing
+//! thread's CPU time (a generous bound here; the figures are printed with `--nocapture`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -92,13 +92,38 @@ fn site() -> MultiPolygon<f64> {
     )])
 }
 
+/// CPU time this thread has run, from the kernel's scheduler statistics (`None` where the
+/// kernel does not keep them): what the engine spends, whatever else the machine runs.
+fn thread_cpu(tid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+    Some(Duration::from_nanos(
+        stat.split_whitespace().next()?.parse().ok()?,
+    ))
+}
+
+/// This thread's id, as /proc names it.
+fn thread_id() -> String {
+    std::fs::read_link("/proc/thread-self")
+        .ok()
+        .and_then(|p| Some(p.file_name()?.to_string_lossy().into_owned()))
+        .unwrap_or_default()
+}
+
+/// From the flip to the return: wall time, and the computing thread's CPU time (on a busy
+/// machine the wall time is mostly waiting for a core).
+#[derive(Debug)]
+struct Latency {
+    wall: Duration,
+    cpu: Option<Duration>,
+}
+
 /// Runs `work` once unhindered (its duration), then again with the flag flipped from another
-/// thread after each of `fractions` of that duration: the time from each flip to the return.
+/// thread after each of `fractions` of that duration: the latency of each flip.
 fn latencies<T>(
     what: &str,
     fractions: &[f64],
-    work: impl Fn(&Cancel) -> Result<T, bool>,
-) -> Vec<Duration> {
+    work: impl Fn(&Cancel) -> Result<T, bool> + Sync,
+) -> Vec<Latency> {
     let t = Instant::now();
     assert!(
         work(&Cancel::new()).is_ok(),
@@ -110,44 +135,62 @@ fn latencies<T>(
         let cancel = Cancel::new();
         let flipped = std::sync::Mutex::new(None);
         let done = AtomicBool::new(false);
+        let tid = std::sync::OnceLock::new();
         let returned = std::thread::scope(|s| {
             s.spawn(|| {
                 std::thread::sleep(whole.mul_f64(f));
+                let worker: &String = tid.wait();
+                let cpu = thread_cpu(worker);
                 if !done.load(Ordering::SeqCst) {
-                    *flipped.lock().unwrap() = Some(Instant::now());
+                    *flipped.lock().unwrap() = Some((Instant::now(), cpu));
                     cancel.cancel();
                 }
             });
+            let me = thread_id();
+            tid.set(me.clone()).unwrap();
             let r = work(&cancel);
             done.store(true, Ordering::SeqCst);
-            (r, Instant::now())
+            (r, Instant::now(), thread_cpu(&me))
         });
-        let (r, at) = returned;
+        let (r, at, cpu_at) = returned;
         let flip = *flipped.lock().unwrap();
-        if let Some(flip) = flip {
+        if let Some((flip, cpu_flip)) = flip {
             // Flipped before the return: "cancelled", or the whole result when the flag came
             // after the last piece of work; never another error.
             assert!(
                 matches!(r, Ok(_) | Err(true)),
                 "{what}: flipped, not cancelled"
             );
-            out.push(at.saturating_duration_since(flip));
+            let cpu = cpu_at.zip(cpu_flip).map(|(a, b)| a.saturating_sub(b));
+            out.push(Latency {
+                wall: at.saturating_duration_since(flip),
+                cpu,
+            });
         }
     }
+    let ms = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1e3);
     eprintln!(
-        "{what}: unhindered {:.0} ms; from flip to return: {:?}",
+        "{what}: unhindered {:.0} ms; from flip to return (ms, wall/CPU): {:?}",
         whole.as_secs_f64() * 1e3,
         out.iter()
-            .map(|d| format!("{:.1} ms", d.as_secs_f64() * 1e3))
+            .map(|l| format!("{}/{}", ms(l.wall), l.cpu.map_or("-".into(), ms)))
             .collect::<Vec<_>>()
     );
     out
 }
 
 const FRACTIONS: [f64; 6] = [0.02, 0.1, 0.25, 0.5, 0.75, 0.9];
-/// Generous: the engine reads its flag every few milliseconds of work; the machine may be
-/// shared and slow.
-const BOUND: Duration = Duration::from_millis(500);
+/// Generous: the engine reads its flag every few milliseconds of work. Held against the
+/// computing thread's CPU time where the kernel counts it (a shared machine's wall clock
+/// mostly measures the wait for a core), else the wall time.
+const BOUND: Duration = Duration::from_millis(250);
+
+fn assert_prompt(what: &str, latencies: &[Latency]) {
+    for l in latencies {
+        let d = l.cpu.unwrap_or(l.wall);
+        assert!(d < BOUND, "{what}: {l:?}");
+    }
+}
 
 #[test]
 fn a_set_flag_stops_a_check_before_it_starts() {
@@ -191,9 +234,8 @@ fn a_check_of_the_biggest_site_stops_soon_after_the_flip() {
             .map_err(cancelled)
     });
     assert!(!check.is_empty() && !areas.is_empty());
-    for d in check.iter().chain(&areas) {
-        assert!(*d < BOUND, "{d:?}");
-    }
+    assert_prompt("check", &check);
+    assert_prompt("overlap areas", &areas);
 }
 
 #[test]
@@ -202,7 +244,9 @@ fn the_conflict_scan_stops_soon_after_the_flip() {
     let scan = latencies("conflict scan", &FRACTIONS, |c| {
         engine.conflicts_cancellable(c).map_err(|_| true)
     });
-    for d in &scan {
-        assert!(*d < BOUND, "{d:?}");
+    // The scan runs on the pool's threads, not the calling one: its wall time is the figure
+    // (bounded more loosely, as the pool shares the machine too).
+    for l in &scan {
+        assert!(l.wall < 8 * BOUND, "conflict scan: {l:?}");
     }
 }
