@@ -387,7 +387,8 @@ impl Engine {
             }
         }
         covered += areas.iter().sum::<f64>();
-        Ok((site_area - covered).max(0.0))
+        // A site wholly excluded leaves 0 m², never -0 (which reads "-0.00 m²").
+        Ok((site_area - covered).max(0.0) + 0.0)
     }
 
     /// A version string of all the data: the layers' versions joined.
@@ -441,5 +442,19 @@ mod tests {
         let overlapping = sq(112.004, 37.402, 0.002); // overlaps `touching`, not a
         let all = [&a, &b, &touching, &overlapping].map(shape);
         assert_eq!(groups(&all, &never).unwrap(), vec![vec![0, 2, 3]]);
+    }
+
+    /// A site wholly covered by touching pieces leaves nothing, and that nothing is +0: an
+    /// empty sum of f64 is -0.0, which a report prints as "-0.00".
+    #[test]
+    fn nothing_left_is_positive_zero() {
+        let site = sq(112.0, 37.4, 0.002);
+        let (a, b) = (sq(112.0, 37.4, 0.001), sq(112.001, 37.4, 0.001));
+        let c = sq(112.0, 37.401, 0.002);
+        let left = overlay::avoid(&site.geometry, [&a.geometry, &b.geometry, &c.geometry]);
+        assert!(left.0.is_empty(), "{left:?}");
+        let area = geodesy::area_m2(&left);
+        assert!(area == 0.0 && area.is_sign_positive(), "{area:?}");
+        assert!(geodesy::area_m2(&MultiPolygon(vec![])).is_sign_positive());
     }
 }
