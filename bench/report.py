@@ -111,11 +111,19 @@ def table(res):
             rows.append((f"overlap areas (same work as peers) {label}", _cell(av), _cell(pgv),
                          _cell(spv), _ratio(pgv, av), _ratio(spv, av), target))
         pmv = col("planmap", key)
+        full_target = "≥10× PG" if key == "total_s" else ("" if av else target)
         rows.append((f"full check report {label}", _cell(pmv), _cell(pgv), _cell(spv),
-                     _ratio(pgv, pmv), _ratio(spv, pmv), "" if av else target))
+                     _ratio(pgv, pmv), _ratio(spv, pmv), full_target))
         hv = col("planmap_http", key)
         rows.append(("  full check over HTTP", _cell(hv), "", "", _ratio(pgv, hv),
                      _ratio(spv, hv), ""))
+    b = res.get("big_site")
+    if b:
+        label = f"biggest site ({b['vertices']:,} vertices, county-size) s"
+        rows.append((f"{label}: full check", _cell(b["planmap"]), _cell(b["postgis"]), "",
+                     _ratio(b["postgis"], b["planmap"]), "", "≤ 2 s, ≥5× PG"))
+        rows.append(("  overlap areas", _cell(b["planmap_areas"]), "", "",
+                     _ratio(b["postgis"], b["planmap_areas"]), "", ""))
     s = res.get("scan")
     if s:
         rows.append((f"conflict scan s ({s['planmap_threads']} threads)", _cell(s["planmap"]),

@@ -1,6 +1,7 @@
 //! planmap's side of `make bench` (driven by `bench/compare.py`):
 //!
 //! - `sites`: deterministic varied sites in a plan's county, as GeoJSON;
+//! - `big-site`: the biggest site the server accepts (100,000 vertices, county-size), as GeoJSON;
 //! - `province`: a province-size plan folder with a 1,000,000-patch farmland layer;
 //! - `check`: load + index a plan folder, then check every site (repeated), timing each, and
 //!   write each site's per-layer overlap areas for the cross-engine agreement; the same for
@@ -11,6 +12,7 @@
 //!
 //! Timings are wall-clock in this process; peak RSS is the kernel's VmHWM.
 
+mod bigsite;
 mod history;
 mod province;
 mod rng;
@@ -43,6 +45,16 @@ enum Cmd {
         #[arg(long, default_value_t = 1000)]
         n: usize,
         #[arg(long, default_value_t = 6)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Writes the county-size site of `vertices` vertices (see `bigsite.rs`) as a
+    /// FeatureCollection of one feature.
+    BigSite {
+        #[arg(long, default_value_t = 100_000)]
+        vertices: usize,
+        #[arg(long, default_value_t = 11)]
         seed: u64,
         #[arg(long)]
         out: PathBuf,
@@ -149,6 +161,11 @@ fn sites_cmd(data: PathBuf, n: usize, seed: u64, out: PathBuf) -> anyhow::Result
         hotspots,
     };
     let sites = sites::generate(&frame, n, seed);
+    write_sites(&sites, &out)
+}
+
+/// The sites as a GeoJSON FeatureCollection, ids `site-0001`, `site-0002`, …
+fn write_sites(sites: &[geo::MultiPolygon<f64>], out: &PathBuf) -> anyhow::Result<()> {
     let features: Vec<_> = sites
         .iter()
         .enumerate()
@@ -165,7 +182,7 @@ fn sites_cmd(data: PathBuf, n: usize, seed: u64, out: PathBuf) -> anyhow::Result
         features,
         foreign_members: None,
     };
-    std::fs::write(&out, fc.to_string())?;
+    std::fs::write(out, fc.to_string())?;
     eprintln!("{} sites → {}", sites.len(), out.display());
     Ok(())
 }
@@ -352,6 +369,14 @@ fn scan_cmd(data: PathBuf, repeat: usize, out: PathBuf) -> anyhow::Result<()> {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Sites { data, n, seed, out } => sites_cmd(data, n, seed, out),
+        Cmd::BigSite {
+            vertices,
+            seed,
+            out,
+        } => {
+            let site = bigsite::county_size(vertices, seed)?;
+            write_sites(&[site], &out)
+        }
         Cmd::Province { out, patches } => {
             let t = Instant::now();
             let n = province::write(&out, patches, 1_000_006)?;

@@ -29,7 +29,7 @@ pub fn check_geojson_at(r: &CheckReport, p: Precision) -> String {
         ]),
     )];
     for o in &r.overlaps {
-        for (fid, piece) in &o.pieces {
+        for (fid, piece) in o.pieces() {
             feats.push(feature(
                 &format!("overlap:{}:{fid}", o.layer),
                 &Geometry::MultiPolygon(piece.geometry.clone()),
