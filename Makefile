@@ -52,9 +52,14 @@ test: deps
 	$(CARGO) test --release -p planmap-tests --features render --test render
 	$(MAKE) --no-print-directory e2e
 
-# Regenerate the illustrative Wenshui layers (deterministic: same bytes every run).
+# Regenerate the illustrative data (deterministic: same bytes every run): Wenshui's layers
+# (data/wenshui, committed) and the region catalog (data/region, generated and git-ignored): a
+# drawn plan for every other county outline of data/sources/ and a link to data/wenshui.
+WENSHUI ?= data/wenshui
+REGION ?= data/region
 data:
-	$(CARGO) run --release -p planmap-datagen -- --out $(DATA)
+	$(CARGO) run --release -p planmap-datagen -- --out $(WENSHUI)
+	$(CARGO) run --release -p planmap-datagen -- region --out $(REGION) --wenshui $(WENSHUI)
 
 # Criterion micro-benchmarks of load, check and conflict scan (planmap alone).
 bench-criterion:

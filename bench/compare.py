@@ -6,11 +6,15 @@ Measures (each engine on the same data, the same sites, the same tiles):
      overlap areas compared across engines: beyond 1e-6 relative the run FAILS. The peers
      compute the site's area, its area in the county and its overlap with every feature of the
      site-role layers; planmap is timed twice: `Engine::overlap_areas` (that same work) and the
-     full check report (verdict, 避让 geometry, townships/parks, nearest red line, …);
+     full check report (verdict, 避让 geometry, townships/parks, nearest red line, …); then the
+     biggest site a server accepts (100,000 vertices, county-size: `planmap-bench big-site`)
+     in planmap and PostGIS, areas compared the same way;
   2. the conflict scan of every rule pair (pairs and areas compared the same way);
   3. farmland tiles z10–z16 (planmap over HTTP vs PostGIS ST_AsMVT, and Martin when installed);
   4. cold start (process start → first check answer) and peak memory;
-  5. a generated 1,000,000-patch province farmland layer: load + index, check p50, memory.
+  5. a generated 1,000,000-patch province farmland layer: load + index, check p50, memory;
+  6. the check history alone on OUT's disk: that disk's fdatasync, and records/s with 1 and 8
+     writers, group commit against one commit a record.
 Prints one table (median of repeats, [min–max]) with ratios peer/planmap measured in this
 run, and writes it with every raw figure to OUT/results.json.
 """
@@ -114,6 +118,11 @@ def main():
     must_agree(res, "check planmap~shapely", pm_records, sp["sites"], plan.check_layers)
     must_agree(res, "overlap areas planmap~shapely", pm_lean, sp["sites"], plan.check_layers)
 
+    # -- 6. the check history alone, on the disk OUT is on --------------------------------
+    sh([bench_bin, "history", "--dir", out / "history", "--repeat", R,
+        "--out", out / "planmap-history.json"])
+    res["history"] = json.loads((out / "planmap-history.json").read_text())
+
     cluster = pg.Cluster(out)
     try:
         cluster.start()
@@ -133,6 +142,7 @@ def main():
         must_agree(res, "overlap areas planmap~postgis", pm_lean, pg_records, plan.check_layers)
         res["check"] = {"planmap": pm["runs"], "planmap_areas": pm["runs_areas"],
                         "shapely": sp["runs"], "postgis": pg_runs}
+        res["big_site"] = big_site(args, out, bench_bin, conn, plan, R, res)
 
         # -- 2. conflict scan -------------------------------------------------------------
         sh([bench_bin, "scan", "--data", args.data, "--repeat", max(R, 3),
@@ -239,6 +249,26 @@ def main():
         for f in res["failures"]:
             print(f"FAIL: {f}", file=sys.stderr)
         sys.exit(1)
+
+
+def big_site(args, out, bench_bin, conn, plan, repeat, res):
+    """The 100,000-vertex county-size site: planmap (full check and overlap areas, `repeat`
+    times) and PostGIS's overlap query (once: it takes long), areas compared."""
+    path = out / "big-site.geojson"
+    sh([bench_bin, "big-site", "--vertices", 100_000, "--out", path])
+    sh([bench_bin, "check", "--data", args.data, "--sites", path, "--repeat", repeat,
+        "--out", out / "planmap-big.json"])
+    pm = json.loads((out / "planmap-big.json").read_text())
+    sites, _ = common.read_sites(path)
+    runs, records = pg.run_sites(conn, plan, sites, 1)
+    must_agree(res, "big site planmap~postgis", {s["id"]: s for s in pm["sites"]}, records,
+               plan.check_layers)
+    must_agree(res, "big site full check~overlap areas", {s["id"]: s for s in pm["sites"]},
+               {s["id"]: s for s in pm["sites_areas"]}, plan.check_layers)
+    return {"vertices": int(shapely.get_num_coordinates(sites[0][1])),
+            "planmap": [r["total_s"] for r in pm["runs"]],
+            "planmap_areas": [r["total_s"] for r in pm["runs_areas"]],
+            "postgis": [r["total_s"] for r in runs]}
 
 
 def scale(args, out, bench_bin, cluster, res):

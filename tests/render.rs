@@ -125,7 +125,7 @@ fn a_site_on_the_red_line_is_drawn_where_its_geometry_is() {
 
     let site = pixel_polys(&map.frame, &report.site, size);
     let pieces: Vec<Polygon<f64>> = red
-        .pieces
+        .pieces()
         .iter()
         .flat_map(|(_, p)| pixel_polys(&map.frame, &p.geometry, size))
         .collect();

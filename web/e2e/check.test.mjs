@@ -49,6 +49,13 @@ async function parkSite(base) {
   throw new Error("no park holds a site that checks 通过: the data has no clean park land");
 }
 
+/** The largest planted red-line × farmland overlap: land both prohibited layers cover. */
+function plantedRedFarmland() {
+  return readJson(`${DATA}/planted_conflicts.json`)
+    .filter((p) => p.rule === "red_line×farmland" && p.severity === "conflict")
+    .sort((a, b) => b.area_m2 - a.area_m2)[0];
+}
+
 /** The displayed number of a cell, and the API's figure, agree to the cell's decimals. */
 function sameFigure(text, value, decimals, what) {
   const shown = parseNum(text);
@@ -72,11 +79,7 @@ describe("site check", () => {
   test("a site drawn on the red line shows 不通过 with the area the API returns", async () => {
     // Centre the map on a planted red-line × farmland overlap: a drawn square around it lies on
     // the red line.
-    const planted = readJson(`${DATA}/planted_conflicts.json`);
-    const red = planted
-      .filter((p) => p.rule === "red_line×farmland" && p.severity === "conflict")
-      .sort((a, b) => b.area_m2 - a.area_m2)[0];
-    const ring = red.overlap.coordinates[0];
+    const ring = plantedRedFarmland().overlap.coordinates[0];
     const lon = (ring[0][0] + ring[2][0]) / 2;
     const lat = (ring[0][1] + ring[2][1]) / 2;
     await openMap(page, server.url, `#map=16/${lat}/${lon}&panel=check`);
@@ -196,6 +199,26 @@ describe("site check", () => {
     await verdict.waitFor();
     assert.equal(await verdict.innerText(), api.verdict);
     sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
+    assertClean(assert, browser.guards);
+  });
+
+  test("a site wholly on protected land leaves 0 m² after avoidance, not -0.00", async () => {
+    // Inside a planted red-line × farmland overlap: both prohibited layers cover it.
+    const ring = plantedRedFarmland().overlap.coordinates[0];
+    const xs = ring.map((p) => p[0]);
+    const ys = ring.map((p) => p[1]);
+    const [cx, cy] = [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
+    const d = 0.0001;
+    const corners = [[cx - d, cy - d], [cx + d, cy - d], [cx + d, cy + d], [cx - d, cy + d]];
+    await page.locator(".ck-clear").click();
+    if (!(await page.locator(".ck-text").isVisible())) await page.locator(".ck-paste-toggle").click();
+    await page.locator(".ck-text").fill(corners.map(([x, y]) => `${x},${y}`).join("\n"));
+    await page.locator(".ck-run").click();
+    await page.locator(".ck-result .verdict").waitFor();
+    assert.equal(await page.locator(".ck-result .verdict").innerText(), "不通过");
+    assert.equal(await page.locator(".avoid-m2").innerText(), "0");
+    const facts = await page.locator(".avoid-m2").locator("xpath=..").innerText();
+    assert.ok(!facts.includes("-0"), `避让 reads ${facts}`);
     assertClean(assert, browser.guards);
   });
 

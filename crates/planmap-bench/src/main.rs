@@ -1,14 +1,19 @@
 //! planmap's side of `make bench` (driven by `bench/compare.py`):
 //!
 //! - `sites`: deterministic varied sites in a plan's county, as GeoJSON;
+//! - `big-site`: the biggest site the server accepts (100,000 vertices, county-size), as GeoJSON;
 //! - `province`: a province-size plan folder with a 1,000,000-patch farmland layer;
 //! - `check`: load + index a plan folder, then check every site (repeated), timing each, and
 //!   write each site's per-layer overlap areas for the cross-engine agreement; the same for
 //!   `Engine::overlap_areas` alone (the peers' work: site, county and per-feature areas);
-//! - `scan`: the conflict scan of every rule, repeated, with its pairs and areas.
+//! - `scan`: the conflict scan of every rule, repeated, with its pairs and areas;
+//! - `history`: the check history alone on a disk: its fdatasync, and records/s with 1 and 8
+//!   writers, with and without group commit.
 //!
 //! Timings are wall-clock in this process; peak RSS is the kernel's VmHWM.
 
+mod bigsite;
+mod history;
 mod province;
 mod rng;
 mod sites;
@@ -44,6 +49,16 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Writes the county-size site of `vertices` vertices (see `bigsite.rs`) as a
+    /// FeatureCollection of one feature.
+    BigSite {
+        #[arg(long, default_value_t = 100_000)]
+        vertices: usize,
+        #[arg(long, default_value_t = 11)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Writes a province-size plan folder (and farmland.tsv for the peers).
     Province {
         #[arg(long)]
@@ -57,6 +72,19 @@ enum Cmd {
         data: PathBuf,
         #[arg(long)]
         sites: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Measures the check history alone in `dir` (its disk's fdatasync; records/s with 1 and
+    /// 8 writers, group commit and one commit a record); writes the figures as JSON.
+    History {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Records a run writes (times the writers, up to 4×).
+        #[arg(long, default_value_t = 400)]
+        records: usize,
         #[arg(long, default_value_t = 3)]
         repeat: usize,
         #[arg(long)]
@@ -133,6 +161,11 @@ fn sites_cmd(data: PathBuf, n: usize, seed: u64, out: PathBuf) -> anyhow::Result
         hotspots,
     };
     let sites = sites::generate(&frame, n, seed);
+    write_sites(&sites, &out)
+}
+
+/// The sites as a GeoJSON FeatureCollection, ids `site-0001`, `site-0002`, …
+fn write_sites(sites: &[geo::MultiPolygon<f64>], out: &PathBuf) -> anyhow::Result<()> {
     let features: Vec<_> = sites
         .iter()
         .enumerate()
@@ -149,7 +182,7 @@ fn sites_cmd(data: PathBuf, n: usize, seed: u64, out: PathBuf) -> anyhow::Result
         features,
         foreign_members: None,
     };
-    std::fs::write(&out, fc.to_string())?;
+    std::fs::write(out, fc.to_string())?;
     eprintln!("{} sites → {}", sites.len(), out.display());
     Ok(())
 }
@@ -336,6 +369,14 @@ fn scan_cmd(data: PathBuf, repeat: usize, out: PathBuf) -> anyhow::Result<()> {
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
         Cmd::Sites { data, n, seed, out } => sites_cmd(data, n, seed, out),
+        Cmd::BigSite {
+            vertices,
+            seed,
+            out,
+        } => {
+            let site = bigsite::county_size(vertices, seed)?;
+            write_sites(&[site], &out)
+        }
         Cmd::Province { out, patches } => {
             let t = Instant::now();
             let n = province::write(&out, patches, 1_000_006)?;
@@ -353,5 +394,16 @@ fn main() -> anyhow::Result<()> {
             out,
         } => check_cmd(data, sites, repeat, out),
         Cmd::Scan { data, repeat, out } => scan_cmd(data, repeat, out),
+        Cmd::History {
+            dir,
+            records,
+            repeat,
+            out,
+        } => history::history_cmd(history::Args {
+            dir,
+            records,
+            repeat,
+            out,
+        }),
     }
 }

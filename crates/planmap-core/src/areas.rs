@@ -2,17 +2,18 @@
 //! inside the county, and its overlap with each feature of the layers that have a site role),
 //! and nothing more. [`Engine::check`] builds its report on the same calls
 //! ([`PreparedSite`], [`Engine::county_m2`], [`Engine::layer_areas`] for the layers that locate
-//! a site), and on [`Engine::layer_overlaps`] where it needs the pieces themselves.
+//! a site), and on [`Engine::layer_shares`] where it needs to know how to cut the pieces.
 
 use geo::{BoundingRect, MultiPolygon, Rect};
 
+use crate::cancel::{Cancel, Cancelled, CheckError};
 use crate::check::CheckOptions;
 use crate::engine::Engine;
 use crate::error::SiteError;
-use crate::overlay::{self, Measured, Overlap};
+use crate::overlay::{self, Measured, Share};
 use crate::plan::{GeometryKind, SiteRole};
 use crate::relate::Edges;
-use crate::validate::validate_site;
+use crate::validate::validate_indexed;
 
 /// A validated site with its box, geodesic area and (for many-edged sites) edge index.
 pub struct PreparedSite<'a> {
@@ -23,17 +24,27 @@ pub struct PreparedSite<'a> {
 }
 
 impl<'a> PreparedSite<'a> {
-    /// Validates the site (its parts against the limit, then [`validate_site`]) and measures it.
+    /// Validates the site (its parts against the limit, then
+    /// [`validate_site`](crate::validate::validate_site)) and measures it.
     pub fn new(site: &'a MultiPolygon<f64>, opts: &CheckOptions) -> Result<Self, SiteError> {
+        crate::cancel::never(Self::new_cancellable(site, opts, &Cancel::new()))
+    }
+
+    /// [`PreparedSite::new`], stopped when `cancel` is set.
+    pub fn new_cancellable(
+        site: &'a MultiPolygon<f64>,
+        opts: &CheckOptions,
+        cancel: &Cancel,
+    ) -> Result<Self, CheckError> {
         if site.0.len() > opts.max_parts {
             return Err(SiteError::TooManyParts {
                 count: site.0.len(),
                 limit: opts.max_parts,
-            });
+            }
+            .into());
         }
-        let area_m2 = validate_site(site, opts.max_vertices)?;
+        let (area_m2, edges) = validate_indexed(site, opts.max_vertices, cancel)?;
         let bbox = site.bounding_rect().ok_or(SiteError::Empty)?;
-        let edges = Edges::worth_it(site).then(|| Edges::new(site));
         Ok(PreparedSite {
             polygon: site,
             bbox,
@@ -72,12 +83,24 @@ impl Engine {
         site: &MultiPolygon<f64>,
         opts: CheckOptions,
     ) -> Result<SiteAreas, SiteError> {
-        let prepared = PreparedSite::new(site, &opts)?;
+        crate::cancel::never(self.overlap_areas_cancellable(site, opts, &Cancel::new()))
+    }
+
+    /// [`Engine::overlap_areas`], stopped soon after `cancel` is set (between candidate
+    /// features, and every few thousand edges of a big site).
+    pub fn overlap_areas_cancellable(
+        &self,
+        site: &MultiPolygon<f64>,
+        opts: CheckOptions,
+        cancel: &Cancel,
+    ) -> Result<SiteAreas, CheckError> {
+        let prepared = PreparedSite::new_cancellable(site, &opts, cancel)?;
         let m = prepared.measured();
         let county_m2 = self.county_m2(&m)?;
         let mut overlaps = Vec::new();
         for layer in self.site_layers() {
-            for (feature, area_m2) in self.layer_areas(layer, &m) {
+            for found in self.layer_areas(layer, &m, cancel) {
+                let (feature, area_m2) = found?;
                 overlaps.push(FeatureArea {
                     layer,
                     feature,
@@ -119,30 +142,38 @@ impl Engine {
     }
 
     /// The site's overlap areas (m², > 0) with the features of layer `li`, in feature order:
-    /// [`Engine::layer_overlaps`] without the pieces' geometry.
+    /// [`Engine::layer_shares`]' areas. Once `cancel` is set, the next item is
+    /// `Err(Cancelled)` (read before each candidate feature).
     pub fn layer_areas<'a>(
         &'a self,
         li: usize,
         site: &'a Measured<'a>,
-    ) -> impl Iterator<Item = (usize, f64)> + 'a {
+        cancel: &'a Cancel,
+    ) -> impl Iterator<Item = Result<(usize, f64), Cancelled>> + 'a {
+        self.layer_shares(li, site, cancel)
+            .map(|r| r.map(|(fi, share)| (fi, share.area_m2())))
+    }
+
+    /// How the site shares area with the features of layer `li` (each one it overlaps, in
+    /// feature order): the area, and whether one lies inside the other or the piece must be
+    /// cut ([`overlay::piece`]); `cancel` as in [`Engine::layer_areas`].
+    pub fn layer_shares<'a>(
+        &'a self,
+        li: usize,
+        site: &'a Measured<'a>,
+        cancel: &'a Cancel,
+    ) -> impl Iterator<Item = Result<(usize, Share), Cancelled>> + 'a {
         let layer = &self.layers[li];
         self.candidates(li, &site.shape.bbox)
             .into_iter()
             .filter_map(move |fi| {
-                let a = overlay::overlap_area(site, &layer.measured(fi)?);
-                (a > 0.0).then_some((fi, a))
+                if let Err(c) = cancel.check() {
+                    return Some(Err(c));
+                }
+                Some(Ok((
+                    fi,
+                    overlay::overlap_share(site, &layer.measured(fi)?)?,
+                )))
             })
-    }
-
-    /// The site's overlaps with the features of layer `li`, in feature order.
-    pub fn layer_overlaps<'a>(
-        &'a self,
-        li: usize,
-        site: &'a Measured<'a>,
-    ) -> impl Iterator<Item = (usize, Overlap<'a>)> + 'a {
-        let layer = &self.layers[li];
-        self.candidates(li, &site.shape.bbox)
-            .into_iter()
-            .filter_map(move |fi| Some((fi, overlay::overlap_of(site, &layer.measured(fi)?)?)))
     }
 }

@@ -6,11 +6,14 @@ use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
 use crate::areas::PreparedSite;
+use crate::cancel::{Cancel, Cancelled, CheckError};
 use crate::engine::Engine;
 use crate::error::SiteError;
 use crate::geodesy;
-use crate::overlay::{self, Piece};
+use crate::overlay::{self, Measured, Piece};
+use crate::pieces::Pieces;
 use crate::plan::SiteRole;
+use crate::relate::Edges;
 use crate::units::{Area, M2_PER_MU};
 
 /// The outcome of a site check.
@@ -74,9 +77,17 @@ pub struct LayerOverlap {
     pub share: f64,
     pub feature_ids: Vec<String>,
     pub feature_names: Vec<String>,
-    /// The overlap pieces (one per feature), lon/lat.
+    /// The overlap pieces, cut on first use: [`LayerOverlap::pieces`].
     #[serde(skip)]
-    pub pieces: Vec<(String, Piece)>,
+    pieces: Pieces,
+}
+
+impl LayerOverlap {
+    /// The overlap pieces (feature id, piece lon/lat), one per feature in `feature_ids`'
+    /// order. Cut by the overlay on first use (a check's verdict and areas need none).
+    pub fn pieces(&self) -> &[(String, Piece)] {
+        self.pieces.get()
+    }
 }
 
 /// An overlap under the sliver tolerance: counted apart, does not change the verdict.
@@ -155,32 +166,7 @@ fn prohibited_pieces(overlaps: &[LayerOverlap]) -> impl Iterator<Item = &Piece> 
     overlaps
         .iter()
         .filter(|o| o.role == SiteRole::Prohibited)
-        .flat_map(|o| o.pieces.iter().map(|(_, p)| p))
-}
-
-/// The pieces' total area when no two of them have a point in common (decided exactly), so
-/// that their union's area is that sum; `None` when two touch, cross or nest.
-fn apart_sum<'a>(pieces: impl Iterator<Item = &'a Piece> + Clone) -> Option<f64> {
-    let shapes: Vec<crate::relate::Shape> = pieces
-        .clone()
-        .map(|p| {
-            Some(crate::relate::Shape {
-                polygon: &p.geometry,
-                bbox: p.geometry.bounding_rect()?,
-                edges: None,
-            })
-        })
-        .collect::<Option<_>>()?;
-    for (i, a) in shapes.iter().enumerate() {
-        for b in &shapes[i + 1..] {
-            if overlay::rects_intersect(&a.bbox, &b.bbox)
-                && crate::relate::relate(a, b) != crate::relate::Relation::Disjoint
-            {
-                return None;
-            }
-        }
-    }
-    Some(pieces.map(|p| p.area_m2).sum())
+        .flat_map(|o| o.pieces().iter().map(|(_, p)| p))
 }
 
 impl Engine {
@@ -190,7 +176,21 @@ impl Engine {
         site: &MultiPolygon<f64>,
         opts: CheckOptions,
     ) -> Result<CheckReport, SiteError> {
-        let prepared = PreparedSite::new(site, &opts)?;
+        crate::cancel::never(self.check_cancellable(site, opts, &Cancel::new()))
+    }
+
+    /// [`Engine::check`], stopped soon after `cancel` is set: the flag is read between pieces
+    /// of work (each candidate feature, each layer, every few thousand edges of a big site),
+    /// so the call returns [`CheckError::Cancelled`] within milliseconds even for a site at
+    /// the vertex limit. A server flips the flag from a timer at the request's deadline (the
+    /// core has no clock) and holds its slot until this returns.
+    pub fn check_cancellable(
+        &self,
+        site: &MultiPolygon<f64>,
+        opts: CheckOptions,
+        cancel: &Cancel,
+    ) -> Result<CheckReport, CheckError> {
+        let prepared = PreparedSite::new_cancellable(site, &opts, cancel)?;
         let site_area = prepared.area_m2;
         let tol = self.plan.sliver_tolerance_m2;
         let measured_site = prepared.measured();
@@ -199,6 +199,8 @@ impl Engine {
         let mut overlaps = Vec::new();
         let mut slivers = Vec::new();
         let mut locations = Vec::new();
+        // The site the pieces are cut from (shared by them).
+        let shared_site = std::sync::Arc::new(site.clone());
         for li in self.site_layers() {
             let layer = &self.layers[li];
             let role = layer.def.site_role;
@@ -212,11 +214,12 @@ impl Engine {
                 share: 0.0,
                 feature_ids: vec![],
                 feature_names: vec![],
-                pieces: vec![],
+                pieces: Pieces::default(),
             };
             if role == SiteRole::Locate {
                 // Only the shares: no piece geometry.
-                for (fi, area_m2) in self.layer_areas(li, &measured_site) {
+                for found in self.layer_areas(li, &measured_site, cancel) {
+                    let (fi, area_m2) = found?;
                     if area_m2 > tol {
                         let f = &layer.features[fi];
                         locations.push(Location {
@@ -229,9 +232,10 @@ impl Engine {
                 }
                 continue;
             }
-            for (fi, overlap) in self.layer_overlaps(li, &measured_site) {
+            for found in self.layer_shares(li, &measured_site, cancel) {
+                let (fi, share) = found?;
                 let f = &layer.features[fi];
-                let area_m2 = overlap.area_m2();
+                let area_m2 = share.area_m2();
                 if area_m2 <= tol {
                     slivers.push(Sliver {
                         layer: layer.def.id.clone(),
@@ -243,7 +247,10 @@ impl Engine {
                 lo.area_m2 += area_m2;
                 lo.feature_ids.push(f.id.clone());
                 lo.feature_names.push(f.name().to_string());
-                lo.pieces.push((f.id.clone(), overlap.into_piece()));
+                if let (Some(polygon), Some(bbox)) = (f.shape.as_polygon(), layer.bboxes[fi]) {
+                    lo.pieces
+                        .push(&shared_site, (&f.id, fi), polygon, bbox, share);
+                }
             }
             if lo.feature_ids.is_empty() || role == SiteRole::Locate {
                 continue;
@@ -281,33 +288,25 @@ impl Engine {
             Verdict::Permitted
         };
 
-        // 避让: when the prohibited pieces are pairwise apart, what is left is the site less
-        // their areas; otherwise (pieces that touch or overlap) it is measured on the overlay.
-        // The geometry itself is built when asked for.
+        // 避让: the site less the union of the prohibited pieces (the geometry itself is built
+        // when asked for).
         let avoidance = OnceLock::new();
-        let avoidance_area_m2 = match apart_sum(prohibited_pieces(&overlaps)) {
-            Some(sum) => (site_area - sum).max(0.0),
-            None => {
-                let g = overlay::avoid(site, prohibited_pieces(&overlaps).map(|p| &p.geometry));
-                let a = geodesy::area_m2(&g);
-                let _ = avoidance.set(g);
-                a
-            }
-        };
+        let avoidance_area_m2 = self.avoidance_area(&measured_site, &overlaps, cancel)?;
+        cancel.check()?;
 
-        let nearest: Vec<Nearest> = self
-            .layers
-            .iter()
-            .filter(|l| l.def.id == RED_LINE && !overlaps.iter().any(|o| o.layer == l.def.id))
-            .filter_map(|l| {
-                let (i, distance_m) = crate::nearest::nearest(l, &measured_site)?;
-                Some(Nearest {
+        let mut nearest = Vec::new();
+        let apart = |l: &&crate::engine::Layer| {
+            l.def.id == RED_LINE && !overlaps.iter().any(|o| o.layer == l.def.id)
+        };
+        for l in self.layers.iter().filter(apart) {
+            if let Some((i, distance_m)) = crate::nearest::nearest(l, &measured_site, cancel)? {
+                nearest.push(Nearest {
                     layer: l.def.id.clone(),
                     feature_id: l.features[i].id.clone(),
                     distance_m,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         let nearest_red_line_m = nearest
             .iter()
             .find(|n| n.layer == RED_LINE)
@@ -346,6 +345,52 @@ impl Engine {
         })
     }
 
+    /// The area of the site less the union of the prohibited pieces (避让). Pieces of features
+    /// that have no point in common with any other are apart: their areas add up, with nothing
+    /// cut. Each group of features in contact is united (the overlay) and measured against the
+    /// site once: the union of its pieces is the site's overlap with the union of its features.
+    fn avoidance_area(
+        &self,
+        site: &Measured,
+        overlaps: &[LayerOverlap],
+        cancel: &Cancel,
+    ) -> Result<f64, Cancelled> {
+        let site_area = site.area_m2;
+        let prohibited = || overlaps.iter().filter(|o| o.role == SiteRole::Prohibited);
+        if prohibited().any(|o| o.pieces.has_site()) {
+            return Ok(0.0); // the site lies in a prohibited feature: nothing is left
+        }
+        let (mut shapes, mut areas) = (Vec::new(), Vec::new());
+        for o in prohibited() {
+            let Some(layer) = self.layer(&o.layer) else {
+                continue;
+            };
+            for (fi, a) in o.pieces.features().zip(o.pieces.areas()) {
+                if let Some(m) = layer.measured(fi) {
+                    shapes.push(m.shape);
+                    areas.push(a);
+                }
+            }
+        }
+        let groups = crate::pieces::groups(&shapes, cancel)?;
+        let mut covered = 0.0;
+        for g in &groups {
+            let features = crate::pieces::union(g.iter().map(|&i| shapes[i].polygon), cancel)?;
+            if let Some(bbox) = features.bounding_rect() {
+                let edges = Edges::worth_it(&features).then(|| Edges::new(&features));
+                let area = geodesy::area_m2(&features);
+                let united = Measured::new(&features, bbox, area, edges.as_ref());
+                covered += overlay::overlap_area(site, &united);
+            }
+            for &i in g {
+                areas[i] = 0.0; // counted in the group's union
+            }
+        }
+        covered += areas.iter().sum::<f64>();
+        // A site wholly excluded leaves 0 m², never -0 (which reads "-0.00 m²").
+        Ok((site_area - covered).max(0.0) + 0.0)
+    }
+
     /// A version string of all the data: the layers' versions joined.
     pub fn data_version(&self) -> String {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -373,19 +418,43 @@ mod tests {
     }
 
     /// Pieces apart: the site less their areas is what the overlay leaves. Pieces that share
-    /// an edge or overlap go to the overlay.
+    /// an edge or overlap, one with the next, form a group (their union goes to the overlay).
     #[test]
     fn avoidance_area_of_pieces_apart() {
+        use crate::pieces::groups;
+        fn shape(p: &Piece) -> crate::relate::Shape<'_> {
+            use geo::BoundingRect;
+            crate::relate::Shape {
+                polygon: &p.geometry,
+                bbox: p.geometry.bounding_rect().unwrap(),
+                edges: None,
+            }
+        }
+        let never = Cancel::new();
         let site = sq(112.0, 37.4, 0.01);
         let (a, b) = (sq(112.001, 37.401, 0.002), sq(112.005, 37.405, 0.003));
-        let sum = apart_sum([&a, &b].into_iter()).unwrap();
+        assert!(groups(&[shape(&a), shape(&b)], &never).unwrap().is_empty());
         let left = geodesy::area_m2(&overlay::avoid(&site.geometry, [&a.geometry, &b.geometry]));
-        let fast = site.area_m2 - sum;
+        let fast = site.area_m2 - a.area_m2 - b.area_m2;
         // (the overlay rounds to its fixed-point grid: ~1e-9 here)
         assert!(((fast - left) / left).abs() < 1e-8, "{fast} vs {left}");
-        let touching = sq(112.003, 37.401, 0.002);
-        assert_eq!(apart_sum([&a, &touching].into_iter()), None);
-        let overlapping = sq(112.002, 37.402, 0.002);
-        assert_eq!(apart_sum([&a, &overlapping].into_iter()), None);
+        let touching = sq(112.003, 37.401, 0.002); // shares a's east edge
+        let overlapping = sq(112.004, 37.402, 0.002); // overlaps `touching`, not a
+        let all = [&a, &b, &touching, &overlapping].map(shape);
+        assert_eq!(groups(&all, &never).unwrap(), vec![vec![0, 2, 3]]);
+    }
+
+    /// A site wholly covered by touching pieces leaves nothing, and that nothing is +0: an
+    /// empty sum of f64 is -0.0, which a report prints as "-0.00".
+    #[test]
+    fn nothing_left_is_positive_zero() {
+        let site = sq(112.0, 37.4, 0.002);
+        let (a, b) = (sq(112.0, 37.4, 0.001), sq(112.001, 37.4, 0.001));
+        let c = sq(112.0, 37.401, 0.002);
+        let left = overlay::avoid(&site.geometry, [&a.geometry, &b.geometry, &c.geometry]);
+        assert!(left.0.is_empty(), "{left:?}");
+        let area = geodesy::area_m2(&left);
+        assert!(area == 0.0 && area.is_sign_positive(), "{area:?}");
+        assert!(geodesy::area_m2(&MultiPolygon(vec![])).is_sign_positive());
     }
 }

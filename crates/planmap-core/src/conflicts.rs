@@ -4,6 +4,7 @@ use geo::MultiPolygon;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::engine::Engine;
 use crate::overlay;
 use crate::plan::Severity;
@@ -56,6 +57,15 @@ pub struct ConflictScan {
 impl Engine {
     /// Scans every rule of the plan. Uses all cores.
     pub fn conflicts(&self) -> ConflictScan {
+        match self.conflicts_cancellable(&Cancel::new()) {
+            Ok(scan) => scan,
+            Err(Cancelled) => unreachable!("a flag nobody else holds is never set"),
+        }
+    }
+
+    /// [`Engine::conflicts`], stopped soon after `cancel` is set: every worker reads it before
+    /// each feature's candidates and each pair's overlay.
+    pub fn conflicts_cancellable(&self, cancel: &Cancel) -> Result<ConflictScan, Cancelled> {
         let tol = self.plan.sliver_tolerance_m2;
         let mut summary = Vec::new();
         let mut conflicts = Vec::new();
@@ -76,15 +86,22 @@ impl Engine {
             let pairs: Vec<(usize, usize)> = (0..small.features.len())
                 .into_par_iter()
                 .flat_map_iter(|s| {
-                    let c = small.bboxes[s].map_or(vec![], |bb| self.candidates(big, &bb));
+                    let c = match small.bboxes[s] {
+                        Some(bb) if !cancel.is_cancelled() => self.candidates(big, &bb),
+                        _ => vec![],
+                    };
                     c.into_iter()
                         .map(move |b| if swap { (b, s) } else { (s, b) })
                 })
                 .collect();
+            cancel.check()?;
             let mut found: Vec<Conflict> = pairs
                 .into_par_iter()
                 .filter(|&(fa, fb)| !(ai == bi && fb <= fa))
                 .filter_map(|(fa, fb)| {
+                    if cancel.is_cancelled() {
+                        return None;
+                    }
                     let (a, b) = (&la.features[fa], &lb.features[fb]);
                     let piece = overlay::overlap_measured(&la.measured(fa)?, &lb.measured(fb)?)?;
                     let area = Area::from_m2(piece.area_m2);
@@ -105,6 +122,7 @@ impl Engine {
                     })
                 })
                 .collect();
+            cancel.check()?;
             found.sort_by(|x, y| (&x.a_id, &x.b_id).cmp(&(&y.a_id, &y.b_id)));
             let (big, small): (Vec<_>, Vec<_>) = found.into_iter().partition(|c| c.area_m2 > tol);
             let area: f64 = big.iter().map(|c| c.area_m2).sum::<f64>() + 0.0; // no -0.0
@@ -123,11 +141,11 @@ impl Engine {
             conflicts.extend(big);
             slivers.extend(small);
         }
-        ConflictScan {
+        Ok(ConflictScan {
             sliver_tolerance_m2: tol,
             summary,
             conflicts,
             slivers,
-        }
+        })
     }
 }

@@ -28,32 +28,83 @@ pub fn intersection_area(a: &Shape, b: &Shape) -> Option<f64> {
     };
     let ea = edges_in(a, &window)?;
     let eb = edges_in(b, &window)?;
+    let (mut xa, mut xb) = crossings(&ea, &eb, a.edges, b.edges)?;
+    // The edge terms sum to minus the excess of a counter-clockwise ring.
+    let excess = -(inside_excess(&ea, &mut xa, b) + inside_excess(&eb, &mut xb, a));
+    Some((excess * geodesy::authalic_r2()).max(0.0))
+}
+
+/// Where the edges of `ea` cross those of `eb` (each list in ring order): the crossings on
+/// each side, or `None` when two edges touch. Each edge of one list is compared with the edges
+/// of the other whose boxes meet its own: from the other's edge index (the longer list's when
+/// it has one: a big site against a patch, a big site against the county), else by a pass.
+fn crossings(
+    ea: &[Edge],
+    eb: &[Edge],
+    ia: Option<&relate::Edges>,
+    ib: Option<&relate::Edges>,
+) -> Option<(Vec<Crossing>, Vec<Crossing>)> {
     let (mut xa, mut xb) = (Vec::new(), Vec::new());
-    for (i, p) in ea.iter().enumerate() {
-        let (px0, px1) = (p.a.x.min(p.b.x), p.a.x.max(p.b.x));
-        let (py0, py1) = (p.a.y.min(p.b.y), p.a.y.max(p.b.y));
-        for (j, q) in eb.iter().enumerate() {
-            if q.a.x.min(q.b.x) > px1
-                || q.a.x.max(q.b.x) < px0
-                || q.a.y.min(q.b.y) > py1
-                || q.a.y.max(q.b.y) < py0
-            {
-                continue;
+    let mut pair = |i: usize, j: usize| -> Option<()> {
+        let (p, q) = (&ea[i], &eb[j]);
+        match meet(p.a, p.b, q.a, q.b) {
+            Meet::Apart => {}
+            Meet::Touch => return None,
+            Meet::Cross => {
+                let (t, u, x) = crossing(p.a, p.b, q.a, q.b);
+                xa.push((i, t, x));
+                xb.push((j, u, x));
             }
-            match meet(p.a, p.b, q.a, q.b) {
-                Meet::Apart => {}
-                Meet::Touch => return None,
-                Meet::Cross => {
-                    let (t, u, x) = crossing(p.a, p.b, q.a, q.b);
-                    xa.push((i, t, x));
-                    xb.push((j, u, x));
+        }
+        Some(())
+    };
+    // An index to query with each edge of the other list: the longer list's, else the
+    // shorter's (two big polygons), when its list is long enough to be worth it.
+    let worth = |list: &[Edge]| list.len() >= relate::INDEXED_PASS;
+    let (a_short, long_index, short_index) = if ea.len() <= eb.len() {
+        (true, ib.filter(|_| worth(eb)), ia.filter(|_| worth(ea)))
+    } else {
+        (false, ia.filter(|_| worth(ea)), ib.filter(|_| worth(eb)))
+    };
+    // (index, whether the indexed list is a's)
+    let indexed = match (long_index, short_index) {
+        (Some(ix), _) => Some((ix, !a_short)),
+        (None, Some(ix)) => Some((ix, a_short)),
+        (None, None) => None,
+    };
+    match indexed {
+        Some((index, a_indexed)) => {
+            let (probes, listed) = if a_indexed { (eb, ea) } else { (ea, eb) };
+            for (k, e) in probes.iter().enumerate() {
+                // An edge that meets this one meets the window too: it is in the listed edges.
+                for other in index.edges_within(&edge_box(e)) {
+                    let Ok(l) = listed.binary_search_by_key(&other.seq, |x| x.seq) else {
+                        continue;
+                    };
+                    if a_indexed {
+                        pair(l, k)?;
+                    } else {
+                        pair(k, l)?;
+                    }
+                }
+            }
+        }
+        None => {
+            for (i, p) in ea.iter().enumerate() {
+                let r = edge_box(p);
+                for (j, q) in eb.iter().enumerate() {
+                    if meets(q, &r) {
+                        pair(i, j)?;
+                    }
                 }
             }
         }
     }
-    // The edge terms sum to minus the excess of a counter-clockwise ring.
-    let excess = -(inside_excess(&ea, &mut xa, b) + inside_excess(&eb, &mut xb, a));
-    Some((excess * geodesy::authalic_r2()).max(0.0))
+    Some((xa, xb))
+}
+
+fn edge_box(e: &Edge) -> Rect<f64> {
+    Rect::new(e.a, e.b)
 }
 
 /// The edges of `s` whose boxes meet `window`, in ring order; `None` when one is long.

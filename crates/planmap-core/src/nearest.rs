@@ -6,20 +6,27 @@
 //! face the site are projected and measured.
 
 use geo::{Centroid, Coord, MultiPolygon, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::engine::Layer;
 use crate::overlay::Measured;
 use crate::relate::{self, Relation};
 use crate::tmerc::{TransverseMercator, WGS84};
 
-/// The distance from the site to the nearest feature of `layer`: (feature index, metres).
-pub fn nearest(layer: &Layer, site: &Measured) -> Option<(usize, f64)> {
-    let origin = site.shape.polygon.centroid()?.0;
-    let tm = TransverseMercator::new(WGS84, origin.x, 1.0, 0.0, 0.0);
-    let site_edges: Vec<(Coord<f64>, Coord<f64>)> = segments(site.shape.polygon)
-        .map(|(a, b)| (tm.forward(a), tm.forward(b)))
-        .collect();
-    let site_boxes: Vec<Rect<f64>> = site_edges.iter().map(|&(a, b)| planar_box(a, b)).collect();
+/// The distance from the site to the nearest feature of `layer`: (feature index, metres);
+/// `Err` once `cancel` is set (read before each feature and each window).
+pub fn nearest(
+    layer: &Layer,
+    site: &Measured,
+    cancel: &Cancel,
+) -> Result<Option<(usize, f64)>, Cancelled> {
+    let Some(origin) = site.shape.polygon.centroid() else {
+        return Ok(None);
+    };
+    let tm = TransverseMercator::new(WGS84, origin.0.x, 1.0, 0.0, 0.0);
+    let site_edges = SiteEdges::new(site.shape.polygon, &tm);
     let sb = site.shape.bbox;
     let mut order: Vec<(f64, usize)> = layer
         .bboxes
@@ -30,6 +37,7 @@ pub fn nearest(layer: &Layer, site: &Measured) -> Option<(usize, f64)> {
     order.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut best: Option<(f64, usize)> = None;
     for (lb, i) in order {
+        cancel.check()?;
         if best.is_some_and(|(d, _)| lb > d) {
             break;
         }
@@ -37,22 +45,15 @@ pub fn nearest(layer: &Layer, site: &Measured) -> Option<(usize, f64)> {
             continue;
         };
         if relate::relate(&site.shape, &f.shape) != Relation::Disjoint {
-            return Some((i, 0.0)); // touches, crosses or contains: nothing is nearer
+            return Ok(Some((i, 0.0))); // touches, crosses or contains: nothing is nearer
         }
         let mut d = best.map_or(f64::INFINITY, |(d, _)| d);
         let mut found = false;
         let mut measure = |a: Coord<f64>, b: Coord<f64>, d: &mut f64| {
             let (pa, pb) = (tm.forward(a), tm.forward(b));
-            let eb = planar_box(pa, pb);
-            for (&(s1, s2), sb) in site_edges.iter().zip(&site_boxes) {
-                if box_gap(&eb, sb) >= *d {
-                    continue;
-                }
-                let e = segment_distance(pa, pb, s1, s2);
-                if e < *d {
-                    *d = e;
-                    found = true;
-                }
+            if let Some(e) = site_edges.nearer_than(pa, pb, *d) {
+                *d = e;
+                found = true;
             }
         };
         match f.shape.edges {
@@ -63,12 +64,14 @@ pub fn nearest(layer: &Layer, site: &Measured) -> Option<(usize, f64)> {
                 let mut reach = lb.max(WINDOW_START_M);
                 let mut near: Vec<(f64, Coord<f64>, Coord<f64>)> = Vec::new();
                 loop {
+                    cancel.check()?;
                     let (w, whole) = window(&sb, reach, &f.shape.bbox);
+                    let scale = Scale::within(&[&w, &sb]);
                     near.clear();
                     near.extend(
                         edges
                             .within(&w)
-                            .map(|(a, b)| (gap_m(&Rect::new(a, b), &sb), a, b)),
+                            .map(|(a, b)| (scale.gap(&Rect::new(a, b), &sb), a, b)),
                     );
                     near.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
                     for &(gap, a, b) in &near {
@@ -83,17 +86,97 @@ pub fn nearest(layer: &Layer, site: &Measured) -> Option<(usize, f64)> {
                     reach *= 4.0;
                 }
             }
-            None => segments(f.shape.polygon).for_each(|(a, b)| {
-                if gap_m(&Rect::new(a, b), &sb) <= d {
-                    measure(a, b, &mut d);
-                }
-            }),
+            None => {
+                let scale = Scale::within(&[&f.shape.bbox, &sb]);
+                segments(f.shape.polygon).for_each(|(a, b)| {
+                    if scale.gap(&Rect::new(a, b), &sb) <= d {
+                        measure(a, b, &mut d);
+                    }
+                })
+            }
         }
         if found {
             best = Some((d, i));
         }
     }
-    best.map(|(d, i)| (i, d))
+    Ok(best.map(|(d, i)| (i, d)))
+}
+
+/// The site's edges in the frame, with their boxes in an R-tree when there are many.
+struct SiteEdges {
+    edges: Vec<(Coord<f64>, Coord<f64>)>,
+    boxes: Vec<Rect<f64>>,
+    tree: Option<RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>>,
+}
+
+impl SiteEdges {
+    fn new(site: &MultiPolygon<f64>, tm: &TransverseMercator) -> SiteEdges {
+        let mut edges = Vec::new();
+        for ring in site
+            .0
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        {
+            // Each vertex projected once.
+            let pts: Vec<Coord<f64>> = ring.0.iter().map(|&c| tm.forward(c)).collect();
+            edges.extend(pts.windows(2).map(|w| (w[0], w[1])));
+        }
+        let boxes: Vec<Rect<f64>> = edges.iter().map(|&(a, b)| planar_box(a, b)).collect();
+        let tree = (edges.len() >= relate::INDEX_MIN_EDGES).then(|| {
+            RTree::bulk_load(
+                boxes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        GeomWithData::new(
+                            Rectangle::from_corners(corner(r.min()), corner(r.max())),
+                            i,
+                        )
+                    })
+                    .collect(),
+            )
+        });
+        SiteEdges { edges, boxes, tree }
+    }
+
+    /// The distance from the segment `a`–`b` (in the frame) to the nearest site edge, when it
+    /// is less than `d`.
+    fn nearer_than(&self, a: Coord<f64>, b: Coord<f64>, d: f64) -> Option<f64> {
+        let eb = planar_box(a, b);
+        let mut best = d;
+        let try_edge = |k: usize, best: &mut f64| {
+            if box_gap(&eb, &self.boxes[k]) >= *best {
+                return;
+            }
+            let (s1, s2) = self.edges[k];
+            *best = best.min(segment_distance(a, b, s1, s2));
+        };
+        match &self.tree {
+            Some(tree) => {
+                // Any site vertex bounds the distance: search only that far.
+                let v = self.edges.first()?.0;
+                let reach = best.min((a.x - v.x).hypot(a.y - v.y));
+                let env = AABB::from_corners(
+                    [eb.min().x - reach, eb.min().y - reach],
+                    [eb.max().x + reach, eb.max().y + reach],
+                );
+                let mut near: Vec<usize> = tree
+                    .locate_in_envelope_intersecting(&env)
+                    .map(|e| e.data)
+                    .collect();
+                near.sort_unstable(); // ring order, as without the tree
+                for k in near {
+                    try_edge(k, &mut best);
+                }
+            }
+            None => (0..self.edges.len()).for_each(|k| try_edge(k, &mut best)),
+        }
+        (best < d).then_some(best)
+    }
+}
+
+fn corner(c: Coord<f64>) -> [f64; 2] {
+    [c.x, c.y]
 }
 
 fn segments(mp: &MultiPolygon<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
@@ -106,18 +189,35 @@ fn segments(mp: &MultiPolygon<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f
 /// it: the box gap at the smallest radius of curvature of the ellipsoid (6 335 km, the
 /// meridian's at the equator) and the parallels' shrinking towards the pole; 1 % margin.
 fn gap_m(a: &Rect<f64>, b: &Rect<f64>) -> f64 {
-    let dx = (a.min().x - b.max().x).max(b.min().x - a.max().x).max(0.0);
-    let dy = (a.min().y - b.max().y).max(b.min().y - a.max().y).max(0.0);
-    let lat = a
-        .max()
-        .y
-        .abs()
-        .max(b.max().y.abs())
-        .max(a.min().y.abs())
-        .max(b.min().y.abs());
-    let k = 6_335_000.0 * std::f64::consts::PI / 180.0 * 0.99;
-    let kx = k * lat.min(90.0).to_radians().cos();
-    ((dx * kx).powi(2) + (dy * k).powi(2)).sqrt()
+    Scale::within(&[a, b]).gap(a, b)
+}
+
+/// Metres per degree as [`gap_m`] counts them, for boxes within some latitudes: computed once
+/// for the many edges of a window.
+struct Scale {
+    k: f64,
+    kx: f64,
+}
+
+impl Scale {
+    /// For boxes lying within `boxes` (the parallels shrink most at the highest latitude).
+    fn within(boxes: &[&Rect<f64>]) -> Scale {
+        let lat = boxes
+            .iter()
+            .map(|r| r.max().y.abs().max(r.min().y.abs()))
+            .fold(0.0, f64::max);
+        let k = 6_335_000.0 * std::f64::consts::PI / 180.0 * 0.99;
+        Scale {
+            k,
+            kx: k * lat.min(90.0).to_radians().cos(),
+        }
+    }
+
+    fn gap(&self, a: &Rect<f64>, b: &Rect<f64>) -> f64 {
+        let dx = (a.min().x - b.max().x).max(b.min().x - a.max().x).max(0.0);
+        let dy = (a.min().y - b.max().y).max(b.min().y - a.max().y).max(0.0);
+        ((dx * self.kx).powi(2) + (dy * self.k).powi(2)).sqrt()
+    }
 }
 
 fn planar_box(a: Coord<f64>, b: Coord<f64>) -> Rect<f64> {
@@ -167,11 +267,10 @@ fn point_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
     (qx * qx + qy * qy).sqrt()
 }
 
-/// Distance between two segments (planar); 0 when they meet.
+/// Distance between two segments (planar) that do not cross: the least of each end's
+/// distance to the other segment. (The site and a feature measured here have no point in
+/// common: [`relate::relate`] said so first.)
 fn segment_distance(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> f64 {
-    if relate::segments_meet(a, b, c, d) {
-        return 0.0;
-    }
     point_segment(a, c, d)
         .min(point_segment(b, c, d))
         .min(point_segment(c, a, b))
@@ -230,7 +329,7 @@ mod tests {
         ] {
             let site = blob(x, y, 0.003, 12);
             let m = Measured::new(&site, site.bounding_rect().unwrap(), 1.0, None);
-            let (i, d) = nearest(&layer, &m).unwrap();
+            let (i, d) = nearest(&layer, &m, &Cancel::new()).unwrap().unwrap();
             let tm = TransverseMercator::new(WGS84, site.centroid().unwrap().x(), 1.0, 0.0, 0.0);
             let p = |mp: &MultiPolygon<f64>| mp.map_coords(|c| tm.forward(c));
             let (j, e) = layer
@@ -251,6 +350,6 @@ mod tests {
         // A site across a feature's edge is at 0.
         let across = blob(112.02, 37.5, 0.003, 12);
         let m = Measured::new(&across, across.bounding_rect().unwrap(), 1.0, None);
-        assert_eq!(nearest(&layer, &m), Some((0, 0.0)));
+        assert_eq!(nearest(&layer, &m, &Cancel::new()), Ok(Some((0, 0.0))));
     }
 }

@@ -6,7 +6,9 @@
 //! polygons whose boundaries touch go to the overlay, both first cut to a box around where they
 //! can meet, which makes the overlay cheaper and its fixed-point grid finer.
 
-use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
+use geo::{BooleanOps, BoundingRect, Coord, MultiPolygon, Polygon, Rect};
+
+pub use crate::clip::clip_to;
 
 use crate::geodesy;
 use crate::relate::{self, Relation};
@@ -121,19 +123,59 @@ pub fn overlap_of<'a>(a: &Measured<'a>, b: &Measured<'a>) -> Option<Overlap<'a>>
     }
 }
 
-/// The area of `a ∩ b` in m², as [`overlap_of`] measures it, without building the piece when
-/// the boundaries cross in general position ([`crate::green`]); 0 when they share no area.
-pub fn overlap_area(a: &Measured, b: &Measured) -> f64 {
+/// How much two measured polygons overlap, and how, without building the piece.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Share {
+    /// The first lies wholly inside the second: the piece is the first, of this area.
+    FirstInside(f64),
+    /// The second lies wholly inside the first.
+    SecondInside(f64),
+    /// The boundaries cross: the piece is cut by [`piece`], of this area.
+    Crossing(f64),
+}
+
+impl Share {
+    pub fn area_m2(self) -> f64 {
+        match self {
+            Share::FirstInside(a) | Share::SecondInside(a) | Share::Crossing(a) => a,
+        }
+    }
+}
+
+/// How `a` and `b` share area (m² > 0), as [`overlap_of`] measures it, without building the
+/// piece when the boundaries cross in general position ([`crate::green`]); `None` when they
+/// share no area.
+pub fn overlap_share(a: &Measured, b: &Measured) -> Option<Share> {
     if !rects_intersect(&a.shape.bbox, &b.shape.bbox) {
-        return 0.0;
+        return None;
     }
-    match relate::relate(&a.shape, &b.shape) {
-        Relation::Disjoint => 0.0,
-        Relation::FirstInside => a.area_m2.max(0.0),
-        Relation::SecondInside => b.area_m2.max(0.0),
-        Relation::Complex => crate::green::intersection_area(&a.shape, &b.shape)
-            .unwrap_or_else(|| geodesy::area_m2(&intersect(a, b)).max(0.0)),
-    }
+    let share = match relate::relate(&a.shape, &b.shape) {
+        Relation::Disjoint => return None,
+        Relation::FirstInside => Share::FirstInside(a.area_m2),
+        Relation::SecondInside => Share::SecondInside(b.area_m2),
+        Relation::Complex => Share::Crossing(
+            crate::green::intersection_area(&a.shape, &b.shape)
+                .unwrap_or_else(|| geodesy::area_m2(&intersect(a, b))),
+        ),
+    };
+    (share.area_m2() > 0.0).then_some(share)
+}
+
+/// The area of `a ∩ b` in m² ([`overlap_share`]'s); 0 when they share no area.
+pub fn overlap_area(a: &Measured, b: &Measured) -> f64 {
+    overlap_share(a, b).map_or(0.0, Share::area_m2)
+}
+
+/// The piece `a ∩ b` of two polygons whose boundaries cross ([`Share::Crossing`]), with their
+/// boxes.
+pub fn piece(
+    a: &MultiPolygon<f64>,
+    a_box: Rect<f64>,
+    b: &MultiPolygon<f64>,
+    b_box: Rect<f64>,
+) -> MultiPolygon<f64> {
+    let m = |p, bbox| Measured::new(p, bbox, 0.0, None);
+    intersect(&m(a, a_box), &m(b, b_box))
 }
 
 /// A piece whose box is this many times smaller than the overlay's inputs is computed again,
@@ -203,78 +245,6 @@ pub(crate) fn grown(r: &Rect<f64>, gx: f64, gy: f64) -> Rect<f64> {
     )
 }
 
-/// Sutherland–Hodgman: `mp` cut to the box. Where a concave ring leaves and re-enters, the cut
-/// leaves zero-width doubled edges along the box's sides; they enclose nothing and lie outside
-/// whatever the box was grown around, so an intersection with that is exact.
-pub fn clip_to(mp: &MultiPolygon<f64>, r: &Rect<f64>) -> MultiPolygon<f64> {
-    let ring = |ls: &LineString<f64>| -> Option<LineString<f64>> {
-        let mut pts: Vec<Coord<f64>> = ls.0.clone();
-        pts.pop(); // open
-        for edge in 0..4 {
-            if pts.is_empty() {
-                return None;
-            }
-            pts = clip_side(&pts, r, edge);
-        }
-        if pts.len() < 3 {
-            return None;
-        }
-        pts.push(pts[0]);
-        Some(LineString(pts))
-    };
-    MultiPolygon(
-        mp.0.iter()
-            .filter(|p| p.bounding_rect().is_some_and(|b| rects_intersect(&b, r)))
-            .filter_map(|p| {
-                let ext = ring(p.exterior())?;
-                Some(Polygon::new(
-                    ext,
-                    p.interiors().iter().filter_map(ring).collect(),
-                ))
-            })
-            .collect(),
-    )
-}
-
-fn clip_side(pts: &[Coord<f64>], r: &Rect<f64>, edge: u8) -> Vec<Coord<f64>> {
-    let inside = |c: &Coord<f64>| match edge {
-        0 => c.x >= r.min().x,
-        1 => c.x <= r.max().x,
-        2 => c.y >= r.min().y,
-        _ => c.y <= r.max().y,
-    };
-    let cut = |a: Coord<f64>, b: Coord<f64>| -> Coord<f64> {
-        if edge < 2 {
-            let x = if edge == 0 { r.min().x } else { r.max().x };
-            let t = (x - a.x) / (b.x - a.x);
-            Coord {
-                x,
-                y: a.y + t * (b.y - a.y),
-            }
-        } else {
-            let y = if edge == 2 { r.min().y } else { r.max().y };
-            let t = (y - a.y) / (b.y - a.y);
-            Coord {
-                x: a.x + t * (b.x - a.x),
-                y,
-            }
-        }
-    };
-    let mut out = Vec::with_capacity(pts.len() + 4);
-    let mut a = pts[pts.len() - 1];
-    for &b in pts {
-        // Keep b when inside; add the crossing point when the edge a→b crosses the side.
-        if inside(&a) != inside(&b) {
-            out.push(cut(a, b));
-        }
-        if inside(&b) {
-            out.push(b);
-        }
-        a = b;
-    }
-    out
-}
-
 /// The site minus every piece (避让): one overlay with the non-zero fill rule, which counts
 /// overlapping pieces once (no union first); nothing left when a piece is the whole site.
 pub fn avoid<'a>(
@@ -313,6 +283,7 @@ mod tests {
     use super::*;
     use geo::orient::Orient;
     use geo::polygon;
+    use geo::LineString;
 
     fn sq(x0: f64, y0: f64, d: f64) -> MultiPolygon<f64> {
         MultiPolygon(vec![polygon![

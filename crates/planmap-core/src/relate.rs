@@ -77,6 +77,14 @@ impl Edges {
         self.edges_within(r).map(|e| (e.a, e.b))
     }
 
+    /// The pairs of edges whose boxes meet: a join of the index with itself (each pair in
+    /// both orders, and each edge with itself).
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (Edge, Edge)> + '_ {
+        self.tree
+            .intersection_candidates_with_other_tree(&self.tree)
+            .map(|(x, y)| (x.data, y.data))
+    }
+
     /// The edges whose boxes meet `r`, in no particular order.
     pub(crate) fn edges_within(&self, r: &Rect<f64>) -> impl Iterator<Item = Edge> + '_ {
         let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
@@ -111,18 +119,9 @@ impl<'a> Shape<'a> {
         let leftwards = p.x - self.bbox.min().x < self.bbox.max().x - p.x;
         let mut inside = false;
         let mut count = |a: Coord<f64>, b: Coord<f64>| {
-            if (a.y <= p.y) != (b.y <= p.y) {
-                let o = RobustKernel::orient2d(a, b, p);
-                // Where the edge crosses p's parallel: east of p when p lies left of an
-                // upward edge (counter-clockwise) or right of a downward one; else west.
-                let east = if a.y < b.y {
-                    o == Orientation::CounterClockwise
-                } else {
-                    o == Orientation::Clockwise
-                };
-                let west = o != Orientation::Collinear && !east;
+            if let Some(east) = crossing_side(a, b, p) {
                 inside ^= if leftwards && self.edges.is_some() {
-                    west
+                    !east
                 } else {
                     east
                 };
@@ -152,6 +151,21 @@ impl<'a> Shape<'a> {
             None => segments(self.polygon).for_each(|(a, b)| count(a, b)),
         }
         inside
+    }
+}
+
+/// Where the edge a→b crosses p's parallel, exactly: `Some(true)` east of p, `Some(false)`
+/// west, `None` when it does not cross it (half-open in y, so a vertex counts once) or passes
+/// through p. East when p lies left of an upward edge (counter-clockwise) or right of a
+/// downward one.
+pub(crate) fn crossing_side(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> Option<bool> {
+    if (a.y <= p.y) == (b.y <= p.y) {
+        return None;
+    }
+    match RobustKernel::orient2d(a, b, p) {
+        Orientation::Collinear => None,
+        o if a.y < b.y => Some(o == Orientation::CounterClockwise),
+        o => Some(o == Orientation::Clockwise),
     }
 }
 
@@ -240,18 +254,27 @@ fn boundaries_meet(a: &Shape, b: &Shape, window: &Rect<f64>) -> bool {
         return false;
     }
     let eb = b.edges_in(window);
-    ea.iter().any(|&(p1, p2)| {
-        let (x0, x1) = (p1.x.min(p2.x), p1.x.max(p2.x));
-        let (y0, y1) = (p1.y.min(p2.y), p1.y.max(p2.y));
-        eb.iter().any(|&(q1, q2)| {
-            q1.x.min(q2.x) <= x1
-                && q1.x.max(q2.x) >= x0
-                && q1.y.min(q2.y) <= y1
-                && q1.y.max(q2.y) >= y0
-                && segments_meet(p1, p2, q1, q2)
-        })
+    // Each edge of the shorter list against the other's edges near it: from the other's
+    // index when it has one (an edge that meets this one meets the window: it is in the
+    // index's answer), else by a pass.
+    let (short, long, index) = if ea.len() <= eb.len() {
+        (&ea, &eb, b.edges)
+    } else {
+        (&eb, &ea, a.edges)
+    };
+    short.iter().any(|&(p1, p2)| {
+        let r = Rect::new(p1, p2);
+        match index.filter(|_| long.len() >= INDEXED_PASS) {
+            Some(ix) => ix.within(&r).any(|(q1, q2)| segments_meet(p1, p2, q1, q2)),
+            None => long
+                .iter()
+                .any(|&(q1, q2)| seg_meets_rect(q1, q2, &r) && segments_meet(p1, p2, q1, q2)),
+        }
     })
 }
+
+/// Lists of edges at least this long are searched through their index, not by a pass.
+pub(crate) const INDEXED_PASS: usize = 16;
 
 /// Which rings of `a` lie inside `b`: (all of them, any of them).
 fn rings_inside(a: &Shape, b: &Shape) -> (bool, bool) {

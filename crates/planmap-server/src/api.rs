@@ -35,15 +35,17 @@ pub async fn layers(State(st): State<AppState>, RawQuery(q): RawQuery) -> ApiRes
     Ok(Json(json!(st.snapshot().engine.stats())))
 }
 
-/// `GET /api/layers/{id}.geojson[?bbox=minlon,minlat,maxlon,maxlat]`: a layer as RFC 7946
-/// GeoJSON, as a download.
+/// `GET /api/layers/{id}.geojson[?bbox=minlon,minlat,maxlon,maxlat][&precision=N]`: a layer
+/// as RFC 7946 GeoJSON, as a download; coordinates as stored unless `precision` rounds them
+/// to N decimals.
 pub async fn layer_geojson(
     State(st): State<AppState>,
     JsonPath(file): JsonPath<String>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let params = Params::parse(q.as_deref(), &["bbox"])?;
+    let params = Params::parse(q.as_deref(), &["bbox", "precision"])?;
+    let precision = precision(&params)?;
     let Some(id) = file.strip_suffix(".geojson") else {
         return Err(ApiError::not_found(format!(
             "no such resource: /api/layers/{}; a layer's export is /api/layers/{{id}}.geojson",
@@ -56,15 +58,15 @@ pub async fn layer_geojson(
     let layer = &snap.engine.layers[li];
     let plan_id = snap.engine.plan.id.clone();
     let (body, etag) = match bbox {
-        None => (
+        None if precision == geojson_io::Precision::Full => (
             {
                 let s = snap.clone();
                 blocking(move || Ok(s.export(li))).await?
             },
             format!("{}-{}", layer.def.id, layer.version),
         ),
-        Some(b) => {
-            let key = format!("{:?}", (b.min(), b.max()));
+        b => {
+            let key = format!("{:?}", (b.map(|b| (b.min(), b.max())), precision));
             let etag = format!(
                 "{}-{}-{}",
                 layer.def.id,
@@ -74,6 +76,11 @@ pub async fn layer_geojson(
             let s = snap.clone();
             let body = blocking(move || {
                 let layer = &s.engine.layers[li];
+                let name = Some(layer.def.id.as_str());
+                let Some(b) = b else {
+                    let text = geojson_io::write_features_at(&layer.features, name, precision);
+                    return Ok(Bytes::from(text));
+                };
                 let window = b.to_polygon();
                 let feats: Vec<Feature> = s
                     .engine
@@ -83,9 +90,8 @@ pub async fn layer_geojson(
                     .filter(|f| shape_intersects(&f.shape, &window))
                     .cloned()
                     .collect();
-                Ok(Bytes::from(geojson_io::write_features(
-                    &feats,
-                    Some(&layer.def.id),
+                Ok(Bytes::from(geojson_io::write_features_at(
+                    &feats, name, precision,
                 )))
             })
             .await?;
@@ -98,6 +104,12 @@ pub async fn layer_geojson(
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+/// `precision=N`: lon/lat rounded to N decimals (0–15); absent, full precision.
+fn precision(params: &Params) -> ApiResult<geojson_io::Precision> {
+    geojson_io::Precision::from_decimals(params.uint("precision", 0)?)
+        .map_err(|e| ApiError::parameter("precision", e))
 }
 
 fn shape_intersects(shape: &Shape, window: &geo::Polygon<f64>) -> bool {
@@ -190,10 +202,11 @@ pub async fn check(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
-    let mut allowed = vec!["format", "input", "crs"];
+    let mut allowed = vec!["format", "input", "crs", "precision"];
     allowed.extend(crate::history::CHECK_PARAMS);
     let params = Params::parse(q.as_deref(), &allowed)?;
     let format = params.choice("format", &["json", "geojson", "report"], "json")?;
+    let precision = precision(&params)?;
     let recorder = crate::history::Recorder::new(&st, &params)?;
     let bytes = body_bytes(body, st.config().body_limit)?;
     let (bytes, named) = crate::multipart::unpack(&headers, bytes).await?;
@@ -229,7 +242,7 @@ pub async fn check(
             Err(unrecorded) => return Ok(unrecorded.into_response()),
         };
         let resp = match (format, info) {
-            ("geojson", _) => typed(http::GEOJSON, export::check_geojson(&report)),
+            ("geojson", _) => typed(http::GEOJSON, export::check_geojson_at(&report, precision)),
             ("report", _) => crate::report::check_report(&snap.engine, &report),
             (_, None) => Json(report).into_response(),
             (_, Some(info)) => {

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use geo::{Geometry, MultiPolygon};
 use planmap_core::CheckReport;
-use planmap_history::{export, History, HistoryError, NewRecord, Query, Source, VERDICTS};
+use planmap_history::{export, History, HistoryError, NewRecord, Pending, Query, Source, VERDICTS};
 use serde_json::{json, Value};
 
 use crate::api::blocking;
@@ -77,13 +77,28 @@ impl Recorder {
         })
     }
 
-    /// Records an answered check (on the calling, blocking, thread). `Ok(None)`: the server
-    /// keeps no history. `Err`: to be answered instead of the check.
+    /// Records an answered check (on the calling, blocking, thread) and returns once its
+    /// commit is on disk. `Ok(None)`: the server keeps no history. `Err`: to be answered
+    /// instead of the check.
     pub fn record(
         &self,
         site: &MultiPolygon<f64>,
         report: &CheckReport,
     ) -> Result<Option<i64>, Unrecorded> {
+        match self.submit(site, report)? {
+            None => Ok(None),
+            Some(pending) => pending.wait().map(Some).map_err(unrecorded),
+        }
+    }
+
+    /// Hands an answered check to the history's writer without waiting: the [`Pending`]
+    /// gives the record's id once its (group) commit is on disk — wait for it (or `.await`
+    /// it) before the answer leaves. `Ok(None)`: the server keeps no history.
+    pub fn submit(
+        &self,
+        site: &MultiPolygon<f64>,
+        report: &CheckReport,
+    ) -> Result<Option<Pending>, Unrecorded> {
         let Some(h) = &self.history else {
             return Ok(None);
         };
@@ -113,11 +128,13 @@ impl Recorder {
             applicant: self.applicant.clone(),
             key: self.key.clone(),
         };
-        h.record(&rec).map(Some).map_err(|e| {
-            tracing::error!("check history: {e}");
-            Unrecorded
-        })
+        h.submit(&rec).map(Some).map_err(unrecorded)
     }
+}
+
+fn unrecorded(e: HistoryError) -> Unrecorded {
+    tracing::error!("check history: {e}");
+    Unrecorded
 }
 
 /// A check that could not be recorded: a 503 with `Retry-After`, no verdict.

@@ -1,8 +1,8 @@
-//! Clipping to a tile's buffered square, in tile coordinates: Sutherland–Hodgman for rings
-//! (a clipped ring may run along the square's edge, which the buffer keeps out of sight) and
-//! Liang–Barsky for line segments.
+//! Clipping to a tile's buffered square, in tile coordinates: rings with the core's
+//! Sutherland–Hodgman ([`planmap_core::clip::clip_ring`]: a clipped ring may run along the
+//! square's edge, which the buffer keeps out of sight), line segments with Liang–Barsky.
 
-use geo::{Coord, LineString};
+use geo::{Coord, LineString, Rect};
 
 /// An axis-aligned square `[min, max]²` in tile units.
 #[derive(Debug, Clone, Copy)]
@@ -12,67 +12,19 @@ pub struct Square {
 }
 
 impl Square {
-    fn contains(&self, c: Coord<f64>) -> bool {
-        (self.min..=self.max).contains(&c.x) && (self.min..=self.max).contains(&c.y)
+    /// The square as a box, for the core's ring clipper.
+    pub fn rect(&self) -> Rect<f64> {
+        Rect::new(
+            Coord {
+                x: self.min,
+                y: self.min,
+            },
+            Coord {
+                x: self.max,
+                y: self.max,
+            },
+        )
     }
-}
-
-/// Clips a closed ring; the result is closed, or empty when nothing of the ring is inside.
-pub fn clip_ring(ring: &[Coord<f64>], sq: Square) -> Vec<Coord<f64>> {
-    if ring.iter().all(|c| sq.contains(*c)) {
-        return ring.to_vec();
-    }
-    // Open ring (no repeated first point) through the four half-planes.
-    let mut pts: Vec<Coord<f64>> = ring[..ring.len().saturating_sub(1)].to_vec();
-    for edge in 0..4 {
-        if pts.is_empty() {
-            break;
-        }
-        let inside = |c: &Coord<f64>| match edge {
-            0 => c.x >= sq.min,
-            1 => c.x <= sq.max,
-            2 => c.y >= sq.min,
-            _ => c.y <= sq.max,
-        };
-        let cross = |a: Coord<f64>, b: Coord<f64>| {
-            let (t, fixed_x) = match edge {
-                0 => ((sq.min - a.x) / (b.x - a.x), Some(sq.min)),
-                1 => ((sq.max - a.x) / (b.x - a.x), Some(sq.max)),
-                2 => ((sq.min - a.y) / (b.y - a.y), None),
-                _ => ((sq.max - a.y) / (b.y - a.y), None),
-            };
-            match fixed_x {
-                Some(x) => Coord {
-                    x,
-                    y: a.y + t * (b.y - a.y),
-                },
-                None => Coord {
-                    x: a.x + t * (b.x - a.x),
-                    y: if edge == 2 { sq.min } else { sq.max },
-                },
-            }
-        };
-        let mut out = Vec::with_capacity(pts.len() + 4);
-        for i in 0..pts.len() {
-            let cur = pts[i];
-            let prev = pts[(i + pts.len() - 1) % pts.len()];
-            match (inside(&prev), inside(&cur)) {
-                (true, true) => out.push(cur),
-                (true, false) => out.push(cross(prev, cur)),
-                (false, true) => {
-                    out.push(cross(prev, cur));
-                    out.push(cur);
-                }
-                (false, false) => {}
-            }
-        }
-        pts = out;
-    }
-    if pts.len() < 3 {
-        return vec![];
-    }
-    pts.push(pts[0]);
-    pts
 }
 
 /// Clips a line string; the parts inside the square, each with at least two points.
@@ -141,7 +93,6 @@ fn clip_segment(a: Coord<f64>, b: Coord<f64>, sq: Square) -> Option<(Coord<f64>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{Area, Polygon};
 
     const SQ: Square = Square {
         min: 0.0,
@@ -150,37 +101,6 @@ mod tests {
 
     fn c(x: f64, y: f64) -> Coord<f64> {
         Coord { x, y }
-    }
-
-    #[test]
-    fn ring_half_outside_keeps_the_inside_area() {
-        // A 20×4 rectangle from x=-5 to 15: the part inside x∈[0,10] is 10×4 = 40.
-        let ring = vec![
-            c(-5.0, 2.0),
-            c(15.0, 2.0),
-            c(15.0, 6.0),
-            c(-5.0, 6.0),
-            c(-5.0, 2.0),
-        ];
-        let out = clip_ring(&ring, SQ);
-        assert_eq!(out.first(), out.last());
-        let area = Polygon::new(LineString(out), vec![]).unsigned_area();
-        assert!((area - 40.0).abs() < 1e-9, "{area}");
-    }
-
-    #[test]
-    fn ring_outside_vanishes_and_ring_around_becomes_the_square() {
-        let far = vec![c(20.0, 20.0), c(30.0, 20.0), c(30.0, 30.0), c(20.0, 20.0)];
-        assert!(clip_ring(&far, SQ).is_empty());
-        let around = vec![
-            c(-1.0, -1.0),
-            c(11.0, -1.0),
-            c(11.0, 11.0),
-            c(-1.0, 11.0),
-            c(-1.0, -1.0),
-        ];
-        let area = Polygon::new(LineString(clip_ring(&around, SQ)), vec![]).unsigned_area();
-        assert!((area - 100.0).abs() < 1e-9);
     }
 
     #[test]

@@ -13,7 +13,8 @@ use serde_json::Value;
 
 pub mod clip;
 
-use clip::{clip_line, clip_ring, Square};
+use clip::{clip_line, Square};
+use planmap_core::clip::clip_ring;
 
 /// Tile units across a tile.
 pub const EXTENT: u32 = 4096;
@@ -180,7 +181,7 @@ fn finish_ring(coords: Vec<Coord<f64>>, exterior: bool) -> Option<LineString<f64
 /// (farmland 图斑) stay on the map as long as they cover any area at the zoom.
 fn ring(t: &impl Projector, r: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
     let projected: Vec<Coord<f64>> = r.0.iter().map(|c| t.project(*c)).collect();
-    let clipped = clip_ring(&projected, SQUARE);
+    let clipped = clip_ring(&projected, &SQUARE.rect());
     if clipped.len() < 4 {
         return None;
     }

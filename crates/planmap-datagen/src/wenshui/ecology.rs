@@ -3,8 +3,8 @@
 
 use crate::frame::{self, kx};
 use crate::geom::{self, buffer_line, clip_line, smooth_line};
-use crate::layout;
-use crate::planted::{self, B3, CIYAO_COR_W, FEN_COR_W, FEN_X, WENYU_COR_W};
+use crate::wenshui::layout;
+use crate::wenshui::planted::{self, B3, CIYAO_COR_W, FEN_COR_W, FEN_X, WENYU_COR_W};
 use geo::{BooleanOps, Coord, LineString, MultiPolygon};
 
 /// (name, note, control points, corridor half-width in degrees of longitude).

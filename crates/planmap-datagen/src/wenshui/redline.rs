@@ -1,14 +1,14 @@
 //! 生态保护红线: the western mountains (tuned to the plan's 367.4 km²), the river strips of
 //! 文峪河 and 汾河 on the plain, and 南徐水源地's first-level zone.
 
-use crate::ecology::{west_of, Ecology};
 use crate::frame::{self, kx};
 use crate::geom::{self, blob, buffer_line, disc, in_polygon, in_ring, smooth_line};
-use crate::layout;
 use crate::out::written_area;
-use crate::planted::{self, B1, B3, FEN_RED_W, FEN_X, WENYU_RED_W, WENYU_X};
 use crate::rng::{value_noise, Rng};
-use crate::zoning::Zoning;
+use crate::wenshui::ecology::{west_of, Ecology};
+use crate::wenshui::layout;
+use crate::wenshui::planted::{self, B1, B3, FEN_RED_W, FEN_X, WENYU_RED_W, WENYU_X};
+use crate::wenshui::zoning::Zoning;
 use geo::{BooleanOps, Buffer, Coord, InteriorPoint, LineString, MultiPolygon, Polygon};
 
 pub struct RedPatch {
@@ -116,7 +116,10 @@ pub fn build(
     let wenyu = geom::drop_small(wenyu, 20_000.0, 5_000.0);
     let fen = geom::drop_small(fen, 20_000.0, 5_000.0);
     let nanxu = zoning.water[0].area.clone();
-    let fixed = written_area(&wenyu) + written_area(&fen) + written_area(&geom::mp(nanxu.clone()));
+    let fr = frame::wenshui();
+    let fixed = written_area(&fr, &wenyu)
+        + written_area(&fr, &fen)
+        + written_area(&fr, &geom::mp(nanxu.clone()));
 
     // Mountain part, minus a wavy margin along the foot, valleys and clearings.
     let mut cut = wenyu.buffer(10.0).union(&keep_out);
@@ -165,7 +168,14 @@ pub fn build(
             .map(|inset| geom::drop_small(all.intersection(inset), 50_000.0, 20_000.0))
             .collect::<Vec<MultiPolygon>>()
     };
-    let f = |s: f64| mountain(s).iter().map(written_area).sum::<f64>() + fixed - target_m2;
+    let f = |s: f64| {
+        mountain(s)
+            .iter()
+            .map(|m| written_area(&fr, m))
+            .sum::<f64>()
+            + fixed
+            - target_m2
+    };
     let (mut lo, mut hi) = (0.0, 3.0);
     assert!(
         f(lo) > 0.0,

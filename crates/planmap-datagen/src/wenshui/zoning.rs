@@ -2,9 +2,9 @@
 
 use crate::frame::{self, poly_deg};
 use crate::geom::{self, blob, disc};
-use crate::layout;
-use crate::planted::{self, NANWU_TOWN};
 use crate::rng::Rng;
+use crate::wenshui::layout;
+use crate::wenshui::planted::{self, NANWU_TOWN};
 use geo::{MultiPolygon, Polygon};
 
 pub struct Town {

@@ -9,8 +9,7 @@
 use crate::frame::{rect_deg, rect_deg_mp};
 use geo::{BooleanOps, MultiPolygon, Polygon};
 
-/// A lon/lat box: (lon0, lon1, lat0, lat1).
-pub type LlBox = (f64, f64, f64, f64);
+pub use crate::frame::LlBox;
 
 /// 文峪河's straight reach (lon) and box B1 around it.
 pub const WENYU_X: f64 = 112.1000;

@@ -6,12 +6,13 @@
 //! smooth noise field (so the gaps look like general farmland, orchards and greenhouses
 //! rather than salt and pepper); the planted patches are always kept.
 
+use crate::fields::{self, FieldGrid};
 use crate::frame::{self, Ll};
 use crate::geom::{in_polygon, in_ring};
 use crate::out::{self, OutFeature, OutGeom};
-use crate::planted::{self, Site, PATCHES};
 use crate::raster::Raster;
 use crate::rng::{fractal_noise, value_noise, Rng};
+use crate::wenshui::planted::{self, Site, PATCHES};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
 pub struct Patch {
@@ -43,14 +44,17 @@ pub struct Stats {
     pub blocked_fraction: f64,
 }
 
-const ANGLE: f64 = 0.14; // rad, the grid's rotation (about 8°)
-const FIELD_U: f64 = 160.0;
-const FIELD_V: f64 = 94.0;
-const DITCH: f64 = 6.0;
-const ROAD: f64 = 12.0;
-const BLOCK_U: i64 = 5;
-const BLOCK_V: i64 = 4;
-const JITTER: f64 = 2.4;
+/// 160 × 94 m fields on a grid turned by 0.14 rad (about 8°).
+const GRID: FieldGrid = FieldGrid {
+    angle: 0.14,
+    field_u: 160.0,
+    field_v: 94.0,
+    ditch: 6.0,
+    road: 12.0,
+    block_u: 5,
+    block_v: 4,
+    jitter: 2.4,
+};
 
 fn ring_of(b: planted::LlBox) -> Vec<Coord> {
     let p = planted::box_poly(b);
@@ -111,91 +115,17 @@ pub fn build(ob: &Obstacles, target_m2: f64, seed: u64) -> (Vec<Patch>, Stats) {
     let blocked_fraction = raster.blocked_fraction();
 
     // Candidate fields on the rotated grid.
-    let (cs, sn) = (ANGLE.cos(), ANGLE.sin());
-    let to_xy = |u: f64, v: f64| Coord {
-        x: u * cs - v * sn,
-        y: u * sn + v * cs,
-    };
-    let corners = [
-        Coord {
-            x: raster.x0,
-            y: raster.y0,
-        },
-        Coord {
-            x: x1 + 200.0,
-            y: raster.y0,
-        },
-        Coord {
-            x: x1 + 200.0,
-            y: y1 + 200.0,
-        },
-        Coord {
-            x: raster.x0,
-            y: y1 + 200.0,
-        },
-    ];
-    let uv: Vec<(f64, f64)> = corners
-        .iter()
-        .map(|c| (c.x * cs + c.y * sn, -c.x * sn + c.y * cs))
-        .collect();
-    let umin = uv.iter().map(|p| p.0).fold(f64::MAX, f64::min);
-    let umax = uv.iter().map(|p| p.0).fold(f64::MIN, f64::max);
-    let vmin = uv.iter().map(|p| p.1).fold(f64::MAX, f64::min);
-    let vmax = uv.iter().map(|p| p.1).fold(f64::MIN, f64::max);
-    let pitch_u = FIELD_U + DITCH;
-    let pitch_v = FIELD_V + DITCH;
-    let block_u = BLOCK_U as f64 * pitch_u + ROAD;
-    let block_v = BLOCK_V as f64 * pitch_v + ROAD;
-    let mut cands: Vec<(Vec<Coord>, f64)> = Vec::new();
-    let (mut bi, mut bj) = (
-        (umin / block_u).floor() as i64,
-        (vmin / block_v).floor() as i64,
+    let cands = fields::candidates(
+        &raster,
+        &GRID,
+        (raster.x0, raster.y0, x1 + 200.0, y1 + 200.0),
+        &mut rng,
     );
-    let bj0 = bj;
-    while bi as f64 * block_u < umax {
-        bj = bj0;
-        while bj as f64 * block_v < vmax {
-            for ci in 0..BLOCK_U {
-                for cj in 0..BLOCK_V {
-                    let u0 = bi as f64 * block_u + ci as f64 * pitch_u;
-                    let v0 = bj as f64 * block_v + cj as f64 * pitch_v;
-                    // The whole field if it fits, else its halves, else their halves (edges).
-                    let hu = (FIELD_U - DITCH) / 2.0;
-                    let hv = (FIELD_V - DITCH) / 2.0;
-                    let mut todo = vec![(0.0, FIELD_U, 0.0, FIELD_V, 0u8)];
-                    while let Some((ua, ub, va, vb, level)) = todo.pop() {
-                        let quad: Vec<Coord> = [(ua, va), (ub, va), (ub, vb), (ua, vb)]
-                            .iter()
-                            .map(|&(du, dv)| {
-                                let c = to_xy(u0 + du, v0 + dv);
-                                Coord {
-                                    x: c.x + rng.range(-JITTER, JITTER),
-                                    y: c.y + rng.range(-JITTER, JITTER),
-                                }
-                            })
-                            .collect();
-                        let noise = rng.f64();
-                        if raster.free_quad(&quad) {
-                            cands.push((quad, noise));
-                        } else if level == 0 {
-                            todo.push((ua, ua + hu, va, vb, 1));
-                            todo.push((ub - hu, ub, va, vb, 1));
-                        } else if level == 1 {
-                            todo.push((ua, ub, va, va + hv, 2));
-                            todo.push((ua, ub, vb - hv, vb, 2));
-                        }
-                    }
-                }
-            }
-            bj += 1;
-        }
-        bi += 1;
-    }
 
     // Written form, area and keep priority; the planted patches first.
     let mut patches: Vec<(f64, Patch)> = Vec::new();
     let add = |quad: &[Coord], site: Option<Site>, prio: f64, patches: &mut Vec<(f64, Patch)>| {
-        let ring = out::grid_ring(quad, true);
+        let ring = out::grid_ring(&frame::wenshui(), quad, true);
         let centre = quad.iter().fold(Coord { x: 0.0, y: 0.0 }, |a, &c| a + c) / quad.len() as f64;
         let f = OutFeature::new(String::new(), "", OutGeom::Polygon(vec![ring.clone()]));
         let area_m2 = f.area_m2();
@@ -221,27 +151,10 @@ pub fn build(ob: &Obstacles, target_m2: f64, seed: u64) -> (Vec<Patch>, Stats) {
         add(quad, None, prio, &mut patches);
     }
     let candidate_area = patches.iter().map(|p| p.1.area_m2).sum::<f64>() - candidate_area_before;
-    patches.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut sum = 0.0;
-    let mut keep = patches.len();
-    for (k, (_, p)) in patches.iter().enumerate() {
-        if sum + p.area_m2 >= target_m2 {
-            keep = if sum + p.area_m2 - target_m2 < target_m2 - sum {
-                k + 1
-            } else {
-                k
-            };
-            if keep == k + 1 {
-                sum += p.area_m2;
-            }
-            break;
-        }
-        sum += p.area_m2;
-    }
+    let sum = fields::keep_to_target(&mut patches, |p| p.area_m2, target_m2);
     if (sum - target_m2).abs() > 0.0005 * target_m2 {
         eprintln!("not enough room on the plain for the farmland target: {sum} of {target_m2} m²");
     }
-    patches.truncate(keep);
     let mut patches: Vec<Patch> = patches.into_iter().map(|(_, p)| p).collect();
 
     // Attributes.
@@ -279,37 +192,4 @@ pub fn build(ob: &Obstacles, target_m2: f64, seed: u64) -> (Vec<Patch>, Stats) {
         blocked_fraction,
     };
     (patches, stats)
-}
-
-/// Village sites scattered over the plain (jittered grid), plus the named villages.
-pub fn villages(
-    county: &MultiPolygon,
-    west: &MultiPolygon,
-    named: &[Coord],
-    seed: u64,
-) -> Vec<(Coord, f64)> {
-    let mut rng = Rng::new(seed);
-    let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for c in county.0.iter().flat_map(|p| p.exterior().0.iter()) {
-        (x0, y0, x1, y1) = (x0.min(c.x), y0.min(c.y), x1.max(c.x), y1.max(c.y));
-    }
-    let spacing = 2000.0;
-    let mut out: Vec<(Coord, f64)> = named.iter().map(|&c| (c, 320.0)).collect();
-    let mut y = y0;
-    while y < y1 {
-        let mut x = x0;
-        while x < x1 {
-            let c = Coord {
-                x: x + rng.range(-0.35, 0.35) * spacing,
-                y: y + rng.range(-0.35, 0.35) * spacing,
-            };
-            let r = rng.range(110.0, 300.0);
-            if crate::geom::in_multi(county, c) && !crate::geom::in_multi(west, c) {
-                out.push((c, r));
-            }
-            x += spacing;
-        }
-        y += spacing;
-    }
-    out
 }

