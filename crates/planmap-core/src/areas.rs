@@ -6,9 +6,9 @@
 
 use geo::{BoundingRect, MultiPolygon, Rect};
 
-use crate::check::CheckOptions;
 use crate::engine::Engine;
 use crate::error::SiteError;
+use crate::options::CheckOptions;
 use crate::overlay::{self, Measured, Overlap};
 use crate::plan::{GeometryKind, SiteRole};
 use crate::relate::Edges;

@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
+pub use crate::options::CheckOptions;
+
 use crate::areas::PreparedSite;
 use crate::engine::Engine;
 use crate::error::SiteError;
@@ -14,6 +16,7 @@ use crate::plan::SiteRole;
 use crate::units::{Area, M2_PER_MU};
 
 /// The outcome of a site check.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
     /// Overlaps a prohibited layer beyond the sliver tolerance.
@@ -43,25 +46,8 @@ impl Verdict {
     }
 }
 
-/// Options of a check.
-#[derive(Debug, Clone, Copy)]
-pub struct CheckOptions {
-    /// Most vertices a site may have, all parts together.
-    pub max_vertices: usize,
-    /// Most polygons a (multipart) site may have.
-    pub max_parts: usize,
-}
-
-impl Default for CheckOptions {
-    fn default() -> Self {
-        CheckOptions {
-            max_vertices: 100_000,
-            max_parts: 1_000,
-        }
-    }
-}
-
 /// The site's overlap with one layer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct LayerOverlap {
     pub layer: String,
@@ -80,6 +66,7 @@ pub struct LayerOverlap {
 }
 
 /// An overlap under the sliver tolerance: counted apart, does not change the verdict.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Sliver {
     pub layer: String,
@@ -88,6 +75,7 @@ pub struct Sliver {
 }
 
 /// A feature the site lies in (township, park), with the share of the site inside it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Location {
     pub layer: String,
@@ -97,6 +85,7 @@ pub struct Location {
 }
 
 /// Distance from the site to the nearest feature of a layer it does not overlap.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Nearest {
     pub layer: String,
@@ -105,6 +94,7 @@ pub struct Nearest {
 }
 
 /// Everything a check finds; serialises to the report JSON of the CLI and the API.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     pub verdict: Verdict,

@@ -10,6 +10,7 @@ use crate::plan::Severity;
 use crate::units::Area;
 
 /// One overlap of two features that a rule forbids (or flags).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Conflict {
     /// `red_line×farmland`
@@ -30,6 +31,7 @@ pub struct Conflict {
 }
 
 /// Totals of one rule.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleSummary {
     pub rule: String,
@@ -45,6 +47,7 @@ pub struct RuleSummary {
 }
 
 /// The result of a scan: conflicts beyond the sliver tolerance, and slivers apart.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ConflictScan {
     pub sliver_tolerance_m2: f64,

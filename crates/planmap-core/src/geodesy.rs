@@ -1,6 +1,13 @@
 //! Ellipsoidal measures: geodesic areas.
 //!
-//! Areas are geodesic on the WGS84 ellipsoid (geo's `GeodesicArea`, Karney's algorithm);
+//! Areas are those on the WGS84 ellipsoid, by two paths:
+//! - rings whose edges are all short (< [`SHORT_EDGE_DEG`], as every plan feature and site
+//!   is) are mapped onto the authalic sphere (authalic latitude keeps areas exactly) and
+//!   measured there (spherical excess, edges as great circles of that sphere), which for edges
+//!   under ~2 km agrees with Karney's ellipsoidal geodesic area within 1e-7 relative and is
+//!   ~10× faster;
+//! - other rings with geo's `GeodesicArea` (Karney's algorithm).
+//!
 //! CGCS2000's ellipsoid differs from WGS84's by 0.1 mm in the semi-minor axis, far below
 //! any figure a plan reports.
 
