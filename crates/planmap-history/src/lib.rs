@@ -132,16 +132,21 @@ pub struct NewRecord {
 
 /// A recorded check. `site` and `overlaps` are the stored JSON text, verbatim.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Record {
     pub id: i64,
     pub time: String,
     pub verdict: String,
     pub site_area_m2: f64,
+    /// The per-layer overlaps as recorded (the server writes an array of objects).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub overlaps: Box<RawValue>,
     pub data_version: String,
     pub source: String,
     pub project: Option<String>,
     pub applicant: Option<String>,
+    /// The site as checked: a GeoJSON geometry object (lon/lat).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub site: Box<RawValue>,
 }
 
@@ -440,7 +445,9 @@ fn check_site(text: &str) -> Result<&str, HistoryError> {
     Ok(text)
 }
 
-fn check_key(k: &str) -> Result<(), HistoryError> {
+/// Whether `k` may be a [`NewRecord::key`]: 8 to 64 of `A-Z a-z 0-9 - _` (the one rule; the
+/// server refuses a bad `check_key` with it before a check runs).
+pub fn check_key(k: &str) -> Result<(), HistoryError> {
     let ok = (8..=64).contains(&k.len())
         && k.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
