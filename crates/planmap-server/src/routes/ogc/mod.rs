@@ -6,23 +6,27 @@ pub mod openapi;
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use geo::Intersects;
-use planmap_core::{Feature, Shape};
+use planmap_core::{Feature, FeatureView};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, BaseUrl, JsonPath};
-use crate::params::Params;
+use crate::query::{self, at_least, Query};
 use crate::state::{AppState, Snapshot};
 use crs::Crs;
+use openapi::{DEFAULT_LIMIT, MAX_LIMIT};
 
-pub const DEFAULT_LIMIT: u64 = 10;
-pub const MAX_LIMIT: u64 = 10_000;
+/// The query of the metadata endpoints: `f` (the format; always JSON here).
+#[derive(Debug, Default, Deserialize)]
+pub struct FormatOnly {
+    pub f: Option<String>,
+}
 
 const CONFORMANCE: [&str; 4] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -44,7 +48,7 @@ impl FromRequestParts<AppState> for Meta {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
-        Params::parse(parts.uri.query(), &["f"])?;
+        query::parse::<FormatOnly>(parts.uri.query())?;
         Ok(Meta {
             snap: st.snapshot(),
             base: BaseUrl::from_request_parts(parts, st).await?,
@@ -75,8 +79,7 @@ pub async fn landing(Meta { snap, base }: Meta) -> ApiResult<Json<Value>> {
 }
 
 /// `GET /ogc/conformance`
-pub async fn conformance(RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
-    Params::parse(q.as_deref(), &["f"])?;
+pub async fn conformance(_: Query<FormatOnly>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({ "conformsTo": CONFORMANCE })))
 }
 
@@ -102,7 +105,7 @@ fn collection(snap: &Snapshot, li: usize, base: &BaseUrl) -> Value {
     json!({
         "id": l.def.id,
         "title": l.def.name,
-        "description": format!("{} ({}), {} features. {}", l.def.name, l.def.name_en, l.features.len(), snap.engine.plan.caveat),
+        "description": format!("{} ({}), {} features. {}", l.def.name, l.def.name_en, l.len(), snap.engine.plan.caveat),
         "itemType": "feature",
         "extent": { "spatial": { "bbox": [bbox], "crs": crs::CRS84 } },
         "crs": crs::SUPPORTED,
@@ -149,67 +152,72 @@ fn geojson_response(body: Value, crs: Crs) -> Response {
     r
 }
 
-fn crs_param(params: &Params, name: &str) -> ApiResult<Crs> {
-    params
-        .get(name)
-        .map(|v| Crs::parse(name, v))
+fn crs_param(name: &str, v: Option<&str>) -> ApiResult<Crs> {
+    v.map(|v| Crs::parse(name, v))
         .transpose()
         .map(Option::unwrap_or_default)
+}
+
+/// The query of `/ogc/collections/{id}/items`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ItemsQuery {
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+    pub bbox: Option<String>,
+    #[serde(rename = "bbox-crs")]
+    pub bbox_crs: Option<String>,
+    pub crs: Option<String>,
+    pub f: Option<String>,
 }
 
 /// `GET /ogc/collections/{id}/items?limit=&offset=&bbox=&bbox-crs=&crs=`
 pub async fn items(
     State(st): State<AppState>,
     JsonPath(id): JsonPath<String>,
-    RawQuery(q): RawQuery,
+    Query(q): Query<ItemsQuery>,
     base: BaseUrl,
 ) -> ApiResult<Response> {
-    let params = Params::parse(
-        q.as_deref(),
-        &["limit", "offset", "bbox", "bbox-crs", "crs", "f"],
-    )?;
-    let limit = params
-        .uint("limit", 1)?
+    let limit = q
+        .limit
+        .map(|n| at_least("limit", n, 1))
+        .transpose()?
         .unwrap_or(DEFAULT_LIMIT)
         .min(MAX_LIMIT) as usize;
-    let offset = params.uint("offset", 0)?.unwrap_or(0) as usize;
-    let out_crs = crs_param(&params, "crs")?;
-    let bbox_crs = crs_param(&params, "bbox-crs")?;
-    if params.get("bbox-crs").is_some() && params.get("bbox").is_none() {
+    let offset = q.offset.unwrap_or(0) as usize;
+    let out_crs = crs_param("crs", q.crs.as_deref())?;
+    let bbox_crs = crs_param("bbox-crs", q.bbox_crs.as_deref())?;
+    if q.bbox_crs.is_some() && q.bbox.is_none() {
         return Err(ApiError::parameter("bbox-crs", "given without bbox"));
     }
-    let bbox = params.bbox("bbox")?.map(|b| bbox_crs.input_bbox(b));
+    let bbox = q
+        .bbox
+        .as_deref()
+        .map(|v| query::parse_bbox(v).map_err(|e| ApiError::parameter("bbox", e)))
+        .transpose()?
+        .map(|b| bbox_crs.input_bbox(b));
     let snap = st.snapshot();
     let li = snap.layer_index(&id)?;
-    let layer = &snap.engine.layers[li];
-    let matched: Vec<usize> = match bbox {
-        None => (0..layer.features.len()).collect(),
-        Some(b) => {
-            let window = b.to_polygon();
-            snap.engine
-                .candidates(li, &b)
-                .into_iter()
-                .filter(|&fi| match &layer.features[fi].shape {
-                    Shape::Polygon(mp) => mp.intersects(&window),
-                    Shape::Line(ml) => ml.intersects(&window),
-                    Shape::Point(p) => p.intersects(&window),
-                })
-                .collect()
-        }
+    let matched: Vec<FeatureView> = match bbox {
+        None => snap.engine.layers[li].views().collect(),
+        Some(b) => snap.engine.features_in(li, &b),
     };
     let page: Vec<Value> = matched
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|&fi| feature_value(&layer.features[fi], out_crs))
+        .map(|v| feature_value(v.feature, out_crs))
         .collect();
     let returned = page.len();
     let page_url = |off: usize| {
         let mut qs = form_urlencoded::Serializer::new(String::new());
         qs.append_pair("limit", &limit.to_string());
         qs.append_pair("offset", &off.to_string());
-        for k in ["bbox", "bbox-crs", "crs"] {
-            if let Some(v) = params.get(k) {
+        for (k, v) in [
+            ("bbox", &q.bbox),
+            ("bbox-crs", &q.bbox_crs),
+            ("crs", &q.crs),
+        ] {
+            if let Some(v) = v {
                 qs.append_pair(k, v);
             }
         }
@@ -250,15 +258,21 @@ pub async fn items(
     Ok(geojson_response(body, out_crs))
 }
 
+/// The query of `/ogc/collections/{id}/items/{fid}`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ItemQuery {
+    pub crs: Option<String>,
+    pub f: Option<String>,
+}
+
 /// `GET /ogc/collections/{id}/items/{fid}`
 pub async fn item(
     State(st): State<AppState>,
     JsonPath((id, fid)): JsonPath<(String, String)>,
-    RawQuery(q): RawQuery,
+    Query(q): Query<ItemQuery>,
     base: BaseUrl,
 ) -> ApiResult<Response> {
-    let params = Params::parse(q.as_deref(), &["crs", "f"])?;
-    let out_crs = crs_param(&params, "crs")?;
+    let out_crs = crs_param("crs", q.crs.as_deref())?;
     let snap = st.snapshot();
     let li = snap.layer_index(&id)?;
     let f = snap.engine.layers[li].feature(&fid).ok_or_else(|| {
