@@ -57,7 +57,18 @@ pub struct ConflictScan {
 }
 
 impl Engine {
-    /// Scans every rule of the plan. Uses all cores.
+    /// Scans every rule of the plan: every pair of features of a rule's two layers that
+    /// overlap. Uses all cores.
+    ///
+    /// # Units
+    ///
+    /// Areas in m² (公顷 and 亩 beside them), geodesic on the WGS84 ellipsoid.
+    ///
+    /// # Assumptions
+    ///
+    /// Rules name polygon layers (checked when the plan loads). Overlaps under the plan's
+    /// `sliver_tolerance_m2` are listed apart as slivers; sharing only an edge or a point is
+    /// no overlap.
     pub fn conflicts(&self) -> ConflictScan {
         let tol = self.plan.sliver_tolerance_m2;
         let mut summary = Vec::new();

@@ -61,9 +61,17 @@ impl Engine {
         self.layers.get(layer)?.view(feature)
     }
 
-    /// The features of layer `layer` whose geometry intersects `bbox` (lon/lat degrees; a
-    /// shared edge or point counts), in feature order: the R-tree's candidates, then an exact
-    /// test against the box.
+    /// The features of layer `layer` whose geometry intersects `bbox`, in feature order: the
+    /// R-tree's candidates, then an exact test against the box.
+    ///
+    /// # Units
+    ///
+    /// `bbox` in degrees, lon/lat; each view's `area_m2` in m² (geodesic, WGS84).
+    ///
+    /// # Assumptions
+    ///
+    /// The box is planar in lon/lat (its edges are meridians and parallels, not geodesics); a
+    /// shared edge or point counts as meeting it. An index past the layers gives nothing.
     pub fn features_in(&self, layer: usize, bbox: &Rect<f64>) -> Vec<FeatureView<'_>> {
         let Some(l) = self.layers.get(layer) else {
             return Vec::new();

@@ -6,9 +6,11 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use geo::{Geometry, MultiPolygon};
+use planmap_core::plan::SiteRole;
 use planmap_core::CheckReport;
 use planmap_history::{History, NewRecord, Source};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::{clip, ApiError, ApiResult};
 
@@ -23,6 +25,16 @@ pub struct Recorder {
     project: Option<String>,
     applicant: Option<String>,
     key: Option<String>,
+}
+
+/// One layer's overlap as a record keeps it.
+#[derive(Debug, Serialize)]
+struct RecordedOverlap<'a> {
+    layer: &'a str,
+    name: &'a str,
+    role: SiteRole,
+    area_m2: f64,
+    feature_ids: &'a [String],
 }
 
 /// What a check request says about itself (its query's `source`, `project`, `applicant`,
@@ -75,17 +87,15 @@ impl Recorder {
             return Ok(None);
         };
         let site = planmap_io::geojson_io::from_geo(&Geometry::MultiPolygon(site.clone()));
-        let overlaps: Vec<Value> = report
+        let overlaps: Vec<RecordedOverlap> = report
             .overlaps
             .iter()
-            .map(|o| {
-                json!({
-                    "layer": o.layer,
-                    "name": o.name,
-                    "role": o.role,
-                    "area_m2": o.area_m2,
-                    "feature_ids": o.feature_ids,
-                })
+            .map(|o| RecordedOverlap {
+                layer: &o.layer,
+                name: &o.name,
+                role: o.role,
+                area_m2: o.area_m2,
+                feature_ids: &o.feature_ids,
             })
             .collect();
         let rec = NewRecord {
@@ -93,7 +103,7 @@ impl Recorder {
             site: site.to_string(),
             verdict: report.verdict.zh().to_string(),
             site_area_m2: report.site_area_m2,
-            overlaps: Value::Array(overlaps),
+            overlaps: serde_json::to_value(&overlaps).unwrap_or(Value::Null),
             data_version: report.data_version.clone(),
             source: self.source,
             project: self.project.clone(),

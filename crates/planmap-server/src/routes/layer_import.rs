@@ -15,7 +15,6 @@ use axum::Json;
 use planmap_io::import::{self, ImportError, ImportOptions, ImportReport, Quiet};
 use planmap_io::{PlanDir, ReadOptions};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
 use crate::error::{clip, ApiError, ApiResult, ErrorBody};
 use crate::guards::Keeper;
@@ -31,13 +30,16 @@ static IMPORTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 fn import_error(e: ImportError) -> ApiError {
     match e {
         ImportError::Invalid(issues) => {
-            let list: Vec<Value> = issues
+            let list: Vec<import::Issue> = issues
                 .iter()
                 .take(100)
-                .map(|i| json!({"id": clip(&i.id), "reason": i.reason}))
+                .map(|i| import::Issue {
+                    id: clip(&i.id),
+                    reason: i.reason.clone(),
+                })
                 .collect();
             ApiError::unprocessable(format!("{}", ImportError::Invalid(issues)))
-                .with("invalid", list)
+                .with("invalid", serde_json::to_value(list).unwrap_or_default())
         }
         ImportError::Other(m) => ApiError::unprocessable(m),
     }

@@ -5,7 +5,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::error::{clip as clip_text, ApiError, ApiResult};
 use crate::http::{self, blocking, cached, BaseUrl, JsonPath};
@@ -51,17 +54,47 @@ pub async fn tile(
     ))
 }
 
+/// A TileJSON 3.0 document.
+#[derive(Debug, Serialize)]
+pub struct TileJson {
+    pub tilejson: &'static str,
+    pub name: String,
+    pub description: String,
+    pub version: String,
+    pub attribution: String,
+    pub scheme: &'static str,
+    pub tiles: Vec<String>,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// minlon, minlat, maxlon, maxlat.
+    pub bounds: [f64; 4],
+    /// lon, lat, zoom.
+    pub center: [f64; 3],
+    pub vector_layers: Vec<VectorLayer>,
+}
+
+/// The one source layer of a planmap tile.
+#[derive(Debug, Serialize)]
+pub struct VectorLayer {
+    pub id: String,
+    pub description: String,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// Attribute name → String, Number or Boolean.
+    pub fields: BTreeMap<String, &'static str>,
+}
+
 /// The TileJSON 3.0 document of one layer.
-pub fn tilejson(snap: &Snapshot, li: usize, base: &BaseUrl) -> Value {
+pub fn tilejson(snap: &Snapshot, li: usize, base: &BaseUrl) -> TileJson {
     let l = &snap.engine.layers[li];
     let plan = &snap.engine.plan;
     let bounds = l
         .bbox()
-        .map(|b| json!([b.min().x, b.min().y, b.max().x, b.max().y]))
-        .unwrap_or(json!([-180, -85.051129, 180, 85.051129]));
+        .map(|b| [b.min().x, b.min().y, b.max().x, b.max().y])
+        .unwrap_or([-180.0, -85.051129, 180.0, 85.051129]);
     let center = plan.center.unwrap_or([112.03, 37.43]);
-    let mut fields = serde_json::Map::new();
-    fields.insert("fid".into(), json!("String"));
+    let mut fields = BTreeMap::new();
+    fields.insert("fid".to_string(), "String");
     for f in l.views() {
         for (k, v) in &f.feature.properties {
             let kind = match v {
@@ -69,29 +102,29 @@ pub fn tilejson(snap: &Snapshot, li: usize, base: &BaseUrl) -> Value {
                 Value::Bool(_) => "Boolean",
                 _ => "String",
             };
-            fields.entry(k.clone()).or_insert(json!(kind));
+            fields.entry(k.clone()).or_insert(kind);
         }
     }
-    json!({
-        "tilejson": "3.0.0",
-        "name": l.def.name,
-        "description": format!("{}: {}", plan.name, l.def.name),
-        "version": l.version,
-        "attribution": plan.caveat,
-        "scheme": "xyz",
-        "tiles": [base.join(&format!("/tiles/{}/{{z}}/{{x}}/{{y}}.pbf", l.def.id))],
-        "minzoom": 0,
-        "maxzoom": NATIVE_MAX_ZOOM,
-        "bounds": bounds,
-        "center": [center[0], center[1], plan.zoom.unwrap_or(10.0).round()],
-        "vector_layers": [{
-            "id": l.def.id,
-            "description": l.def.name,
-            "minzoom": 0,
-            "maxzoom": NATIVE_MAX_ZOOM,
-            "fields": fields,
+    TileJson {
+        tilejson: "3.0.0",
+        name: l.def.name.clone(),
+        description: format!("{}: {}", plan.name, l.def.name),
+        version: l.version.clone(),
+        attribution: plan.caveat.clone(),
+        scheme: "xyz",
+        tiles: vec![base.join(&format!("/tiles/{}/{{z}}/{{x}}/{{y}}.pbf", l.def.id))],
+        minzoom: 0,
+        maxzoom: NATIVE_MAX_ZOOM,
+        bounds,
+        center: [center[0], center[1], plan.zoom.unwrap_or(10.0).round()],
+        vector_layers: vec![VectorLayer {
+            id: l.def.id.clone(),
+            description: l.def.name.clone(),
+            minzoom: 0,
+            maxzoom: NATIVE_MAX_ZOOM,
+            fields,
         }],
-    })
+    }
 }
 
 /// `GET /tiles/{layer}.json`
@@ -100,7 +133,7 @@ pub async fn tilejson_handler(
     JsonPath(file): JsonPath<String>,
     _: Query<NoParams>,
     base: BaseUrl,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TileJson>> {
     let Some(id) = file.strip_suffix(".json") else {
         return Err(ApiError::not_found(format!(
             "no such resource: /tiles/{}; TileJSON is /tiles/{{layer}}.json",
