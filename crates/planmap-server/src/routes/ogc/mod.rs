@@ -2,6 +2,7 @@
 //! the plan's layers is a collection; features keep their plan ids.
 
 pub mod crs;
+pub mod model;
 pub mod openapi;
 
 use std::sync::Arc;
@@ -9,17 +10,20 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use planmap_core::{Feature, FeatureView};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::{self, BaseUrl, JsonPath};
+use crate::http::{self, json_bytes, BaseUrl, JsonPath};
 use crate::query::{self, at_least, Query};
 use crate::state::{AppState, Snapshot};
 use crs::Crs;
+use model::{
+    Collection, Collections, Conformance, Extent, Item, ItemsPage, Landing, Link, Spatial,
+};
 use openapi::{DEFAULT_LIMIT, MAX_LIMIT};
 
 /// The query of the metadata endpoints: `f` (the format; always JSON here).
@@ -56,31 +60,48 @@ impl FromRequestParts<AppState> for Meta {
     }
 }
 
-fn link(href: String, rel: &str, ty: &str, title: &str) -> Value {
-    json!({ "href": href, "rel": rel, "type": ty, "title": title })
+fn link(href: String, rel: &str, ty: &'static str, title: &'static str) -> Link {
+    Link::new(href, rel, ty, title)
 }
 
 /// `GET /ogc`
-pub async fn landing(Meta { snap, base }: Meta) -> ApiResult<Json<Value>> {
+pub async fn landing(Meta { snap, base }: Meta) -> ApiResult<Json<Landing>> {
     let plan = &snap.engine.plan;
     let u = |p: &str| base.join(&format!("/ogc{p}"));
-    Ok(Json(json!({
-        "title": plan.name,
-        "description": format!("{}（{}）: OGC API - Features. {}", plan.name, plan.county, plan.caveat),
-        "links": [
+    let data = "http://www.opengis.net/def/rel/ogc/1.0/data";
+    let conf = "http://www.opengis.net/def/rel/ogc/1.0/conformance";
+    Ok(Json(Landing {
+        title: plan.name.clone(),
+        description: format!(
+            "{}（{}）: OGC API - Features. {}",
+            plan.name, plan.county, plan.caveat
+        ),
+        links: vec![
             link(u(""), "self", http::JSON, "This document"),
-            link(u("/api"), "service-desc", OPENAPI_JSON, "The API definition (OpenAPI 3.0)"),
-            link(u("/conformance"), "conformance", http::JSON, "Conformance classes"),
-            link(u("/conformance"), "http://www.opengis.net/def/rel/ogc/1.0/conformance", http::JSON, "Conformance classes"),
+            link(
+                u("/api"),
+                "service-desc",
+                OPENAPI_JSON,
+                "The API definition (OpenAPI 3.0)",
+            ),
+            link(
+                u("/conformance"),
+                "conformance",
+                http::JSON,
+                "Conformance classes",
+            ),
+            link(u("/conformance"), conf, http::JSON, "Conformance classes"),
             link(u("/collections"), "data", http::JSON, "The plan's layers"),
-            link(u("/collections"), "http://www.opengis.net/def/rel/ogc/1.0/data", http::JSON, "The plan's layers"),
+            link(u("/collections"), data, http::JSON, "The plan's layers"),
         ],
-    })))
+    }))
 }
 
 /// `GET /ogc/conformance`
-pub async fn conformance(_: Query<FormatOnly>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "conformsTo": CONFORMANCE })))
+pub async fn conformance(_: Query<FormatOnly>) -> Json<Conformance> {
+    Json(Conformance {
+        conforms_to: &CONFORMANCE,
+    })
 }
 
 /// `GET /ogc/api`
@@ -95,45 +116,63 @@ pub async fn api(Meta { snap, base }: Meta) -> ApiResult<Response> {
     Ok(http::typed(OPENAPI_JSON, doc.to_string()))
 }
 
-fn collection(snap: &Snapshot, li: usize, base: &BaseUrl) -> Value {
+fn collection(snap: &Snapshot, li: usize, base: &BaseUrl) -> Collection {
     let l = &snap.engine.layers[li];
     let u = |p: &str| base.join(&format!("/ogc/collections/{}{p}", l.def.id));
     let bbox = l
         .bbox()
-        .map(|b| vec![b.min().x, b.min().y, b.max().x, b.max().y])
-        .unwrap_or_else(|| vec![-180.0, -90.0, 180.0, 90.0]);
-    json!({
-        "id": l.def.id,
-        "title": l.def.name,
-        "description": format!("{} ({}), {} features. {}", l.def.name, l.def.name_en, l.len(), snap.engine.plan.caveat),
-        "itemType": "feature",
-        "extent": { "spatial": { "bbox": [bbox], "crs": crs::CRS84 } },
-        "crs": crs::SUPPORTED,
-        "storageCrs": crs::CRS84,
-        "links": [
+        .map(|b| [b.min().x, b.min().y, b.max().x, b.max().y])
+        .unwrap_or([-180.0, -90.0, 180.0, 90.0]);
+    let whole = base.join(&format!("/api/layers/{}.geojson", l.def.id));
+    Collection {
+        id: l.def.id.clone(),
+        title: l.def.name.clone(),
+        description: format!(
+            "{} ({}), {} features. {}",
+            l.def.name,
+            l.def.name_en,
+            l.len(),
+            snap.engine.plan.caveat
+        ),
+        item_type: "feature",
+        extent: Extent {
+            spatial: Spatial {
+                bbox: vec![bbox],
+                crs: crs::CRS84,
+            },
+        },
+        crs: &crs::SUPPORTED,
+        storage_crs: crs::CRS84,
+        links: vec![
             link(u(""), "self", http::JSON, "This collection"),
             link(u("/items"), "items", http::GEOJSON, "Its features"),
-            link(base.join(&format!("/api/layers/{}.geojson", l.def.id)), "enclosure", http::GEOJSON, "The whole layer as one GeoJSON file"),
+            link(
+                whole,
+                "enclosure",
+                http::GEOJSON,
+                "The whole layer as one GeoJSON file",
+            ),
         ],
-    })
+    }
 }
 
 /// `GET /ogc/collections`
-pub async fn collections(Meta { snap, base }: Meta) -> ApiResult<Json<Value>> {
-    let cols: Vec<Value> = (0..snap.engine.layers.len())
+pub async fn collections(Meta { snap, base }: Meta) -> ApiResult<Json<Collections>> {
+    let collections = (0..snap.engine.layers.len())
         .map(|li| collection(&snap, li, &base))
         .collect();
-    Ok(Json(json!({
-        "links": [link(base.join("/ogc/collections"), "self", http::JSON, "The plan's layers")],
-        "collections": cols,
-    })))
+    let me = base.join("/ogc/collections");
+    Ok(Json(Collections {
+        links: vec![link(me, "self", http::JSON, "The plan's layers")],
+        collections,
+    }))
 }
 
 /// `GET /ogc/collections/{id}`
 pub async fn collection_handler(
     JsonPath(id): JsonPath<String>,
     Meta { snap, base }: Meta,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Collection>> {
     let li = snap.layer_index(&id)?;
     Ok(Json(collection(&snap, li, &base)))
 }
@@ -144,12 +183,12 @@ fn feature_value(f: &Feature, crs: Crs) -> Value {
     serde_json::to_value(gj).unwrap_or(Value::Null)
 }
 
-fn geojson_response(body: Value, crs: Crs) -> Response {
-    let mut r = http::typed(http::GEOJSON, body.to_string());
+fn geojson_response(body: &impl serde::Serialize, crs: Crs) -> ApiResult<Response> {
+    let mut r = http::typed(http::GEOJSON, json_bytes(body)?);
     if let Ok(v) = HeaderValue::from_str(&format!("<{}>", crs.uri)) {
         r.headers_mut().insert("content-crs", v);
     }
-    r
+    Ok(r)
 }
 
 fn crs_param(name: &str, v: Option<&str>) -> ApiResult<Crs> {
@@ -248,14 +287,14 @@ pub async fn items(
             "Previous page",
         ));
     }
-    let body = json!({
-        "type": "FeatureCollection",
-        "features": page,
-        "numberMatched": matched.len(),
-        "numberReturned": returned,
-        "links": links,
-    });
-    Ok(geojson_response(body, out_crs))
+    let body = ItemsPage {
+        kind: "FeatureCollection",
+        features: page,
+        number_matched: matched.len(),
+        number_returned: returned,
+        links,
+    };
+    geojson_response(&body, out_crs)
 }
 
 /// The query of `/ogc/collections/{id}/items/{fid}`.
@@ -282,25 +321,26 @@ pub async fn item(
         ))
         .with("feature", crate::error::clip(&fid))
     })?;
-    let mut v = feature_value(f, out_crs);
-    v["links"] = json!([
-        link(
-            base.join(&format!(
-                "/ogc/collections/{id}/items/{}",
-                path_segment(&fid)
-            )),
-            "self",
-            http::GEOJSON,
-            "This feature"
-        ),
-        link(
-            base.join(&format!("/ogc/collections/{id}")),
-            "collection",
-            http::JSON,
-            "The collection"
-        ),
-    ]);
-    Ok(geojson_response(v, out_crs).into_response())
+    let me = base.join(&format!(
+        "/ogc/collections/{id}/items/{}",
+        path_segment(&fid)
+    ));
+    let item = Item {
+        feature: match feature_value(f, out_crs) {
+            Value::Object(m) => m,
+            _ => Default::default(),
+        },
+        links: vec![
+            link(me, "self", http::GEOJSON, "This feature"),
+            link(
+                base.join(&format!("/ogc/collections/{id}")),
+                "collection",
+                http::JSON,
+                "The collection",
+            ),
+        ],
+    };
+    geojson_response(&item, out_crs)
 }
 
 fn path_segment(s: &str) -> String {
