@@ -10,7 +10,9 @@ Measures (each engine on the same data, the same sites, the same tiles):
   2. the conflict scan of every rule pair (pairs and areas compared the same way);
   3. farmland tiles z10–z16 (planmap over HTTP vs PostGIS ST_AsMVT, and Martin when installed);
   4. cold start (process start → first check answer) and peak memory;
-  5. a generated 1,000,000-patch province farmland layer: load + index, check p50, memory.
+  5. a generated 1,000,000-patch province farmland layer: load + index, check p50, memory;
+  6. the check history alone on OUT's disk: that disk's fdatasync, and records/s with 1 and 8
+     writers, group commit against one commit a record.
 Prints one table (median of repeats, [min–max]) with ratios peer/planmap measured in this
 run, and writes it with every raw figure to OUT/results.json.
 """
@@ -113,6 +115,11 @@ def main():
     sp = json.loads((out / "shapely-check.json").read_text())
     must_agree(res, "check planmap~shapely", pm_records, sp["sites"], plan.check_layers)
     must_agree(res, "overlap areas planmap~shapely", pm_lean, sp["sites"], plan.check_layers)
+
+    # -- 6. the check history alone, on the disk OUT is on --------------------------------
+    sh([bench_bin, "history", "--dir", out / "history", "--repeat", R,
+        "--out", out / "planmap-history.json"])
+    res["history"] = json.loads((out / "planmap-history.json").read_text())
 
     cluster = pg.Cluster(out)
     try:

@@ -171,6 +171,7 @@ def table(res):
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in rows]
     lines.insert(1, "-" * len(lines[0]))
+    lines.extend(history_lines(res.get("history")))
     lines.append("")
     lines.append("figures: median [min–max] over repeats; ratios: peer median ÷ planmap median "
                  "(>1 = planmap faster), same run")
@@ -186,3 +187,28 @@ def table(res):
     for f in res.get("failures", []):
         lines.append(f"FAIL {f}")
     return "\n".join(lines)
+
+
+def history_lines(h):
+    """The check history alone (planmap-bench history): the disk's fdatasync, then records/s
+    with 1 and 8 writers, group commit against one commit a record, in the same run."""
+    if not h:
+        return []
+    out = ["", f"check history alone, on {h['dir']} ({h['settings']})",
+           f"  fdatasync of that disk, ms (4 KiB, {len(h['fdatasync_ms'])}×): "
+           f"{_cell(h['fdatasync_ms'])}"]
+    rows = [("writers", "group commit rec/s", "one commit a record rec/s", "group÷one",
+             "group p50 / p99 ms", "one p50 / p99 ms", "records a commit")]
+    for w in (1, 8):
+        g, o = h["runs"].get(f"group_{w}"), h["runs"].get(f"single_{w}")
+        if not g or not o:
+            continue
+        col = lambda runs, k: [r[k] for r in runs]  # noqa: E731
+        rows.append((str(w), _cell(col(g, "records_per_s")), _cell(col(o, "records_per_s")),
+                     _ratio(col(o, "records_per_s"), col(g, "records_per_s"), lower_is_better=False),
+                     f"{_fmt(_med(col(g, 'p50_ms')))} / {_fmt(_med(col(g, 'p99_ms')))}",
+                     f"{_fmt(_med(col(o, 'p50_ms')))} / {_fmt(_med(col(o, 'p99_ms')))}",
+                     _fmt(_med(col(g, "records_per_commit")), 1)))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    out += ["  " + "  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in rows]
+    return out

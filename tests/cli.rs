@@ -499,3 +499,68 @@ fn a_clockwise_site_measures_like_its_counter_clockwise_twin() {
         "{a} {b} {expected}"
     );
 }
+
+/// A site wholly on protected land that two prohibited layers cover (a planted red-line ×
+/// farmland overlap) leaves nothing after avoidance, and that nothing is 0 everywhere a person
+/// or program reads it: the JSON (`0.0`, not `-0.0`), the terminal and the HTML report (`0`,
+/// not `-0.00`).
+#[test]
+fn a_wholly_excluded_site_leaves_zero_not_minus_zero() {
+    let planted: Value = serde_json::from_str(
+        &std::fs::read_to_string(data_dir().join("planted_conflicts.json")).unwrap(),
+    )
+    .unwrap();
+    let piece = planted
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["rule"] == "red_line×farmland" && p["severity"] == "conflict")
+        .max_by(|a, b| {
+            a["area_m2"]
+                .as_f64()
+                .partial_cmp(&b["area_m2"].as_f64())
+                .unwrap()
+        })
+        .expect("a planted red-line × farmland conflict");
+    let ring = piece["overlap"]["coordinates"][0].as_array().unwrap();
+    let xs: Vec<f64> = ring.iter().map(|c| c[0].as_f64().unwrap()).collect();
+    let ys: Vec<f64> = ring.iter().map(|c| c[1].as_f64().unwrap()).collect();
+    let (cx, cy) = (
+        (xs.iter().cloned().fold(f64::MAX, f64::min) + xs.iter().cloned().fold(f64::MIN, f64::max))
+            / 2.0,
+        (ys.iter().cloned().fold(f64::MAX, f64::min) + ys.iter().cloned().fold(f64::MIN, f64::max))
+            / 2.0,
+    );
+    let d = 0.0001;
+    let path = temp_file(
+        "site-wholly-excluded.geojson",
+        &rect_geojson(cx - d, cy - d, cx + d, cy + d),
+    );
+    let site = path.to_str().unwrap();
+    let out = planmap(&["check", site, "--json"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"avoidance_area_m2\": 0.0"), "{text}");
+    let report = json_out(&out);
+    assert_eq!(report["verdict"], "不通过");
+    assert!(overlap(&report, "red_line").is_some() && overlap(&report, "farmland").is_some());
+
+    let human = String::from_utf8_lossy(&planmap(&["check", site]).stdout).to_string();
+    assert!(human.contains("after avoidance: 0.0 m²"), "{human}");
+    assert!(!human.contains(" -0.0"), "{human}");
+
+    let html = temp_file("report-wholly-excluded.html", "");
+    let out = planmap(&["check", site, "--report", html.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("<b>避让后可用面积</b> <span data-m2=\"0\">0 m² · 0 亩</span>"),
+        "{}",
+        &page[page.find("避让后").unwrap_or(0)..][..300]
+    );
+    assert!(!page.contains("-0.0"), "a negative zero in the report");
+}

@@ -163,3 +163,49 @@ fn a_history_file_that_is_not_one_stops_the_start_with_its_name() {
         .unwrap()
         .starts_with("会议纪要"));
 }
+
+/// `planmap serve` says at start how its history is kept: the file, the WAL journal,
+/// `synchronous=FULL` and group commit — or that checks are not recorded.
+#[test]
+fn serve_says_how_durable_its_history_is() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.sqlite");
+    let first_lines = |extra: &[&str]| -> String {
+        let mut child = Command::new(planmap_bin())
+            .arg("--data")
+            .arg(data_dir())
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut text = String::new();
+        for _ in 0..2 {
+            out.read_line(&mut text).unwrap();
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        text
+    };
+    let on = first_lines(&["--history", db.to_str().unwrap()]);
+    let says = on.lines().nth(1).unwrap_or_default();
+    for part in [
+        &*db.to_string_lossy(),
+        "WAL journal",
+        "synchronous=FULL",
+        "group commit",
+    ] {
+        assert!(says.contains(part), "no {part:?} in {on:?}");
+    }
+    let off = first_lines(&["--no-history"]);
+    assert!(
+        off.lines()
+            .nth(1)
+            .unwrap_or_default()
+            .contains("history off"),
+        "{off}"
+    );
+}

@@ -142,7 +142,8 @@ fn export_is_rfc7946_with_the_file_count_and_revalidates() {
             .send()
             .unwrap();
         assert_eq!(again.status(), 304, "{id}");
-        // At most 7 decimals in every number of the coordinates.
+        // The shipped layers have 7 decimals; written at full precision they come back as
+        // written: no digits invented, at most 7 in every number of the coordinates.
         for num in text
             .split("\"coordinates\":")
             .skip(1)

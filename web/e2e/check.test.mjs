@@ -49,6 +49,13 @@ async function parkSite(base) {
   throw new Error("no park holds a site that checks 通过: the data has no clean park land");
 }
 
+/** The largest planted red-line × farmland overlap: land both prohibited layers cover. */
+function plantedRedFarmland() {
+  return readJson(`${DATA}/planted_conflicts.json`)
+    .filter((p) => p.rule === "red_line×farmland" && p.severity === "conflict")
+    .sort((a, b) => b.area_m2 - a.area_m2)[0];
+}
+
 /** The displayed number of a cell, and the API's figure, agree to the cell's decimals. */
 function sameFigure(text, value, decimals, what) {
   const shown = parseNum(text);
@@ -72,11 +79,7 @@ describe("site check", () => {
   test("a site drawn on the red line shows 不通过 with the area the API returns", async () => {
     // Centre the map on a planted red-line × farmland overlap: a drawn square around it lies on
     // the red line.
-    const planted = readJson(`${DATA}/planted_conflicts.json`);
-    const red = planted
-      .filter((p) => p.rule === "red_line×farmland" && p.severity === "conflict")
-      .sort((a, b) => b.area_m2 - a.area_m2)[0];
-    const ring = red.overlap.coordinates[0];
+    const ring = plantedRedFarmland().overlap.coordinates[0];
     const lon = (ring[0][0] + ring[2][0]) / 2;
     const lat = (ring[0][1] + ring[2][1]) / 2;
     await openMap(page, server.url, `#map=16/${lat}/${lon}&panel=check`);
@@ -213,6 +216,7 @@ describe("site check", () => {
     const text = [[x0, y0], [x0, y0 + 200], [x0 + 200, y0 + 200], [x0 + 200, y0]].map(([x, y]) => `${x},${y}`).join("\n");
     await page.locator(".ck-clear").click();
     const posts = browser.guards.checkPosts.length;
+    if (!(await page.locator(".ck-text").isVisible())) await page.locator(".ck-paste-toggle").click();
     await page.locator(".ck-text").fill(text);
     await page.locator(".ck-run").click();
     await page.waitForFunction(() => document.querySelector(".ck-out .busy") === null && document.querySelector(".ck-result .verdict"));
@@ -221,6 +225,26 @@ describe("site check", () => {
     // 200 m × 200 m in the Gauss-Krüger plane: 40,000 m² planar; the ellipsoidal area within 0.1 %.
     const shown = parseNum(await page.locator(".site-area b").first().innerText());
     assert.ok(Math.abs(shown - 40000) / 40000 < 1e-3, `site ${shown} m²`);
+    assertClean(assert, browser.guards);
+  });
+
+  test("a site wholly on protected land leaves 0 m² after avoidance, not -0.00", async () => {
+    // Inside a planted red-line × farmland overlap: both prohibited layers cover it.
+    const ring = plantedRedFarmland().overlap.coordinates[0];
+    const xs = ring.map((p) => p[0]);
+    const ys = ring.map((p) => p[1]);
+    const [cx, cy] = [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
+    const d = 0.0001;
+    const corners = [[cx - d, cy - d], [cx + d, cy - d], [cx + d, cy + d], [cx - d, cy + d]];
+    await page.locator(".ck-clear").click();
+    if (!(await page.locator(".ck-text").isVisible())) await page.locator(".ck-paste-toggle").click();
+    await page.locator(".ck-text").fill(corners.map(([x, y]) => `${x},${y}`).join("\n"));
+    await page.locator(".ck-run").click();
+    await page.locator(".ck-result .verdict").waitFor();
+    assert.equal(await page.locator(".ck-result .verdict").innerText(), "不通过");
+    assert.equal(await page.locator(".avoid-m2").innerText(), "0");
+    const facts = await page.locator(".avoid-m2").locator("xpath=..").innerText();
+    assert.ok(!facts.includes("-0"), `避让 reads ${facts}`);
     assertClean(assert, browser.guards);
   });
 

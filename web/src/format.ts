@@ -8,8 +8,10 @@ const nf = (digits: number) =>
   new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 const cache = new Map<number, Intl.NumberFormat>();
-/** `1234567.891` → `1,234,567.89` with a fixed number of decimals. */
+/** `1234567.891` → `1,234,567.89` with a fixed number of decimals; a value that rounds to
+ * zero (−0 and −0.001 included) is `0`, never `-0.00`. */
 export function num(v: number, digits = 2): string {
+  if (Math.abs(v) < 0.5 * 10 ** -digits) return "0";
   let f = cache.get(digits);
   if (!f) cache.set(digits, (f = nf(digits)));
   return f.format(v);

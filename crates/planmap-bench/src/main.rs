@@ -5,10 +5,13 @@
 //! - `check`: load + index a plan folder, then check every site (repeated), timing each, and
 //!   write each site's per-layer overlap areas for the cross-engine agreement; the same for
 //!   `Engine::overlap_areas` alone (the peers' work: site, county and per-feature areas);
-//! - `scan`: the conflict scan of every rule, repeated, with its pairs and areas.
+//! - `scan`: the conflict scan of every rule, repeated, with its pairs and areas;
+//! - `history`: the check history alone on a disk: its fdatasync, and records/s with 1 and 8
+//!   writers, with and without group commit.
 //!
 //! Timings are wall-clock in this process; peak RSS is the kernel's VmHWM.
 
+mod history;
 mod province;
 mod rng;
 mod sites;
@@ -57,6 +60,19 @@ enum Cmd {
         data: PathBuf,
         #[arg(long)]
         sites: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Measures the check history alone in `dir` (its disk's fdatasync; records/s with 1 and
+    /// 8 writers, group commit and one commit a record); writes the figures as JSON.
+    History {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Records a run writes (times the writers, up to 4×).
+        #[arg(long, default_value_t = 400)]
+        records: usize,
         #[arg(long, default_value_t = 3)]
         repeat: usize,
         #[arg(long)]
@@ -353,5 +369,16 @@ fn main() -> anyhow::Result<()> {
             out,
         } => check_cmd(data, sites, repeat, out),
         Cmd::Scan { data, repeat, out } => scan_cmd(data, repeat, out),
+        Cmd::History {
+            dir,
+            records,
+            repeat,
+            out,
+        } => history::history_cmd(history::Args {
+            dir,
+            records,
+            repeat,
+            out,
+        }),
     }
 }

@@ -344,6 +344,8 @@ impl Engine {
                 a
             }
         };
+        // A site wholly excluded leaves 0 m², never -0 (which reads "-0.00 m²").
+        let avoidance_area_m2 = avoidance_area_m2.max(0.0) + 0.0;
 
         let nearest: Vec<Nearest> = self
             .layers
@@ -437,5 +439,19 @@ mod tests {
         assert_eq!(apart_sum([&a, &touching].into_iter()), None);
         let overlapping = sq(112.002, 37.402, 0.002);
         assert_eq!(apart_sum([&a, &overlapping].into_iter()), None);
+    }
+
+    /// A site wholly covered by touching pieces leaves nothing, and that nothing is +0: an
+    /// empty sum of f64 is -0.0, which a report prints as "-0.00".
+    #[test]
+    fn nothing_left_is_positive_zero() {
+        let site = sq(112.0, 37.4, 0.002);
+        let (a, b) = (sq(112.0, 37.4, 0.001), sq(112.001, 37.4, 0.001));
+        let c = sq(112.0, 37.401, 0.002);
+        let left = overlay::avoid(&site.geometry, [&a.geometry, &b.geometry, &c.geometry]);
+        assert!(left.0.is_empty(), "{left:?}");
+        let area = geodesy::area_m2(&left);
+        assert!(area == 0.0 && area.is_sign_positive(), "{area:?}");
+        assert!(geodesy::area_m2(&MultiPolygon(vec![])).is_sign_positive());
     }
 }

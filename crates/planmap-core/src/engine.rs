@@ -37,7 +37,7 @@ pub struct Layer {
 
 impl Layer {
     pub fn total_area_m2(&self) -> f64 {
-        self.areas.iter().sum()
+        self.areas.iter().sum::<f64>() + 0.0 // an empty layer is 0, not -0
     }
 
     pub fn feature(&self, id: &str) -> Option<&Feature> {

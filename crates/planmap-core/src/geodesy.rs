@@ -50,7 +50,8 @@ pub const WGS84_F: f64 = 1.0 / 298.257_223_563;
 /// assert!((area_m2(&patch) - 9435.7113).abs() < 1e-3);
 /// ```
 pub fn area_m2(mp: &MultiPolygon<f64>) -> f64 {
-    mp.0.iter().map(polygon_area_m2).sum()
+    // `+ 0.0`: an empty sum of f64 is -0.0, which a report would print as "-0.0".
+    mp.0.iter().map(polygon_area_m2).sum::<f64>() + 0.0
 }
 
 /// Geodesic area of one polygon in m², holes subtracted.

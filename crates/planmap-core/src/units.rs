@@ -66,7 +66,7 @@ impl std::ops::AddAssign for Area {
 
 impl std::iter::Sum for Area {
     fn sum<I: Iterator<Item = Area>>(iter: I) -> Area {
-        Area(iter.map(|a| a.0).sum())
+        Area(iter.map(|a| a.0).sum::<f64>() + 0.0) // no -0.0 for an empty sum
     }
 }
 

@@ -7,17 +7,22 @@
 //!
 //! A record is evidence, so the store is built not to lose one:
 //! - WAL journal and `synchronous=FULL`: when [`History::record`] returns an id, the row is
-//!   committed and on disk; a process killed at any moment (`kill -9`) loses at most the one
-//!   write that had not returned (tests/durability.rs kills a writer to show it).
+//!   committed and its commit fsynced; a process killed at any moment (`kill -9`) — or a power
+//!   cut — loses no record whose id was returned (tests/durability.rs kills writers).
+//! - Group commit ([`commit`]): one writer thread; concurrent records share one transaction
+//!   and one fsync, and each caller gets its id once that commit is on disk.
 //! - `PRAGMA integrity_check` on open; files that are not databases, databases of other
 //!   programs and databases from a newer schema are refused with a clear error.
 //! - Every user string is bound as a parameter, never put into SQL text; lengths are capped.
 //!
-//! [`History`] is `Send + Sync` and cheap to clone (one connection behind an `Arc<Mutex>`);
-//! its calls block, so async callers run them on a blocking thread. [`export`] turns records
+//! [`History`] is `Send + Sync` and cheap to clone; reads go through their own connection
+//! (WAL readers never wait for the writer). [`History::record`] blocks until the commit;
+//! [`History::submit`] returns a [`Pending`] to wait for or `.await`. [`export`] turns records
 //! into GeoJSON and CSV.
 
+pub mod commit;
 pub mod export;
+mod row;
 mod schema;
 pub mod time;
 
@@ -26,6 +31,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags};
+
+use commit::Writer;
+pub use commit::{CommitStats, Pending};
+use row::row;
+pub use row::{check_key, clean_name};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -71,6 +81,9 @@ pub enum HistoryError {
     /// A record or query the caller got wrong (a 4xx for a server).
     #[error("{0}")]
     Invalid(String),
+    /// A commit of records failed (every record of it is unwritten).
+    #[error("check history: the records could not be written: {0}")]
+    Write(String),
     #[error("check history: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -167,23 +180,97 @@ pub struct Query {
     pub source: Option<Source>,
 }
 
+/// How a history is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Most records one commit takes when more are waiting ([`commit::DEFAULT_MAX_BATCH`]);
+    /// 1 is one commit a record, as without group commit.
+    pub max_batch: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            max_batch: commit::DEFAULT_MAX_BATCH,
+        }
+    }
+}
+
+/// The durability a history runs with, as read back from its write connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Durability {
+    pub path: PathBuf,
+    /// `wal`.
+    pub journal_mode: String,
+    /// SQLite's `synchronous` level: 2 = FULL (the log fsynced at every commit).
+    pub synchronous: i64,
+    /// Most records a commit takes.
+    pub max_batch: usize,
+}
+
+impl std::fmt::Display for Durability {
+    /// `check history FILE: WAL journal, synchronous=FULL (…), group commit (…)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sync = match self.synchronous {
+            0 => "OFF",
+            1 => "NORMAL",
+            2 => "FULL",
+            3 => "EXTRA",
+            _ => "?",
+        };
+        write!(
+            f,
+            "check history {}: {} journal, synchronous={sync}{}, ",
+            self.path.display(),
+            self.journal_mode.to_uppercase(),
+            if self.synchronous >= 2 {
+                " (fsync at every commit)"
+            } else {
+                ""
+            }
+        )?;
+        if self.max_batch > 1 {
+            write!(
+                f,
+                "group commit (one writer, up to {} records a commit; a check is answered once \
+                 its commit is on disk)",
+                self.max_batch
+            )
+        } else {
+            write!(f, "one commit a record")
+        }
+    }
+}
+
 /// The check history: one SQLite database file (plus its `-wal` and `-shm` files).
 #[derive(Clone)]
 pub struct History {
-    conn: Arc<Mutex<Connection>>,
-    path: Arc<PathBuf>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Writer,
+    reader: Mutex<Connection>,
+    durability: Durability,
 }
 
 impl std::fmt::Debug for History {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("History").field("path", &self.path).finish()
+        f.debug_struct("History")
+            .field("path", &self.inner.durability.path)
+            .finish()
     }
 }
 
 impl History {
     /// Opens the history at `path`, creating the file (and its folders) if missing, checking
-    /// its integrity and bringing its schema up to date.
+    /// its integrity and bringing its schema up to date, with the default [`Options`].
     pub fn open(path: impl AsRef<Path>) -> Result<History, HistoryError> {
+        History::open_with(path, Options::default())
+    }
+
+    /// [`History::open`] with `options`.
+    pub fn open_with(path: impl AsRef<Path>, options: Options) -> Result<History, HistoryError> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| HistoryError::Folder {
@@ -195,11 +282,7 @@ impl History {
             path: path.clone(),
             source,
         };
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(&path, flags).map_err(open)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
+        let mut conn = connect(&path).map_err(open)?;
         // The first read of the file: a file that is not a database fails here.
         if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
             r.get::<_, i64>(0)
@@ -227,21 +310,40 @@ impl History {
             return Err(HistoryError::Damaged { path, report });
         }
         schema::migrate(&mut conn, &path)?;
+        let durability = Durability {
+            path: path.clone(),
+            journal_mode: conn
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))
+                .map_err(open)?,
+            synchronous: conn
+                .pragma_query_value(None, "synchronous", |r| r.get(0))
+                .map_err(open)?,
+            max_batch: options.max_batch.max(1),
+        };
+        let reader = connect(&path).map_err(open)?;
+        let writer = Writer::start(conn, durability.max_batch).map_err(|e| {
+            open(rusqlite::Error::InvalidParameterName(format!(
+                "cannot start the writer thread: {e}"
+            )))
+        })?;
         Ok(History {
-            conn: Arc::new(Mutex::new(conn)),
-            path: Arc::new(path),
+            inner: Arc::new(Inner {
+                writer,
+                reader: Mutex::new(reader),
+                durability,
+            }),
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.inner.durability.path
     }
 
-    /// The connection. A panic while it was held cannot have left a transaction half done
-    /// (SQLite rolls back), so a poisoned lock is taken as is.
+    /// The read connection. A panic while it was held cannot have left anything half done
+    /// (it only reads), so a poisoned lock is taken as is.
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.reader.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Records a check and returns its id once the row is committed and on disk.
@@ -252,74 +354,20 @@ impl History {
     /// recorded as a new row without a key. So every distinct check is recorded, whatever
     /// the client sends.
     pub fn record(&self, rec: &NewRecord) -> Result<i64, HistoryError> {
-        let time = time::canonical(&rec.time)?;
-        if !VERDICTS.contains(&rec.verdict.as_str()) {
-            return Err(invalid(format!(
-                "verdict {:?} is not one of {}",
-                time::clip(&rec.verdict),
-                VERDICTS.join(", ")
-            )));
-        }
-        if !(rec.site_area_m2.is_finite() && rec.site_area_m2 >= 0.0) {
-            return Err(invalid(format!(
-                "site_area_m2 {} is not a finite area",
-                rec.site_area_m2
-            )));
-        }
-        if !(rec.overlaps.is_array() || rec.overlaps.is_object()) {
-            return Err(invalid("overlaps must be a JSON array or object"));
-        }
-        let site = check_site(&rec.site)?;
-        let data_version = rec.data_version.trim();
-        if data_version.is_empty() || data_version.chars().count() > MAX_NAME_CHARS {
-            return Err(invalid(format!(
-                "data_version must be 1 to {MAX_NAME_CHARS} characters"
-            )));
-        }
-        let project = user_text("project", rec.project.as_deref())?;
-        let applicant = user_text("applicant", rec.applicant.as_deref())?;
-        let mut key = rec.key.as_deref();
-        if let Some(k) = key {
-            check_key(k)?;
-        }
-        let conn = self.conn();
-        if let Some(k) = key {
-            let seen: Option<(i64, String, String, String)> = conn
-                .prepare_cached(
-                    "SELECT id, site, data_version, verdict FROM checks WHERE check_key = ?1",
-                )?
-                .query_row([k], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .map(Some)
-                .or_else(|e| match e {
-                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                    e => Err(e),
-                })?;
-            match seen {
-                Some((id, s, v, d)) if s == site && v == data_version && d == rec.verdict => {
-                    return Ok(id)
-                }
-                Some(_) => key = None,
-                None => {}
-            }
-        }
-        conn.prepare_cached(
-            "INSERT INTO checks (time, verdict, site_area_m2, overlaps, data_version, source,
-                                 project, applicant, site, check_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?
-        .execute(params![
-            time,
-            rec.verdict,
-            rec.site_area_m2,
-            rec.overlaps.to_string(),
-            data_version,
-            rec.source.as_str(),
-            project,
-            applicant,
-            site,
-            key,
-        ])?;
-        Ok(conn.last_insert_rowid())
+        self.submit(rec)?.wait()
+    }
+
+    /// Checks a record and hands it to the writer: a bad record is refused here; the
+    /// [`Pending`] answers with the id once the commit holding the record is on disk (wait
+    /// for it before answering the check). See [`History::record`].
+    pub fn submit(&self, rec: &NewRecord) -> Result<Pending, HistoryError> {
+        Ok(self.inner.writer.submit(row(rec)?))
+    }
+
+    /// Commits and records written since the history was opened (records per commit is the
+    /// group commit's batching).
+    pub fn stats(&self) -> CommitStats {
+        self.inner.writer.stats()
     }
 
     /// The records `q` selects, newest first.
@@ -393,14 +441,26 @@ impl History {
         Ok(integrity(&self.conn())?)
     }
 
-    /// The connection's journal mode and `synchronous` level (2 = FULL), as set by
+    /// The write connection's journal mode and `synchronous` level (2 = FULL), as set by
     /// [`History::open`].
     pub fn durability(&self) -> Result<(String, i64), HistoryError> {
-        let conn = self.conn();
-        let mode = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
-        let sync = conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
-        Ok((mode, sync))
+        let d = &self.inner.durability;
+        Ok((d.journal_mode.clone(), d.synchronous))
     }
+
+    /// The durability this history runs with (what `planmap serve` prints at start).
+    pub fn settings(&self) -> &Durability {
+        &self.inner.durability
+    }
+}
+
+fn connect(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
 }
 
 fn integrity(conn: &Connection) -> rusqlite::Result<String> {
@@ -417,68 +477,6 @@ fn invalid(msg: impl Into<String>) -> HistoryError {
 
 fn null() -> Box<RawValue> {
     RawValue::from_string("null".into()).expect("null is JSON")
-}
-
-/// The site text, checked to be a GeoJSON geometry object.
-fn check_site(text: &str) -> Result<&str, HistoryError> {
-    let text = text.trim();
-    if text.len() > MAX_SITE_BYTES {
-        return Err(invalid(format!(
-            "site is larger than {MAX_SITE_BYTES} bytes"
-        )));
-    }
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| invalid(format!("site is not JSON: {e}")))?;
-    let ty = v.get("type").and_then(|t| t.as_str()).unwrap_or("");
-    let geometry = [
-        "Point",
-        "MultiPoint",
-        "LineString",
-        "MultiLineString",
-        "Polygon",
-        "MultiPolygon",
-        "GeometryCollection",
-    ];
-    if !geometry.contains(&ty) {
-        return Err(invalid("site must be a GeoJSON geometry object"));
-    }
-    Ok(text)
-}
-
-/// Whether `k` may be a [`NewRecord::key`]: 8 to 64 of `A-Z a-z 0-9 - _` (the one rule; the
-/// server refuses a bad `check_key` with it before a check runs).
-pub fn check_key(k: &str) -> Result<(), HistoryError> {
-    let ok = (8..=64).contains(&k.len())
-        && k.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid("a check key is 8 to 64 of A-Z a-z 0-9 - _"))
-    }
-}
-
-/// A user's optional text as it will be stored: trimmed, empty = none, no control
-/// characters, at most [`MAX_NAME_CHARS`]. For callers that refuse bad input before a check.
-pub fn clean_name<'a>(what: &str, s: Option<&'a str>) -> Result<Option<&'a str>, HistoryError> {
-    user_text(what, s)
-}
-
-/// A user's optional text: trimmed, empty = none, no control characters, length capped.
-fn user_text<'a>(what: &str, s: Option<&'a str>) -> Result<Option<&'a str>, HistoryError> {
-    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    let n = s.chars().count();
-    if n > MAX_NAME_CHARS {
-        return Err(invalid(format!(
-            "{what} is {n} characters long; at most {MAX_NAME_CHARS}"
-        )));
-    }
-    if s.chars().any(char::is_control) {
-        return Err(invalid(format!("{what} contains control characters")));
-    }
-    Ok(Some(s))
 }
 
 /// A [`Query`]'s filters in stored form.

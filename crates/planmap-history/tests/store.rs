@@ -394,3 +394,65 @@ fn one_check_asked_twice_under_a_key_is_one_record() {
         );
     }
 }
+
+/// Runs a future to completion on this thread (a waker that unparks it): enough to show that a
+/// [`planmap_history::Pending`] wakes whoever awaits it.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake};
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Arc::new(Unpark(std::thread::current())).into();
+    let mut cx = Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        match f.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return v,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
+/// Records handed over without waiting are committed in order, and answered whether waited
+/// for or awaited; the same keyed check twice in one batch is still one record; one commit a
+/// record (`max_batch: 1`) gives the same rows.
+#[test]
+fn submitted_records_are_answered_once_committed() {
+    for max_batch in [256, 1] {
+        let dir = tempfile::tempdir().unwrap();
+        let h = History::open_with(
+            dir.path().join("history.sqlite"),
+            planmap_history::Options { max_batch },
+        )
+        .unwrap();
+        let mut keyed = rec(7);
+        keyed.key = Some("web-batch-1".into());
+        let mut pending: Vec<_> = (0..20).map(|i| h.submit(&rec(i)).unwrap()).collect();
+        pending.push(h.submit(&keyed).unwrap());
+        pending.push(h.submit(&keyed).unwrap());
+        let mut ids = Vec::new();
+        for (i, p) in pending.into_iter().enumerate() {
+            ids.push(if i % 2 == 0 {
+                p.wait().unwrap()
+            } else {
+                block_on(p).unwrap()
+            });
+        }
+        assert_eq!(ids[..20], (1..=20).collect::<Vec<i64>>()[..], "{max_batch}");
+        assert_eq!((ids[20], ids[21]), (21, 21), "{max_batch}: one keyed check");
+        assert_eq!(h.count(&Query::default()).unwrap(), 21);
+        let s = h.stats();
+        assert_eq!(s.records, 22, "{s:?}");
+        if max_batch == 1 {
+            assert_eq!(s.commits, 22, "one commit a record");
+        }
+        // A bad record is refused at once, before it reaches the writer.
+        let mut bad = rec(0);
+        bad.verdict = "maybe".into();
+        assert!(matches!(h.submit(&bad), Err(HistoryError::Invalid(_))));
+    }
+}

@@ -4,11 +4,18 @@ use geo::Geometry;
 use planmap_core::{CheckReport, ConflictScan};
 use serde_json::{json, Value};
 
-use crate::geojson_io::{feature, props, write_collection};
+use crate::geojson_io::{feature, feature_at, props, write_collection, Precision};
 
 /// A check as a FeatureCollection: the site (`role: site`), one feature per overlap piece
 /// (`role: overlap`), and the site minus every prohibited layer (`role: avoidance`, 避让).
+/// Full precision; [`check_geojson_at`] may round.
 pub fn check_geojson(r: &CheckReport) -> String {
+    check_geojson_at(r, Precision::Full)
+}
+
+/// [`check_geojson`] with coordinates written at `p`.
+pub fn check_geojson_at(r: &CheckReport, p: Precision) -> String {
+    let feature = |id: &str, g: &Geometry<f64>, props| feature_at(id, g, props, p);
     let mut feats = vec![feature(
         "site",
         &Geometry::MultiPolygon(r.site.clone()),

@@ -1,16 +1,56 @@
 //! GeoJSON (RFC 7946) in and out: layer files, user sites, exports.
 //!
 //! Reading is strict where a user's input is concerned (rings closed, numbers finite, types
-//! named) and writes follow the RFC: lon/lat, exterior rings counter-clockwise, holes clockwise,
-//! at most 7 decimals.
+//! named) and writes follow the RFC: lon/lat, exterior rings counter-clockwise, holes clockwise.
+//! Coordinates are written at full precision — each the shortest decimal that reads back as
+//! the same f64 — so a layer stored and read again is the layer imported, to the bit; a
+//! [`Precision::Decimals`] may round an export for the web.
 
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use geojson::{Feature as GjFeature, FeatureCollection, GeoJson, GeometryValue, Position};
 use planmap_core::{Feature, Properties, Shape};
 use serde_json::{Map, Value};
 
-/// Decimals written for lon/lat (1e-7° ≈ 1 cm).
-pub const PRECISION: i32 = 7;
+/// How lon/lat are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Precision {
+    /// As stored: the shortest decimal that reads back as the same f64 (a surveyor's
+    /// millimetre is kept; nothing is rounded). The default everywhere.
+    #[default]
+    Full,
+    /// Rounded to this many decimals of a degree (7 ≈ 1 cm, 6 ≈ 10 cm), for smaller files
+    /// on the web. At most [`Precision::MAX_DECIMALS`].
+    Decimals(u8),
+}
+
+impl Precision {
+    /// Most decimals [`Precision::Decimals`] takes (1e-15° is below an f64's step here).
+    pub const MAX_DECIMALS: u8 = 15;
+
+    /// `Full` for `None`; the decimals given, or why they cannot be.
+    pub fn from_decimals(n: Option<u64>) -> Result<Precision, String> {
+        match n {
+            None => Ok(Precision::Full),
+            Some(n) if n <= u64::from(Self::MAX_DECIMALS) => Ok(Precision::Decimals(n as u8)),
+            Some(n) => Err(format!(
+                "{n} decimals: give 0 to {} (or leave it out for full precision)",
+                Self::MAX_DECIMALS
+            )),
+        }
+    }
+
+    fn apply(self, v: f64) -> f64 {
+        match self {
+            Precision::Full => v,
+            Precision::Decimals(n) => {
+                // 10^n is exact, so the quotient is the f64 nearest the n-decimal value and
+                // prints as that value.
+                let k = 10f64.powi(i32::from(n));
+                (v * k).round() / k
+            }
+        }
+    }
+}
 
 /// What is wrong with a GeoJSON input, for a person to read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -224,16 +264,11 @@ pub fn read_features(text: &str, layer: &str) -> Result<Vec<Feature>, GeoJsonErr
     converted.into_iter().collect()
 }
 
-fn round(v: f64) -> f64 {
-    let k = 10f64.powi(PRECISION);
-    (v * k).round() / k
+fn pos(c: Coord<f64>, p: Precision) -> Position {
+    Position::from([p.apply(c.x), p.apply(c.y)])
 }
 
-fn pos(c: Coord<f64>) -> Position {
-    Position::from([round(c.x), round(c.y)])
-}
-
-fn ring_positions(r: &LineString<f64>, ccw: bool) -> Vec<Position> {
+fn ring_positions(r: &LineString<f64>, ccw: bool, p: Precision) -> Vec<Position> {
     use geo::Winding;
     let mut r = r.clone();
     if ccw {
@@ -241,63 +276,73 @@ fn ring_positions(r: &LineString<f64>, ccw: bool) -> Vec<Position> {
     } else {
         r.make_cw_winding();
     }
-    r.0.iter().map(|c| pos(*c)).collect()
+    r.0.iter().map(|c| pos(*c, p)).collect()
 }
 
-fn polygon_positions(p: &Polygon<f64>) -> Vec<Vec<Position>> {
-    std::iter::once(ring_positions(p.exterior(), true))
-        .chain(p.interiors().iter().map(|r| ring_positions(r, false)))
+fn polygon_positions(poly: &Polygon<f64>, p: Precision) -> Vec<Vec<Position>> {
+    std::iter::once(ring_positions(poly.exterior(), true, p))
+        .chain(poly.interiors().iter().map(|r| ring_positions(r, false, p)))
         .collect()
 }
 
-/// A geo geometry as an RFC 7946 GeoJSON geometry (right-hand rule, 7 decimals).
+fn line_positions(l: &LineString<f64>, p: Precision) -> Vec<Position> {
+    l.0.iter().map(|c| pos(*c, p)).collect()
+}
+
+/// A geo geometry as an RFC 7946 GeoJSON geometry (right-hand rule, full precision).
 pub fn from_geo(g: &Geometry<f64>) -> geojson::Geometry {
+    from_geo_at(g, Precision::Full)
+}
+
+/// [`from_geo`] with coordinates written at `p`.
+pub fn from_geo_at(g: &Geometry<f64>, p: Precision) -> geojson::Geometry {
     let value = match g {
-        Geometry::Point(p) => GeometryValue::Point {
-            coordinates: pos(p.0),
+        Geometry::Point(pt) => GeometryValue::Point {
+            coordinates: pos(pt.0, p),
         },
         Geometry::MultiPoint(mp) => GeometryValue::MultiPoint {
-            coordinates: mp.0.iter().map(|p| pos(p.0)).collect(),
+            coordinates: mp.0.iter().map(|pt| pos(pt.0, p)).collect(),
         },
         Geometry::LineString(l) => GeometryValue::LineString {
-            coordinates: l.0.iter().map(|c| pos(*c)).collect(),
+            coordinates: line_positions(l, p),
         },
         Geometry::MultiLineString(ml) if ml.0.len() == 1 => GeometryValue::LineString {
-            coordinates: ml.0[0].0.iter().map(|c| pos(*c)).collect(),
+            coordinates: line_positions(&ml.0[0], p),
         },
         Geometry::MultiLineString(ml) => GeometryValue::MultiLineString {
-            coordinates: ml
-                .0
-                .iter()
-                .map(|l| l.0.iter().map(|c| pos(*c)).collect())
-                .collect(),
+            coordinates: ml.0.iter().map(|l| line_positions(l, p)).collect(),
         },
-        Geometry::Polygon(p) => GeometryValue::Polygon {
-            coordinates: polygon_positions(p),
+        Geometry::Polygon(poly) => GeometryValue::Polygon {
+            coordinates: polygon_positions(poly, p),
         },
         Geometry::MultiPolygon(mp) if mp.0.len() == 1 => GeometryValue::Polygon {
-            coordinates: polygon_positions(&mp.0[0]),
+            coordinates: polygon_positions(&mp.0[0], p),
         },
         Geometry::MultiPolygon(mp) => GeometryValue::MultiPolygon {
-            coordinates: mp.0.iter().map(polygon_positions).collect(),
+            coordinates: mp.0.iter().map(|poly| polygon_positions(poly, p)).collect(),
         },
         Geometry::Line(l) => GeometryValue::LineString {
-            coordinates: vec![pos(l.start), pos(l.end)],
+            coordinates: vec![pos(l.start, p), pos(l.end, p)],
         },
-        Geometry::Rect(r) => return from_geo(&Geometry::Polygon(r.to_polygon())),
-        Geometry::Triangle(t) => return from_geo(&Geometry::Polygon(t.to_polygon())),
+        Geometry::Rect(r) => return from_geo_at(&Geometry::Polygon(r.to_polygon()), p),
+        Geometry::Triangle(t) => return from_geo_at(&Geometry::Polygon(t.to_polygon()), p),
         Geometry::GeometryCollection(gc) => GeometryValue::GeometryCollection {
-            geometries: gc.0.iter().map(from_geo).collect(),
+            geometries: gc.0.iter().map(|g| from_geo_at(g, p)).collect(),
         },
     };
     geojson::Geometry::new(value)
 }
 
-/// A GeoJSON Feature with a string id.
+/// A GeoJSON Feature with a string id (full precision).
 pub fn feature(id: &str, g: &Geometry<f64>, properties: Properties) -> GjFeature {
+    feature_at(id, g, properties, Precision::Full)
+}
+
+/// [`feature`] with coordinates written at `p`.
+pub fn feature_at(id: &str, g: &Geometry<f64>, properties: Properties, p: Precision) -> GjFeature {
     GjFeature {
         bbox: None,
-        geometry: Some(from_geo(g)),
+        geometry: Some(from_geo_at(g, p)),
         id: Some(geojson::feature::Id::String(id.to_string())),
         properties: Some(properties),
         foreign_members: None,
@@ -323,12 +368,17 @@ pub fn write_collection(
     out
 }
 
-/// Writes a layer's features as RFC 7946 GeoJSON.
+/// Writes a layer's features as RFC 7946 GeoJSON (full precision).
 pub fn write_features(features: &[Feature], name: Option<&str>) -> String {
+    write_features_at(features, name, Precision::Full)
+}
+
+/// [`write_features`] with coordinates written at `p`.
+pub fn write_features_at(features: &[Feature], name: Option<&str>, p: Precision) -> String {
     write_collection(
         features
             .iter()
-            .map(|f| feature(&f.id, &f.shape.to_geometry(), f.properties.clone())),
+            .map(|f| feature_at(&f.id, &f.shape.to_geometry(), f.properties.clone(), p)),
         name,
     )
 }
@@ -390,5 +440,57 @@ mod tests {
         assert_eq!(f[0].name(), "甲");
         let back = read_features(&write_features(&f, None), "a").unwrap();
         assert_eq!(back, f);
+    }
+
+    /// Written and read again, every coordinate is the same f64, to the last bit — whatever
+    /// its digits (the values of a Gauss-Krüger millimetre taken to lon/lat have 15–17).
+    #[test]
+    fn full_precision_round_trips_every_bit() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let ring: Vec<Coord<f64>> = (0..2000)
+            .map(|_| Coord {
+                x: 111.5 + next(),
+                y: 37.0 + next(),
+            })
+            .collect();
+        let f = Feature {
+            id: "a".into(),
+            shape: Shape::Line(MultiLineString(vec![LineString(ring.clone())])),
+            properties: Properties::new(),
+        };
+        let back = read_features(&write_features(&[f], None), "a").unwrap();
+        let Shape::Line(ml) = &back[0].shape else {
+            panic!("{back:?}")
+        };
+        for (a, b) in ml.0[0].0.iter().zip(&ring) {
+            assert_eq!(
+                (a.x.to_bits(), a.y.to_bits()),
+                (b.x.to_bits(), b.y.to_bits()),
+                "{a:?} vs {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn decimals_round_for_the_web() {
+        let g = Geometry::Point(Point::new(112.123_456_789_012_3, 37.987_654_321_098_7));
+        let text = |p| from_geo_at(&g, p).to_string();
+        assert!(text(Precision::Full).contains("[112.1234567890123,37.9876543210987]"));
+        assert!(text(Precision::Decimals(7)).contains("[112.1234568,37.9876543]"));
+        assert!(text(Precision::Decimals(0)).contains("[112.0,38.0]"));
+        assert_eq!(Precision::from_decimals(None), Ok(Precision::Full));
+        assert_eq!(
+            Precision::from_decimals(Some(6)),
+            Ok(Precision::Decimals(6))
+        );
+        assert!(Precision::from_decimals(Some(16))
+            .unwrap_err()
+            .contains("0 to 15"));
     }
 }

@@ -49,12 +49,23 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `v` to `decimals` places; a value that rounds to zero reads `0` (never `-0.00`).
+pub fn fixed(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    if s.bytes().all(|b| matches!(b, b'-' | b'0' | b'.')) {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// An area in m², 公顷 and 亩 as three table cells.
 fn area_cells(m2: f64) -> String {
     format!(
-        "<td class=\"n\">{:.1}</td><td class=\"n\">{:.4}</td><td class=\"n\">{:.2}</td>",
-        m2,
-        m2 / 10_000.0,
-        m2 * 15.0 / 10_000.0
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+        fixed(m2, 1),
+        fixed(m2 / 10_000.0, 4),
+        fixed(m2 * 15.0 / 10_000.0, 2)
     )
 }
 
@@ -81,12 +92,12 @@ fn overlap_table(plan: &Plan, r: &CheckReport) -> String {
                 esc(&d.id)
             )),
             Some(o) => rows.push_str(&format!(
-                "<tr class=\"hit\" data-layer=\"{}\" data-m2=\"{}\"><td>{name}<div class=\"muted small\">{}</div></td>{}<td class=\"n\">{:.2}%</td><td class=\"small\">{}</td></tr>",
+                "<tr class=\"hit\" data-layer=\"{}\" data-m2=\"{}\"><td>{name}<div class=\"muted small\">{}</div></td>{}<td class=\"n\">{}%</td><td class=\"small\">{}</td></tr>",
                 esc(&d.id),
                 o.area_m2,
                 esc(&o.feature_names.iter().filter(|n| !n.is_empty()).cloned().collect::<Vec<_>>().join("、")),
                 area_cells(o.area_m2),
-                o.share * 100.0,
+                fixed(o.share * 100.0, 2),
                 esc(&o.feature_ids.join(", ")),
             )),
         }
@@ -106,17 +117,17 @@ fn facts(r: &CheckReport) -> String {
     };
     let red = match r.nearest_red_line_m {
         Some(d) if d >= 1000.0 => format!("{:.2} km", d / 1000.0),
-        Some(d) => format!("{d:.0} m"),
+        Some(d) => format!("{} m", fixed(d, 0)),
         None if r.overlaps.iter().any(|o| o.layer == "red_line") => "占用红线 overlaps".into(),
         None => "—".into(),
     };
     let mut out = format!(
-        "<ul class=\"facts\"><li><b>所在乡镇</b> {}</li><li><b>所在园区</b> {}</li><li><b>距最近生态保护红线</b> {red}</li><li><b>避让后可用面积</b> <span data-m2=\"{}\">{:.1} m² · {:.2} 亩</span></li>",
+        "<ul class=\"facts\"><li><b>所在乡镇</b> {}</li><li><b>所在园区</b> {}</li><li><b>距最近生态保护红线</b> {red}</li><li><b>避让后可用面积</b> <span data-m2=\"{}\">{} m² · {} 亩</span></li>",
         list(&r.townships),
         list(&r.parks),
-        r.avoidance_area_m2,
-        r.avoidance_area_m2,
-        r.avoidance_area_m2 * 15.0 / 10_000.0,
+        r.avoidance_area_m2 + 0.0,
+        fixed(r.avoidance_area_m2, 1),
+        fixed(r.avoidance_area_m2 * 15.0 / 10_000.0, 2),
     );
     if r.inside_county_share < 0.9995 {
         out.push_str(&format!(
@@ -266,7 +277,7 @@ pub fn report_html(input: &ReportInput) -> String {
 <dl><dt>审查日期</dt><dd class="date">{date}</dd><dt>数据版本</dt><dd class="data-version">{version}</dd></dl></header>
 {caveat}
 <section><span class="k">结论</span> <span class="verdict {verdict_class}" data-verdict="{verdict}">{verdict}</span> <span class="muted">{verdict_en}</span>
-<p class="site-area" data-m2="{site_m2}"><b>用地面积</b> {site_m2:.1} m² · {site_ha:.4} 公顷 · {site_mu:.2} 亩</p></section>
+<p class="site-area" data-m2="{site_m2}"><b>用地面积</b> {site_m2_text} m² · {site_ha} 公顷 · {site_mu} 亩</p></section>
 {reasons}
 <figure>{map}<figcaption>选址位置图 · 范围 {bbox}{legend}</figcaption></figure>
 <h2>与各图层的重叠</h2>
@@ -285,8 +296,9 @@ pub fn report_html(input: &ReportInput) -> String {
         verdict = r.verdict.zh(),
         verdict_en = r.verdict_en,
         site_m2 = r.site_area_m2,
-        site_ha = r.site_area_ha,
-        site_mu = r.site_area_mu,
+        site_m2_text = fixed(r.site_area_m2, 1),
+        site_ha = fixed(r.site_area_ha, 4),
+        site_mu = fixed(r.site_area_mu, 2),
         bbox = bbox_text(r),
         legend = legend(plan, input.style),
         table = overlap_table(plan, r),
@@ -312,4 +324,20 @@ fn bbox_text(r: &CheckReport) -> String {
             )
         })
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixed;
+
+    #[test]
+    fn zero_reads_zero() {
+        assert_eq!(fixed(-0.0, 1), "0");
+        assert_eq!(fixed(0.0, 2), "0");
+        assert_eq!(fixed(-0.004, 2), "0");
+        assert_eq!(fixed(1e-12, 4), "0");
+        assert_eq!(fixed(0.05, 1), "0.1");
+        assert_eq!(fixed(-1.25, 1), "-1.2");
+        assert_eq!(fixed(16512.46, 1), "16512.5");
+    }
 }

@@ -63,6 +63,13 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
             "planmap: serving {} ({}) at http://{local}/",
             snap.engine.plan.name, snap.engine.plan.caveat
         );
+        let _ = match state.history() {
+            Some(h) => writeln!(out, "planmap: {}", h.settings()),
+            None => writeln!(
+                out,
+                "planmap: check history off (--no-history): checks are not recorded"
+            ),
+        };
         let _ = out.flush();
     }
     tracing::info!(fonts = ?state.fonts().default_stack(), "listening on http://{local}/");

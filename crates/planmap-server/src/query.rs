@@ -68,6 +68,12 @@ pub fn at_least(name: &str, v: u64, min: u64) -> ApiResult<u64> {
     Ok(v)
 }
 
+/// `precision=N`: lon/lat of GeoJSON rounded to N decimals (0–15); absent, full precision.
+pub fn precision(n: Option<u64>) -> ApiResult<planmap_io::geojson_io::Precision> {
+    planmap_io::geojson_io::Precision::from_decimals(n)
+        .map_err(|e| ApiError::parameter("precision", e))
+}
+
 /// `bbox=minlon,minlat,maxlon,maxlat` (a 6-number 3D box is accepted, heights ignored): four
 /// finite numbers, minimum ≤ maximum.
 #[derive(Debug, Clone, Copy, PartialEq)]

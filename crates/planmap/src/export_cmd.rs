@@ -29,6 +29,10 @@ pub struct ExportArgs {
     /// TXT only: gbk (what the ministry's tools read, the default) or utf8.
     #[arg(long, default_value = "gbk")]
     pub encoding: String,
+    /// GeoJSON only: round lon/lat to this many decimals (0–15; 7 ≈ 1 cm) for a smaller file
+    /// on the web. Default: full precision, every coordinate as stored.
+    #[arg(long, value_name = "DECIMALS")]
+    pub precision: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,9 +87,17 @@ pub fn run(engine: &Engine, a: ExportArgs) -> Result<String, Failure> {
             .clone()
             .ok_or_else(|| Failure::input(format!("{what} needs a file: give -o FILE")))
     };
+    let precision = geojson_io::Precision::from_decimals(a.precision)
+        .map_err(|e| Failure::input(format!("--precision {e}")))?;
+    if a.precision.is_some() && format != Out::GeoJson {
+        return Err(Failure::input(
+            "--precision rounds a GeoJSON export's lon/lat; a GeoPackage or Shapefile keeps \
+             every coordinate as stored and a TXT writes millimetres",
+        ));
+    }
     match format {
         Out::GeoJson => {
-            let text = geojson_io::write_features(&l.features, Some(&l.def.id));
+            let text = geojson_io::write_features_at(&l.features, Some(&l.def.id), precision);
             match &a.output {
                 Some(path) => write_file(path, text.as_bytes()).map(|()| String::new()),
                 None => Ok(text),

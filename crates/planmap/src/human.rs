@@ -12,6 +12,17 @@ fn caveat(out: &mut String, illustrative: bool, text: &str) {
     }
 }
 
+/// A deviation from a target as a signed percentage; one that rounds to zero is `±0.000%`,
+/// never `-0.000%` (as the web's plan panel writes it).
+fn deviation(d: f64) -> String {
+    let s = format!("{:+.3}%", d * 100.0);
+    if s[1..] == *"0.000%" {
+        "±0.000%".into()
+    } else {
+        s
+    }
+}
+
 pub fn stats(s: &PlanStats) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} — {}  (data {})", s.plan, s.county, s.data_version);
@@ -22,10 +33,7 @@ pub fn stats(s: &PlanStats) -> String {
         "layer", "features", "km²", "亩", "vs target"
     );
     for l in &s.layers {
-        let dev = l
-            .target_deviation
-            .map(|d| format!("{:+.3}%", d * 100.0))
-            .unwrap_or_default();
+        let dev = l.target_deviation.map(deviation).unwrap_or_default();
         let (km2, mu) = if l.geometry == "polygon" {
             (format!("{:.3}", l.area_km2), format!("{:.0}", l.area_mu))
         } else {
@@ -131,5 +139,16 @@ fn list(v: &[String]) -> String {
         "-".into()
     } else {
         v.join("、")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_deviation_that_rounds_to_zero_has_no_sign() {
+        assert_eq!(super::deviation(-2.4e-7), "±0.000%");
+        assert_eq!(super::deviation(-0.0), "±0.000%");
+        assert_eq!(super::deviation(0.00072), "+0.072%");
+        assert_eq!(super::deviation(-0.00002), "-0.002%");
     }
 }

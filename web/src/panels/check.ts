@@ -33,22 +33,6 @@ function decodeText(bytes: ArrayBuffer): string {
 
 const PRINT_ICON = `<svg class="ic-svg" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 9V3h12v6"/><rect x="3" y="9" width="18" height="8" rx="2"/><path d="M6 14h12v7H6z"/></svg>`;
 
-const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
-
-function roundSite(site: Site): Site {
-  const ring = (r: number[][]) => r.map((p) => [round7(p[0]), round7(p[1])]);
-  return {
-    type: "FeatureCollection",
-    features: site.features.map((f) => ({
-      ...f,
-      geometry:
-        f.geometry.type === "Polygon"
-          ? { type: "Polygon", coordinates: f.geometry.coordinates.map(ring) }
-          : { type: "MultiPolygon", coordinates: f.geometry.coordinates.map((p) => p.map(ring)) },
-    })),
-  };
-}
-
 /** What the report page re-checks: the site, or the file the server read. */
 /** A checked site as the printable report re-checks it; `key` names its history record. */
 export type StoredSite = ({ site: Site } | { file: { name: string; ext: string; b64: string } }) & { key?: string };
@@ -249,10 +233,11 @@ export class CheckPanel {
     });
   }
 
-  /** Checks a site and shows the answer. Coordinates are kept to 7 decimals (≈1 cm), as the
-   * server writes GeoJSON, so the exported site is exactly the site that was checked. */
+  /** Checks a site and shows the answer. Coordinates go as they are (JSON numbers round-trip)
+   * and the server writes them back at full precision, so the exported site is exactly the
+   * site that was checked. */
   run(input: Site): Promise<void> {
-    return this.perform(() => checkSite(roundSite(input)));
+    return this.perform(() => checkSite(input));
   }
 
   private async perform(job: () => Promise<Answer>): Promise<void> {

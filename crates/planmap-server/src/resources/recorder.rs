@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use geo::{Geometry, MultiPolygon};
 use planmap_core::plan::SiteRole;
 use planmap_core::CheckReport;
-use planmap_history::{History, NewRecord, Source};
+use planmap_history::{History, HistoryError, NewRecord, Pending, Source};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -76,13 +76,28 @@ impl Recorder {
         })
     }
 
-    /// Records an answered check (on the calling, blocking, thread). `Ok(None)`: the server
-    /// keeps no history. `Err`: to be answered instead of the check.
+    /// Records an answered check (on the calling, blocking, thread) and returns once its
+    /// commit is on disk. `Ok(None)`: the server keeps no history. `Err`: to be answered
+    /// instead of the check.
     pub fn record(
         &self,
         site: &MultiPolygon<f64>,
         report: &CheckReport,
     ) -> Result<Option<i64>, Unrecorded> {
+        match self.submit(site, report)? {
+            None => Ok(None),
+            Some(pending) => pending.wait().map(Some).map_err(unrecorded),
+        }
+    }
+
+    /// Hands an answered check to the history's writer without waiting: the [`Pending`]
+    /// gives the record's id once its (group) commit is on disk — wait for it (or `.await`
+    /// it) before the answer leaves. `Ok(None)`: the server keeps no history.
+    pub fn submit(
+        &self,
+        site: &MultiPolygon<f64>,
+        report: &CheckReport,
+    ) -> Result<Option<Pending>, Unrecorded> {
         let Some(h) = &self.history else {
             return Ok(None);
         };
@@ -110,11 +125,13 @@ impl Recorder {
             applicant: self.applicant.clone(),
             key: self.key.clone(),
         };
-        h.record(&rec).map(Some).map_err(|e| {
-            tracing::error!("check history: {e}");
-            Unrecorded
-        })
+        h.submit(&rec).map(Some).map_err(unrecorded)
     }
+}
+
+fn unrecorded(e: HistoryError) -> Unrecorded {
+    tracing::error!("check history: {e}");
+    Unrecorded
 }
 
 /// A check that could not be recorded: a 503 with `Retry-After`, no verdict.

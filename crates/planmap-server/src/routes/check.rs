@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{self, blocking, body_bytes, typed, utf8};
-use crate::query::Query;
+use crate::query::{precision, Query};
 use crate::resources::recorder::{self, CheckMeta, Recorder};
 use crate::routes::schemas::FeatureCollection;
 use crate::state::AppState;
@@ -58,6 +58,8 @@ pub struct CheckQuery {
     /// With format=json: the answer also holds the FeatureCollection of format=geojson as
     /// `geojson`, so one request gives the report and the map.
     pub geometry: Option<bool>,
+    /// The GeoJSON's coordinates rounded to this many decimals (0–15); absent, full precision.
+    pub precision: Option<u64>,
 }
 
 /// The JSON answer of a check: the report, how a file was read, and (asked with
@@ -132,6 +134,7 @@ pub async fn check(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let format = q.format.unwrap_or_default();
+    let precision = precision(q.precision)?;
     let meta = CheckMeta {
         source: q.source.as_deref(),
         project: q.project.as_deref(),
@@ -174,13 +177,15 @@ pub async fn check(
             Err(unrecorded) => return Ok(unrecorded.into_response()),
         };
         let resp = match format {
-            CheckFormat::Geojson => typed(http::GEOJSON, export::check_geojson(&report)),
+            CheckFormat::Geojson => {
+                typed(http::GEOJSON, export::check_geojson_at(&report, precision))
+            }
             CheckFormat::Report => super::preview::check_report(&snap.engine, &report),
             CheckFormat::Json => {
                 let geojson = match geometry {
                     false => None,
                     true => Some(
-                        RawValue::from_string(export::check_geojson(&report))
+                        RawValue::from_string(export::check_geojson_at(&report, precision))
                             .map_err(|e| ApiError::internal(e.to_string()))?,
                     ),
                 };

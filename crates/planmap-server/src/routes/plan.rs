@@ -9,12 +9,12 @@ use axum::Json;
 use planmap_core::plan::Indicator;
 use planmap_core::stats::PlanStats;
 use planmap_core::{Feature, Plan};
-use planmap_io::geojson_io;
+use planmap_io::geojson_io::{self, Precision};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{self, blocking, cached, JsonPath};
-use crate::query::{Bbox, NoParams, Query};
+use crate::query::{precision, Bbox, NoParams, Query};
 use crate::routes::schemas::FeatureCollection;
 use crate::state::AppState;
 
@@ -58,10 +58,14 @@ pub struct ExportQuery {
     /// Only the features meeting this box: `minlon,minlat,maxlon,maxlat`.
     #[param(value_type = Option<String>)]
     pub bbox: Option<Bbox>,
+    /// Coordinates rounded to this many decimals (0–15, e.g. 7 ≈ 1 cm for the web); absent,
+    /// as stored (full precision).
+    pub precision: Option<u64>,
 }
 
-/// `GET /api/layers/{id}.geojson[?bbox=minlon,minlat,maxlon,maxlat]`: a layer as RFC 7946
-/// GeoJSON, as a download.
+/// `GET /api/layers/{id}.geojson[?bbox=minlon,minlat,maxlon,maxlat][&precision=N]`: a layer
+/// as RFC 7946 GeoJSON, as a download; coordinates as stored unless `precision` rounds them
+/// to N decimals.
 #[utoipa::path(get, path = "/api/layers/{file}", tag = "plan", params(
         ("file" = String, Path, description = "`{layer id}.geojson`"), ExportQuery),
     responses((status = 200, description = "The layer's features", body = FeatureCollection,
@@ -74,6 +78,7 @@ pub async fn layer_geojson(
     Query(q): Query<ExportQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let precision = precision(q.precision)?;
     let Some(id) = file.strip_suffix(".geojson") else {
         return Err(ApiError::not_found(format!(
             "no such resource: /api/layers/{}; a layer's export is /api/layers/{{id}}.geojson",
@@ -85,15 +90,15 @@ pub async fn layer_geojson(
     let layer = &snap.engine.layers[li];
     let plan_id = snap.engine.plan.id.clone();
     let (body, etag) = match q.bbox {
-        None => (
+        None if precision == Precision::Full => (
             {
                 let s = snap.clone();
                 blocking(move || Ok(s.export(li))).await?
             },
             format!("{}-{}", layer.def.id, layer.version),
         ),
-        Some(Bbox(b)) => {
-            let key = format!("{:?}", (b.min(), b.max()));
+        b => {
+            let key = format!("{:?}", (b.map(|b| (b.0.min(), b.0.max())), precision));
             let etag = format!(
                 "{}-{}-{}",
                 layer.def.id,
@@ -102,10 +107,17 @@ pub async fn layer_geojson(
             );
             let s = snap.clone();
             let body = blocking(move || {
+                let layer = &s.engine.layers[li];
+                let name = Some(layer.def.id.as_str());
+                let Some(Bbox(b)) = b else {
+                    let text = geojson_io::write_features_at(&layer.features, name, precision);
+                    return Ok(Bytes::from(text));
+                };
                 let views = s.engine.features_in(li, &b);
                 let feats: Vec<Feature> = views.iter().map(|v| v.feature.clone()).collect();
-                let id = &s.engine.layers[li].def.id;
-                Ok(Bytes::from(geojson_io::write_features(&feats, Some(id))))
+                Ok(Bytes::from(geojson_io::write_features_at(
+                    &feats, name, precision,
+                )))
             })
             .await?;
             (body, etag)

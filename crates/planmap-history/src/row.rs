@@ -1,0 +1,127 @@
+//! A record checked and put in the form it is stored in: the time canonical, the verdict one
+//! of [`VERDICTS`], areas finite, the site a GeoJSON geometry, user text trimmed and capped.
+//! Done on the caller's thread, so a bad record is refused before it reaches the writer.
+
+use crate::{invalid, time, HistoryError, NewRecord, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
+
+/// A record checked and put in stored form, ready to insert.
+#[derive(Debug)]
+pub struct Row {
+    pub time: String,
+    pub verdict: String,
+    pub site_area_m2: f64,
+    pub overlaps: String,
+    pub data_version: String,
+    pub source: &'static str,
+    pub project: Option<String>,
+    pub applicant: Option<String>,
+    pub site: String,
+    pub key: Option<String>,
+}
+
+/// A record checked and put in stored form.
+pub fn row(rec: &NewRecord) -> Result<Row, HistoryError> {
+    let time = time::canonical(&rec.time)?;
+    if !VERDICTS.contains(&rec.verdict.as_str()) {
+        return Err(invalid(format!(
+            "verdict {:?} is not one of {}",
+            time::clip(&rec.verdict),
+            VERDICTS.join(", ")
+        )));
+    }
+    if !(rec.site_area_m2.is_finite() && rec.site_area_m2 >= 0.0) {
+        return Err(invalid(format!(
+            "site_area_m2 {} is not a finite area",
+            rec.site_area_m2
+        )));
+    }
+    if !(rec.overlaps.is_array() || rec.overlaps.is_object()) {
+        return Err(invalid("overlaps must be a JSON array or object"));
+    }
+    let site = check_site(&rec.site)?;
+    let data_version = rec.data_version.trim();
+    if data_version.is_empty() || data_version.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(format!(
+            "data_version must be 1 to {MAX_NAME_CHARS} characters"
+        )));
+    }
+    let project = user_text("project", rec.project.as_deref())?;
+    let applicant = user_text("applicant", rec.applicant.as_deref())?;
+    if let Some(k) = &rec.key {
+        check_key(k)?;
+    }
+    Ok(Row {
+        time,
+        verdict: rec.verdict.clone(),
+        site_area_m2: rec.site_area_m2,
+        overlaps: rec.overlaps.to_string(),
+        data_version: data_version.to_string(),
+        source: rec.source.as_str(),
+        project: project.map(str::to_string),
+        applicant: applicant.map(str::to_string),
+        site: site.to_string(),
+        key: rec.key.clone(),
+    })
+}
+
+/// The site text, checked to be a GeoJSON geometry object.
+fn check_site(text: &str) -> Result<&str, HistoryError> {
+    let text = text.trim();
+    if text.len() > MAX_SITE_BYTES {
+        return Err(invalid(format!(
+            "site is larger than {MAX_SITE_BYTES} bytes"
+        )));
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| invalid(format!("site is not JSON: {e}")))?;
+    let ty = v.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    let geometry = [
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+        "GeometryCollection",
+    ];
+    if !geometry.contains(&ty) {
+        return Err(invalid("site must be a GeoJSON geometry object"));
+    }
+    Ok(text)
+}
+
+/// Whether `k` may be a [`crate::NewRecord::key`]: 8 to 64 of `A-Z a-z 0-9 - _` (the one
+/// rule; the server refuses a bad `check_key` with it before a check runs).
+pub fn check_key(k: &str) -> Result<(), HistoryError> {
+    let ok = (8..=64).contains(&k.len())
+        && k.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid("a check key is 8 to 64 of A-Z a-z 0-9 - _"))
+    }
+}
+
+/// A user's optional text as it will be stored: trimmed, empty = none, no control
+/// characters, at most [`MAX_NAME_CHARS`]. For callers that refuse bad input before a check.
+pub fn clean_name<'a>(what: &str, s: Option<&'a str>) -> Result<Option<&'a str>, HistoryError> {
+    user_text(what, s)
+}
+
+/// A user's optional text: trimmed, empty = none, no control characters, length capped.
+fn user_text<'a>(what: &str, s: Option<&'a str>) -> Result<Option<&'a str>, HistoryError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let n = s.chars().count();
+    if n > MAX_NAME_CHARS {
+        return Err(invalid(format!(
+            "{what} is {n} characters long; at most {MAX_NAME_CHARS}"
+        )));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(invalid(format!("{what} contains control characters")));
+    }
+    Ok(Some(s))
+}
