@@ -7,12 +7,12 @@
 
 use axum::http::{header, HeaderMap};
 use geo::MultiPolygon;
+use planmap_io::coordtxt::{ParcelArea, ParcelAreaJson};
 use planmap_io::crs::Crs;
 use planmap_io::{Format, ReadOptions, UploadLimits};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
-use crate::params::Params;
 
 /// How a check request's body is to be read.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,19 +28,18 @@ impl Input {
     }
 }
 
-/// The body's format and CRS from the query, else the form's file name (`named`), else the
-/// bytes, else the headers.
+/// The body's format (the query's `input`) and CRS (`crs`), else the form's file name
+/// (`named`), else the bytes, else the headers.
 pub fn input(
-    params: &Params,
+    (input, crs): (Option<&str>, Option<&str>),
     headers: &HeaderMap,
     body: &[u8],
     named: Option<Format>,
 ) -> ApiResult<Input> {
-    let crs = params
-        .get("crs")
+    let crs = crs
         .map(|c| c.parse::<Crs>().map_err(|e| ApiError::parameter("crs", e)))
         .transpose()?;
-    let format = match params.get("input") {
+    let format = match input {
         Some(f) => Format::from_ext(f).ok_or_else(|| {
             ApiError::parameter(
                 "input",
@@ -58,13 +57,26 @@ pub fn input(
     Ok(Input { format, crs })
 }
 
-/// Reads a site file; the report's `input` member says how it was read.
+/// How a site file was read: the `input` member of a check's answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FileInput {
+    /// The format read: txt, kml, dxf, zip, gpkg or geojson.
+    pub format: &'static str,
+    /// The CRS the coordinates were taken from.
+    pub crs: String,
+    pub warnings: Vec<String>,
+    /// A coordinate TXT's parcels: stated and computed areas.
+    #[schema(value_type = Vec<ParcelAreaJson>)]
+    pub parcels: Vec<ParcelArea>,
+}
+
+/// Reads a site file; the answer's `input` member says how it was read.
 pub fn read(
     body: &[u8],
     input: Input,
     near_lon: Option<f64>,
     limits: UploadLimits,
-) -> ApiResult<(MultiPolygon<f64>, Value)> {
+) -> ApiResult<(MultiPolygon<f64>, FileInput)> {
     let opts = ReadOptions {
         crs: input.crs,
         near_lon,
@@ -73,26 +85,11 @@ pub fn read(
     };
     let site = planmap_io::read_site_bytes(body, input.format, &opts)
         .map_err(|e| ApiError::unprocessable(format!("site: {}", e.message)))?;
-    let parcels: Vec<Value> = site
-        .areas
-        .iter()
-        .map(|p| {
-            json!({
-                "parcel": p.index + 1,
-                "number": p.number,
-                "name": p.name,
-                "stated_area": p.stated.as_ref().map(|s| s.raw.clone()),
-                "stated_m2": p.stated.as_ref().map(|s| s.m2()),
-                "planar_m2": p.planar_m2,
-                "ellipsoidal_m2": p.ellipsoidal_m2,
-            })
-        })
-        .collect();
-    let info = json!({
-        "format": input.format.ext(),
-        "crs": site.crs,
-        "warnings": site.warnings,
-        "parcels": parcels,
-    });
+    let info = FileInput {
+        format: input.format.ext(),
+        crs: site.crs,
+        warnings: site.warnings,
+        parcels: site.areas,
+    };
     Ok((site.shape, info))
 }
