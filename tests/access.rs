@@ -7,7 +7,7 @@ mod serve_support;
 
 use std::sync::OnceLock;
 
-use planmap_server::auth::AdminToken;
+use planmap_server::AdminToken;
 use planmap_tests::{rect_area_m2, rect_geojson};
 use serve_support::*;
 

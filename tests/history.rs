@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use geo::{Contains, InteriorPoint, Rect};
-use planmap_server::auth::AdminToken;
+use planmap_server::AdminToken;
 use planmap_tests::rect_geojson;
 use reqwest::blocking::Response;
 use serde_json::Value;

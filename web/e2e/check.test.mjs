@@ -83,6 +83,7 @@ describe("site check", () => {
     const lon = (ring[0][0] + ring[2][0]) / 2;
     const lat = (ring[0][1] + ring[2][1]) / 2;
     await openMap(page, server.url, `#map=16/${lat}/${lon}&panel=check`);
+    const posts = browser.guards.checkPosts.length;
     await page.locator(".ck-draw").click();
     const box = await page.locator("#map").boundingBox();
     const cx = box.x + box.width / 2;
@@ -93,6 +94,8 @@ describe("site check", () => {
     const verdict = page.locator(".ck-result .verdict");
     await page.locator(".ck-out:not([data-shown='']) .ck-result .verdict").waitFor(); // drawn on the map too
     assert.equal(await verdict.innerText(), "不通过");
+    // One request a check: the report, the map's pieces and the download come from one answer.
+    assert.deepEqual(browser.guards.checkPosts.length - posts, 1, JSON.stringify(browser.guards.checkPosts.slice(posts)));
     await shot(page, "10-check-red-line");
 
     // The check export holds the drawn site: the API, asked about the same site, agrees with
@@ -135,6 +138,7 @@ describe("site check", () => {
   });
 
   test("the report page shows the verdict, tables, map image and date, and prints to PDF", async () => {
+    const posts = browser.guards.checkPosts.length;
     const [report] = await Promise.all([
       browser.context.waitForEvent("page"),
       page.locator(".ck-report").click(),
@@ -142,6 +146,7 @@ describe("site check", () => {
     report.setDefaultTimeout(60_000);
     await report.waitForSelector("body.ready", { timeout: 120_000 }); // map images are drawn in software GL
     assert.equal(await report.locator(".r-verdict .verdict").innerText(), "不通过");
+    assert.equal(browser.guards.checkPosts.length - posts, 1, "the report page checks once");
     const img = await report.locator("#map-img").evaluate((i) => ({ w: i.naturalWidth, h: i.naturalHeight }));
     assert.ok(img.w >= 1000 && img.h >= 600, `map image ${img.w}×${img.h}`);
     assert.equal(await report.locator("#overview-img").isVisible(), true, "the county overview inset");
@@ -166,6 +171,7 @@ describe("site check", () => {
   test("a site uploaded inside an industrial park shows 通过, the park and the red-line distance", async () => {
     const { site, report: api, park } = await parkSite(server.url);
     await openMap(page, server.url, "#panel=check");
+    const posts = browser.guards.checkPosts.length;
     await page.locator(".ck-file").setInputFiles({
       name: "park-site.geojson",
       mimeType: "application/geo+json",
@@ -174,6 +180,7 @@ describe("site check", () => {
     const verdict = page.locator(".ck-result .verdict");
     await page.locator(".ck-out:not([data-shown='']) .ck-result .verdict").waitFor(); // drawn on the map too
     assert.equal(await verdict.innerText(), "通过");
+    assert.equal(browser.guards.checkPosts.length - posts, 1, "one request for an uploaded site");
     assert.match(await page.locator(".facts-parks").innerText(), new RegExp(park));
     assert.ok(api.townships.length >= 1);
     assert.match(await page.locator(".facts-townships").innerText(), new RegExp(api.townships[0]));
@@ -199,6 +206,25 @@ describe("site check", () => {
     await verdict.waitFor();
     assert.equal(await verdict.innerText(), api.verdict);
     sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
+    assertClean(assert, browser.guards);
+  });
+
+  test("pasted Gauss-Krüger X,Y are read by the server, in one request", async () => {
+    // DESIGN.md's sanity point: 112.0°E, 37.43°N ≈ X 4 144 703, Y 37 588 509; a 200 m square,
+    // pasted as bare X,Y lines (zone prefix 37): the server's coordinate-TXT reader reads them.
+    const [x0, y0] = [4144603, 37588409];
+    const text = [[x0, y0], [x0, y0 + 200], [x0 + 200, y0 + 200], [x0 + 200, y0]].map(([x, y]) => `${x},${y}`).join("\n");
+    await page.locator(".ck-clear").click();
+    const posts = browser.guards.checkPosts.length;
+    if (!(await page.locator(".ck-text").isVisible())) await page.locator(".ck-paste-toggle").click();
+    await page.locator(".ck-text").fill(text);
+    await page.locator(".ck-run").click();
+    await page.waitForFunction(() => document.querySelector(".ck-out .busy") === null && document.querySelector(".ck-result .verdict"));
+    assert.equal(browser.guards.checkPosts.length - posts, 1);
+    assert.match(await page.locator(".file-info").innerText(), /TXT/);
+    // 200 m × 200 m in the Gauss-Krüger plane: 40,000 m² planar; the ellipsoidal area within 0.1 %.
+    const shown = parseNum(await page.locator(".site-area b").first().innerText());
+    assert.ok(Math.abs(shown - 40000) / 40000 < 1e-3, `site ${shown} m²`);
     assertClean(assert, browser.guards);
   });
 

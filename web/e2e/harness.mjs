@@ -97,10 +97,12 @@ export async function launch({ width = 1400, height = 900 } = {}) {
     locale: "zh-CN",
     timezoneId: TIMEZONE,
   });
-  const guards = { consoleErrors: [], outside: [], requests: 0 };
+  // checkPosts: every POST /api/check the pages sent (its query), to count requests a check.
+  const guards = { consoleErrors: [], outside: [], requests: 0, checkPosts: [] };
   await context.route("**/*", (route) => {
     const u = new URL(route.request().url());
     guards.requests++;
+    if (route.request().method() === "POST" && u.pathname.endsWith("/api/check")) guards.checkPosts.push(u.search);
     if (u.hostname === "127.0.0.1") return route.continue();
     guards.outside.push(route.request().url());
     return route.abort("blockedbyclient");

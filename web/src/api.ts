@@ -126,6 +126,10 @@ export interface CheckReport {
   caveat: string;
 }
 
+/** A check's answer with `geometry=true`: the report, how a file was read, and the site,
+ * overlap pieces and 避让 geometry as GeoJSON (`role` site | overlap | sliver | avoidance). */
+export type CheckAnswer = CheckReport & { input?: FileInput; geojson: FeatureCollection };
+
 /** How the server read a site file (`POST /api/check?input=…`). */
 export interface FileInput {
   format: string;
@@ -227,29 +231,20 @@ export const api = {
       `api/identify?lon=${lon.toFixed(7)}&lat=${lat.toFixed(7)}&tolerance=${tolerance_m.toFixed(0)}`,
     ),
   style: () => get<import("maplibre-gl").StyleSpecification>("style.json"),
-  // Checks are recorded in the server's check history as source=web; the report and the
-  // GeoJSON of one check carry the same key, so that they are one record.
+  // One request a check: the report and (geometry=true) the GeoJSON of the site, pieces and
+  // 避让 geometry in one answer. Checks are recorded in the server's check history as
+  // source=web; the printable report re-checks with the panel's key, so it is the same record.
   check: (site: Geometry | Feature | FeatureCollection, key: string) =>
-    fetch(checkUrl("", key), { method: "POST", body: JSON.stringify(site) }).then((r) =>
-      json<CheckReport>(r),
-    ),
+    fetch(checkUrl("", key), { method: "POST", body: JSON.stringify(site) }).then((r) => json<CheckAnswer>(r)),
   /** A site file (TXT, KML, DXF, zipped Shapefile, GeoPackage) read by the server. */
-  checkFile: (body: ArrayBuffer, input: string, key: string) =>
+  checkFile: (body: ArrayBuffer | string, input: string, key: string) =>
     fetch(checkUrl(`input=${encodeURIComponent(input)}`, key), { method: "POST", body }).then((r) =>
-      json<CheckReport & { input?: FileInput }>(r),
-    ),
-  checkFileGeojson: (body: ArrayBuffer, input: string, key: string) =>
-    fetch(checkUrl(`format=geojson&input=${encodeURIComponent(input)}`, key), { method: "POST", body }).then(
-      (r) => json<FeatureCollection>(r),
-    ),
-  checkGeojson: (site: Geometry | Feature | FeatureCollection, key: string) =>
-    fetch(checkUrl("format=geojson", key), { method: "POST", body: JSON.stringify(site) }).then((r) =>
-      json<FeatureCollection>(r),
+      json<CheckAnswer>(r),
     ),
 };
 
 const checkUrl = (query: string, key: string) =>
-  `api/check?${query ? `${query}&` : ""}source=web&check_key=${encodeURIComponent(key)}`;
+  `api/check?${query ? `${query}&` : ""}geometry=true&source=web&check_key=${encodeURIComponent(key)}`;
 
 /** A new key naming one check of this page (getRandomValues works on plain http too). */
 export function newCheckKey(): string {

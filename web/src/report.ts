@@ -171,16 +171,11 @@ async function recheck(raw: string): Promise<{ report: CheckReport & { input?: F
   const stored = JSON.parse(raw) as StoredSite;
   // The panel's key: the same check printed is not recorded again.
   const key = stored.key ?? newCheckKey();
-  if ("file" in stored) {
-    const bytes = fromBase64(stored.file.b64);
-    const [report, result] = await Promise.all([
-      api.checkFile(bytes, stored.file.ext, key),
-      api.checkFileGeojson(bytes, stored.file.ext, key),
-    ]);
-    return { report, result };
-  }
-  const [report, result] = await Promise.all([api.check(stored.site, key), api.checkGeojson(stored.site, key)]);
-  return { report, result };
+  const report =
+    "file" in stored
+      ? await api.checkFile(fromBase64(stored.file.b64), stored.file.ext, key)
+      : await api.check(stored.site, key);
+  return { report, result: report.geojson };
 }
 
 async function start(): Promise<void> {

@@ -7,9 +7,9 @@
 use geo::{BoundingRect, MultiPolygon, Rect};
 
 use crate::cancel::{Cancel, Cancelled, CheckError};
-use crate::check::CheckOptions;
 use crate::engine::Engine;
 use crate::error::SiteError;
+use crate::options::CheckOptions;
 use crate::overlay::{self, Measured, Share};
 use crate::plan::{GeometryKind, SiteRole};
 use crate::relate::Edges;

@@ -5,6 +5,8 @@ use std::sync::OnceLock;
 use geo::{BoundingRect, MultiPolygon};
 use serde::Serialize;
 
+pub use crate::options::CheckOptions;
+
 use crate::areas::PreparedSite;
 use crate::cancel::{Cancel, Cancelled, CheckError};
 use crate::engine::Engine;
@@ -17,6 +19,7 @@ use crate::relate::Edges;
 use crate::units::{Area, M2_PER_MU};
 
 /// The outcome of a site check.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Verdict {
     /// Overlaps a prohibited layer beyond the sliver tolerance.
@@ -46,25 +49,8 @@ impl Verdict {
     }
 }
 
-/// Options of a check.
-#[derive(Debug, Clone, Copy)]
-pub struct CheckOptions {
-    /// Most vertices a site may have, all parts together.
-    pub max_vertices: usize,
-    /// Most polygons a (multipart) site may have.
-    pub max_parts: usize,
-}
-
-impl Default for CheckOptions {
-    fn default() -> Self {
-        CheckOptions {
-            max_vertices: 100_000,
-            max_parts: 1_000,
-        }
-    }
-}
-
 /// The site's overlap with one layer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct LayerOverlap {
     pub layer: String,
@@ -91,6 +77,7 @@ impl LayerOverlap {
 }
 
 /// An overlap under the sliver tolerance: counted apart, does not change the verdict.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Sliver {
     pub layer: String,
@@ -99,6 +86,7 @@ pub struct Sliver {
 }
 
 /// A feature the site lies in (township, park), with the share of the site inside it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Location {
     pub layer: String,
@@ -108,6 +96,7 @@ pub struct Location {
 }
 
 /// Distance from the site to the nearest feature of a layer it does not overlap.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Nearest {
     pub layer: String,
@@ -116,6 +105,7 @@ pub struct Nearest {
 }
 
 /// Everything a check finds; serialises to the report JSON of the CLI and the API.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckReport {
     pub verdict: Verdict,
@@ -170,7 +160,67 @@ fn prohibited_pieces(overlaps: &[LayerOverlap]) -> impl Iterator<Item = &Piece> 
 }
 
 impl Engine {
-    /// Checks a site against every layer of the plan.
+    /// Checks a site against every layer of the plan: validates it, measures it, overlays it
+    /// with every polygon layer that has a site role, and gives the verdict (不通过 / 需论证 /
+    /// 通过), the overlap areas, the townships and park it lies in, the distance to the
+    /// nearest red-line patch and the area left after avoidance (避让).
+    ///
+    /// # Units
+    ///
+    /// Areas in m² (公顷 and 亩 beside them), geodesic on the WGS84 ellipsoid; distances in
+    /// metres; shares as fractions of the site's area.
+    ///
+    /// # Assumptions
+    ///
+    /// - The site is lon/lat degrees (CGCS2000 ≈ WGS84), polygons with closed rings; a
+    ///   self-intersecting, empty or oversized site (`opts`) is a [`SiteError`], as is a
+    ///   site wholly outside the plan's `county` layer.
+    /// - Overlaps under the plan's `sliver_tolerance_m2` are slivers: counted apart, never in
+    ///   the verdict; sharing only an edge or a point is no overlap.
+    ///
+    /// # Examples
+    ///
+    /// A plan reduced to a box of a county and one patch of Wenshui's red line — the planted
+    /// red line × farmland overlap inside 文峪河河湖岸线生态保护红线 (`red_line-011`), the
+    /// meridians 112.0985°–112.0997°E and parallels 37.385°–37.3858°N. A 100 m site across its
+    /// east edge is 不通过, with half of it on the red line; a site by 刘胡兰纪念馆
+    /// (112.176°E, 37.412°N) is 通过, 7.29 km from the patch.
+    ///
+    /// ```
+    /// use geo::{polygon, MultiPolygon};
+    /// use planmap_core::{CheckOptions, Engine, Feature, Shape, Verdict};
+    ///
+    /// # let plan: planmap_core::Plan = serde_json::from_value(serde_json::json!({
+    /// #     "id": "wenshui", "name": "美丽文水", "county": "文水县", "county_area_km2": 1068.57,
+    /// #     "layers": [
+    /// #         {"id": "county", "name": "文水县", "kind": "boundary", "geometry": "polygon", "color": "#000000"},
+    /// #         {"id": "red_line", "name": "生态保护红线", "kind": "protected", "geometry": "polygon",
+    /// #          "color": "#e60000", "site_role": "prohibited"}]})).unwrap();
+    /// let bx = |x0: f64, y0: f64, x1: f64, y1: f64| {
+    ///     MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1), (x: x0, y: y0)]])
+    /// };
+    /// let feature = |id: &str, shape| Feature { id: id.into(), shape: Shape::Polygon(shape), properties: Default::default() };
+    /// let county = vec![feature("county-001", bx(111.8, 37.2, 112.4, 37.6))];
+    /// let red_line = vec![feature("red_line-011", bx(112.0985, 37.385, 112.0997, 37.3858))];
+    /// let engine = Engine::new(plan, vec![(county, "v1".into()), (red_line, "v1".into())]).unwrap();
+    ///
+    /// // 0.0012° × 0.0004° across the patch's east edge: the ellipsoid's area of a box of
+    /// // meridians and parallels, a²(1 − e²)/2 · Δλ · [f(φ)] with f(φ) = sin φ/(1 − e² sin² φ)
+    /// // + artanh(e sin φ)/e, is 4717.856 m², the half west of 112.0997°E 2358.928 m².
+    /// let site = bx(112.0991, 37.3852, 112.1003, 37.3856);
+    /// let r = engine.check(&site, CheckOptions::default()).unwrap();
+    /// assert_eq!(r.verdict, Verdict::NotPermitted);
+    /// assert!((r.site_area_m2 - 4717.856).abs() < 1e-3);
+    /// assert!((r.overlaps[0].area_m2 - 2358.928).abs() < 1e-3);
+    /// assert!((r.avoidance_area_m2 - 2358.928).abs() < 1e-3);
+    ///
+    /// // By 刘胡兰纪念馆: no overlap; the nearest red line is the patch's north-east corner,
+    /// // 7292.64 m away (Vincenty's inverse on WGS84 from the site's south-west corner).
+    /// let site = bx(112.1755, 37.4115, 112.1765, 37.4125);
+    /// let r = engine.check(&site, CheckOptions::default()).unwrap();
+    /// assert_eq!(r.verdict, Verdict::Permitted);
+    /// assert!((r.nearest_red_line_m.unwrap() - 7292.64).abs() < 1.0);
+    /// ```
     pub fn check(
         &self,
         site: &MultiPolygon<f64>,

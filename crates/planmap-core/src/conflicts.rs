@@ -11,6 +11,7 @@ use crate::plan::Severity;
 use crate::units::Area;
 
 /// One overlap of two features that a rule forbids (or flags).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Conflict {
     /// `red_line×farmland`
@@ -31,6 +32,7 @@ pub struct Conflict {
 }
 
 /// Totals of one rule.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleSummary {
     pub rule: String,
@@ -46,6 +48,7 @@ pub struct RuleSummary {
 }
 
 /// The result of a scan: conflicts beyond the sliver tolerance, and slivers apart.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ConflictScan {
     pub sliver_tolerance_m2: f64,
@@ -55,7 +58,18 @@ pub struct ConflictScan {
 }
 
 impl Engine {
-    /// Scans every rule of the plan. Uses all cores.
+    /// Scans every rule of the plan: every pair of features of a rule's two layers that
+    /// overlap. Uses all cores.
+    ///
+    /// # Units
+    ///
+    /// Areas in m² (公顷 and 亩 beside them), geodesic on the WGS84 ellipsoid.
+    ///
+    /// # Assumptions
+    ///
+    /// Rules name polygon layers (checked when the plan loads). Overlaps under the plan's
+    /// `sliver_tolerance_m2` are listed apart as slivers; sharing only an edge or a point is
+    /// no overlap.
     pub fn conflicts(&self) -> ConflictScan {
         match self.conflicts_cancellable(&Cancel::new()) {
             Ok(scan) => scan,

@@ -164,8 +164,8 @@ impl Engine {
             .flat_map(move |t| t.locate_all_at_point(&[lon, lat]).map(|e| e.data))
     }
 
-    /// The features of the plan's county boundary layer (the first `boundary` layer that has one
-    /// feature, normally `county`).
+    /// The plan's county boundary: the layer with id `county` (`None` when the plan has none;
+    /// the check then measures no county share).
     pub fn county(&self) -> Option<&Layer> {
         self.layer("county")
     }

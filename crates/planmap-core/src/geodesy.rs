@@ -1,6 +1,13 @@
 //! Ellipsoidal measures: geodesic areas.
 //!
-//! Areas are geodesic on the WGS84 ellipsoid (geo's `GeodesicArea`, Karney's algorithm);
+//! Areas are those on the WGS84 ellipsoid, by two paths:
+//! - rings whose edges are all short (< [`SHORT_EDGE_DEG`], as every plan feature and site
+//!   is) are mapped onto the authalic sphere (authalic latitude keeps areas exactly) and
+//!   measured there (spherical excess, edges as great circles of that sphere), which for edges
+//!   under ~2 km agrees with Karney's ellipsoidal geodesic area within 1e-7 relative and is
+//!   ~10× faster;
+//! - other rings with geo's `GeodesicArea` (Karney's algorithm).
+//!
 //! CGCS2000's ellipsoid differs from WGS84's by 0.1 mm in the semi-minor axis, far below
 //! any figure a plan reports.
 
@@ -12,6 +19,36 @@ pub const WGS84_A: f64 = 6_378_137.0;
 pub const WGS84_F: f64 = 1.0 / 298.257_223_563;
 
 /// Geodesic area of a (multi)polygon in m², holes subtracted.
+///
+/// # Units
+///
+/// Coordinates in degrees (lon, lat); the area in m² on the WGS84 ellipsoid.
+///
+/// # Assumptions
+///
+/// - Rings are closed and the polygons valid (no self-intersection, holes inside their
+///   shell); their winding does not matter.
+/// - Edges are geodesics; a polygon's parts do not overlap (their areas are added).
+///
+/// # Examples
+///
+/// The planted red line × farmland overlap of the Wenshui data (`data/wenshui/
+/// planted_conflicts.json`): the box of meridians 112.0985°–112.0997°E and parallels
+/// 37.385°–37.3858°N, whose closed-form area on the ellipsoid,
+/// a²(1 − e²)/2 · Δλ · [sin φ/(1 − e² sin² φ) + artanh(e sin φ)/e] between the parallels, is
+/// 9435.7113 m² (the geodesic edges of the polygon differ from the parallels by far less
+/// than 1e-6 of it at this size).
+///
+/// ```
+/// use geo::{polygon, MultiPolygon};
+/// use planmap_core::geodesy::area_m2;
+///
+/// let patch = MultiPolygon(vec![polygon![
+///     (x: 112.0985, y: 37.385), (x: 112.0997, y: 37.385), (x: 112.0997, y: 37.3858),
+///     (x: 112.0985, y: 37.3858), (x: 112.0985, y: 37.385),
+/// ]]);
+/// assert!((area_m2(&patch) - 9435.7113).abs() < 1e-3);
+/// ```
 pub fn area_m2(mp: &MultiPolygon<f64>) -> f64 {
     // `+ 0.0`: an empty sum of f64 is -0.0, which a report would print as "-0.0".
     mp.0.iter().map(polygon_area_m2).sum::<f64>() + 0.0

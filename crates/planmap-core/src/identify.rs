@@ -35,6 +35,16 @@ fn metres_per_degree(lat: f64) -> (f64, f64) {
 impl Engine {
     /// Features of every layer at `(lon, lat)`, in layer order then feature order. Lines and
     /// points count when they lie within `tolerance_m` metres.
+    ///
+    /// # Units
+    ///
+    /// `lon`, `lat` in degrees (CGCS2000 ≈ WGS84); `tolerance_m` and each hit's distance in
+    /// metres (0 inside a polygon).
+    ///
+    /// # Assumptions
+    ///
+    /// A polygon is hit only when the point lies in it or on its boundary; the tolerance is
+    /// for lines and points, whose distance is measured at true scale around the point.
     pub fn identify(&self, lon: f64, lat: f64, tolerance_m: f64) -> Vec<Hit> {
         if !(lon.is_finite() && lat.is_finite()) {
             return vec![];

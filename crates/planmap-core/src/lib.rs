@@ -3,11 +3,16 @@
 //! - [`plan`]: the manifest's shape: layers, rules, indicators.
 //! - [`feature`]: features with stable ids and attributes.
 //! - [`store`]: the trait layer sources implement (files today, a database later).
-//! - [`engine`]: the loaded, indexed plan; [`areas`] (a site's overlap areas), [`check`] (site check), [`conflicts`] (rule scan),
-//!   [`stats`] (layer figures) are its operations.
-//! - [`cancel`]: the flag a caller sets to stop a heavy operation (a deadline, a client gone).
-//! - [`identify`]: the features at a point (a click on the map).
-//! - [`geodesy`], [`clip`], [`overlay`], [`green`], [`units`], [`validate`]: the measures and algorithms under them.
+//! - [`engine`]: the loaded, indexed plan; its operations: [`areas`] (a site's overlap
+//!   areas), [`check`] (site check, with [`options`]), [`conflicts`] (rule scan), [`stats`]
+//!   (layer figures), [`identify`] (the features at a point), [`nearest`] (the nearest
+//!   feature of a layer); [`views`]: a feature with its measures, by index or by box, for
+//!   callers outside the engine; [`cancel`]: the flag a caller sets to stop a heavy operation
+//!   (a deadline, a client gone).
+//! - [`geodesy`] (areas on the ellipsoid), [`tmerc`] (Gauss-Krüger / transverse Mercator),
+//!   [`clip`] (Sutherland–Hodgman, shared with vector tiles), [`overlay`] (exact intersections), [`relate`] (exact predicates), [`green`] (intersection
+//!   areas without building them), [`units`] (m², 公顷, 亩), [`validate`] (a user's site):
+//!   the measures and algorithms under them; [`error`]: what goes wrong, typed.
 
 pub mod areas;
 pub mod cancel;
@@ -21,6 +26,7 @@ pub mod geodesy;
 pub mod green;
 pub mod identify;
 pub mod nearest;
+pub mod options;
 pub mod overlay;
 mod pieces;
 pub mod plan;
@@ -30,13 +36,16 @@ pub mod store;
 pub mod tmerc;
 pub mod units;
 pub mod validate;
+pub mod views;
 
 pub use areas::{FeatureArea, PreparedSite, SiteAreas};
 pub use cancel::{Cancel, Cancelled, CheckError};
-pub use check::{CheckOptions, CheckReport, Verdict};
+pub use check::{CheckReport, Verdict};
 pub use conflicts::{Conflict, ConflictScan};
 pub use engine::{Engine, Layer};
 pub use error::{PlanError, SiteError};
 pub use feature::{Feature, Properties, Shape};
+pub use options::CheckOptions;
 pub use plan::{Plan, Rule, Severity};
 pub use store::LayerStore;
+pub use views::FeatureView;

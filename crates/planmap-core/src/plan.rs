@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::PlanError;
 
 /// The plan's metadata, layers and rules, as written in its manifest.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     pub id: String,
@@ -56,6 +57,7 @@ fn default_sliver() -> f64 {
 }
 
 /// One layer of the plan.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LayerDef {
     pub id: String,
@@ -77,6 +79,7 @@ pub struct LayerDef {
     pub target: Option<Target>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LayerKind {
@@ -88,6 +91,7 @@ pub enum LayerKind {
     Reference,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GeometryKind {
@@ -107,6 +111,7 @@ impl GeometryKind {
 }
 
 /// What overlapping this layer means for a project site.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SiteRole {
@@ -121,6 +126,7 @@ pub enum SiteRole {
 }
 
 /// A figure the plan sets for a layer's total.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Target {
     pub value: f64,
@@ -131,6 +137,7 @@ pub struct Target {
     pub source: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TargetUnit {
@@ -154,6 +161,7 @@ impl Target {
 }
 
 /// A conflict rule: features of `a` must not overlap features of `b`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rule {
     pub a: String,
@@ -170,6 +178,7 @@ impl Rule {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -178,6 +187,7 @@ pub enum Severity {
 }
 
 /// One row of the plan's indicator table.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Indicator {
     pub category: String,

@@ -7,6 +7,7 @@ use crate::plan::{LayerKind, SiteRole, Target};
 use crate::units::Area;
 
 /// One layer's figures.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct LayerStats {
     pub id: String,
@@ -30,6 +31,7 @@ pub struct LayerStats {
 }
 
 /// All layers' figures.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanStats {
     pub plan: String,

@@ -34,8 +34,8 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags};
 
 use commit::Writer;
 pub use commit::{CommitStats, Pending};
-pub use row::clean_name;
 use row::row;
+pub use row::{check_key, clean_name};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -145,16 +145,21 @@ pub struct NewRecord {
 
 /// A recorded check. `site` and `overlaps` are the stored JSON text, verbatim.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Record {
     pub id: i64,
     pub time: String,
     pub verdict: String,
     pub site_area_m2: f64,
+    /// The per-layer overlaps as recorded (the server writes an array of objects).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub overlaps: Box<RawValue>,
     pub data_version: String,
     pub source: String,
     pub project: Option<String>,
     pub applicant: Option<String>,
+    /// The site as checked: a GeoJSON geometry object (lon/lat).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub site: Box<RawValue>,
 }
 

@@ -90,7 +90,9 @@ fn check_site(text: &str) -> Result<&str, HistoryError> {
     Ok(text)
 }
 
-fn check_key(k: &str) -> Result<(), HistoryError> {
+/// Whether `k` may be a [`crate::NewRecord::key`]: 8 to 64 of `A-Z a-z 0-9 - _` (the one
+/// rule; the server refuses a bad `check_key` with it before a check runs).
+pub fn check_key(k: &str) -> Result<(), HistoryError> {
     let ok = (8..=64).contains(&k.len())
         && k.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');

@@ -337,7 +337,7 @@ pub fn parse(bytes: &[u8]) -> Result<(CoordTxt, Vec<String>), TxtError> {
 }
 
 /// An area unit a file may state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AreaUnit {
     Ha,
     M2,
@@ -366,7 +366,7 @@ impl AreaUnit {
 }
 
 /// The area a parcel line states, interpreted.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StatedArea {
     pub raw: String,
     pub value: f64,
@@ -417,8 +417,9 @@ pub fn stated_area(raw: &str, planar_m2: f64) -> Option<StatedArea> {
     })
 }
 
-/// A parcel's stated area beside the computed ones.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// A parcel's stated area beside the computed ones. Serialises as [`ParcelAreaJson`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(into = "ParcelAreaJson")]
 pub struct ParcelArea {
     pub index: usize,
     pub number: String,
@@ -428,6 +429,41 @@ pub struct ParcelArea {
     pub planar_m2: f64,
     /// Ellipsoidal (geodesic) area, what planmap reports everywhere else.
     pub ellipsoidal_m2: f64,
+}
+
+/// How a [`ParcelArea`] reads in JSON (a check's `input.parcels`, an import report's
+/// `parcels`): the one serialised form.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ParcelAreaJson {
+    /// The parcel's place in the file, from 1.
+    pub parcel: usize,
+    /// 地块编号 as written.
+    pub number: String,
+    /// 地块名称 as written.
+    pub name: String,
+    /// 地块面积 as the file writes it (公顷 by the format; m² or with a unit in the wild).
+    pub stated_area: Option<String>,
+    /// The stated area in m² (its unit as written, else the likelier of 公顷 and m²).
+    pub stated_m2: Option<f64>,
+    /// Planar area in the Gauss-Krüger plane, m² (what these files usually state).
+    pub planar_m2: f64,
+    /// Ellipsoidal (geodesic) area, m².
+    pub ellipsoidal_m2: f64,
+}
+
+impl From<ParcelArea> for ParcelAreaJson {
+    fn from(p: ParcelArea) -> Self {
+        ParcelAreaJson {
+            parcel: p.index + 1,
+            stated_m2: p.stated.as_ref().map(StatedArea::m2),
+            stated_area: p.stated.map(|s| s.raw),
+            number: p.number,
+            name: p.name,
+            planar_m2: p.planar_m2,
+            ellipsoidal_m2: p.ellipsoidal_m2,
+        }
+    }
 }
 
 impl std::fmt::Display for ParcelArea {

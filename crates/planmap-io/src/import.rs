@@ -28,7 +28,8 @@ pub struct ImportOptions {
 }
 
 /// One feature's problem.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Issue {
     pub id: String,
     pub reason: String,
@@ -65,8 +66,10 @@ pub trait Progress {
 pub struct Quiet;
 impl Progress for Quiet {}
 
-/// What an import did.
-#[derive(Debug, Clone, PartialEq)]
+/// What an import did; serialises to the JSON of `planmap import --json` and of the server's
+/// layer import.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     pub layer: String,
     pub features: usize,
@@ -79,35 +82,16 @@ pub struct ImportReport {
     pub warnings: Vec<String>,
     pub repaired: Vec<Issue>,
     pub dropped: Vec<Issue>,
+    /// The coordinate TXT's parcels: stated and computed areas.
+    #[serde(rename = "parcels")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::coordtxt::ParcelAreaJson>))]
     pub areas: Vec<ParcelArea>,
 }
 
 impl ImportReport {
     /// The report as JSON (`planmap import --json`, the server's layer import).
     pub fn to_json(&self) -> Value {
-        let issues = |v: &[Issue]| {
-            v.iter()
-                .map(|i| serde_json::json!({"id": i.id, "reason": i.reason}))
-                .collect::<Vec<_>>()
-        };
-        let parcels: Vec<Value> = self
-            .areas
-            .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "parcel": p.index + 1, "number": p.number, "name": p.name,
-                    "stated_m2": p.stated.as_ref().map(|s| s.m2()),
-                    "stated_raw": p.stated.as_ref().map(|s| s.raw.clone()),
-                    "planar_m2": p.planar_m2, "ellipsoidal_m2": p.ellipsoidal_m2,
-                })
-            })
-            .collect();
-        serde_json::json!({
-            "layer": self.layer, "features": self.features, "version": self.version,
-            "file": self.file, "bytes": self.bytes, "crs": self.crs, "area_m2": self.area_m2,
-            "warnings": self.warnings, "repaired": issues(&self.repaired),
-            "dropped": issues(&self.dropped), "parcels": parcels,
-        })
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 

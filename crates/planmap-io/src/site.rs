@@ -17,6 +17,8 @@ pub struct Site {
     pub shape: MultiPolygon<f64>,
     pub crs: String,
     pub warnings: Vec<String>,
+    /// A coordinate TXT's stated areas (never in a sandbox worker's answer, as in [`Dataset`]).
+    #[serde(skip)]
     pub areas: Vec<ParcelArea>,
 }
 

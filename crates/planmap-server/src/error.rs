@@ -4,7 +4,11 @@
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Seconds a client refused for load or time (503) is told to wait (`Retry-After`).
+pub const RETRY_AFTER_S: u64 = 2;
 
 /// An error answered to the client.
 #[derive(Debug, Clone)]
@@ -83,13 +87,28 @@ pub fn clip(s: &str) -> String {
     }
 }
 
+/// The JSON body of every refusal: what is wrong, the status, and members naming what is at
+/// fault (`parameter`, `layer`, `limit`, `reason`, …).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What is wrong, in words a person can act on.
+    pub error: String,
+    /// The HTTP status code of the answer.
+    pub status: u16,
+    /// Members naming what is at fault, e.g. `"parameter": "lon"`.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extra: Map<String, Value>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = Map::new();
-        body.insert("error".into(), Value::String(self.message));
-        body.insert("status".into(), json!(self.status.as_u16()));
-        body.extend(self.extra);
-        let mut r = (self.status, Json(Value::Object(body))).into_response();
+        let body = ErrorBody {
+            error: self.message,
+            status: self.status.as_u16(),
+            extra: self.extra,
+        };
+        let mut r = (self.status, Json(body)).into_response();
         if let Some(s) = self.retry_after {
             r.headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, s.into());

@@ -1,14 +1,17 @@
 //! HTTP helpers shared by the handlers: absolute URLs from the request's host, conditional
-//! responses with ETags, typed bodies.
+//! responses with ETags, typed bodies, request bodies read within their limit, CPU work off
+//! the async threads.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::FromRequestParts;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
-use crate::error::{clip, ApiError};
+use crate::error::{clip, ApiError, ApiResult};
 
 pub const GEOJSON: &str = "application/geo+json";
 pub const JSON: &str = "application/json";
@@ -128,4 +131,47 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> FromRequestParts<S> 
             .map(|p| JsonPath(p.0))
             .map_err(|e| ApiError::bad_request(format!("path: {}", e.body_text())))
     }
+}
+
+/// A typed answer serialised once (answers cached per snapshot).
+pub fn json_bytes<T: Serialize>(value: &T) -> ApiResult<Bytes> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| ApiError::internal(format!("could not write the answer: {e}")))
+}
+
+/// Runs CPU-heavy work off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+}
+
+/// The body of a request as UTF-8 text.
+pub fn utf8(bytes: Bytes) -> ApiResult<String> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|e| ApiError::bad_request(format!("request body is not UTF-8 text: {e}")))
+}
+
+/// The body of a request, refusing oversize and empty bodies by name.
+pub fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> ApiResult<Bytes> {
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body is larger than the limit of {limit} bytes"),
+            )
+            .with("limit_bytes", limit)
+        } else {
+            ApiError::bad_request(format!("could not read the request body: {e}"))
+        }
+    })?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "empty body: send a GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection",
+        ));
+    }
+    Ok(bytes)
 }

@@ -1,139 +1,37 @@
 //! planmap-server: the plan over HTTP.
 //!
-//! - [`api`]: the JSON API (`/api/plan`, `/api/layers`, exports, `/api/check`,
-//!   `/api/conflicts`, `/api/identify`).
-//! - [`history`]: every check recorded; `/api/history[.geojson|.csv]` for the data keeper.
-//! - [`tiles`]: vector tiles (MVT) and TileJSON; [`style`]: the MapLibre style;
-//!   [`fonts`]: label glyphs made from installed fonts.
-//! - [`ogc`]: OGC API - Features (Part 1 and Part 2 CRS) under `/ogc`.
-//! - [`assets`]: the web front end at `/`.
-//! - [`auth`]: the data keeper's bearer token; [`layer_import`] and [`reload`]: the keeper's
-//!   endpoints; [`limits`] and [`security`]: time limits, heavy-request slots, headers.
-//! - [`state`]: settings and the swappable snapshot of loaded data; [`error`], [`http`],
-//!   [`params`]: how requests are read and refused.
+//! The files form layers, each using only those before it (`scripts/import-cycles.py` checks
+//! that no two files import each other, in `make test`):
 //!
-//! Handlers are thin: the domain work is `planmap-core`'s.
+//! 1. [`error`], [`http`], [`query`], [`multipart`], [`upload`], [`security`]: how requests
+//!    are read and refused (every refusal a JSON [`error::ApiError`]), typed query strings,
+//!    bodies and uploaded site files.
+//! 2. [`resources`]: what the server holds besides the plan — fonts, tile cache, the gate of
+//!    heavy requests, the keeper's token, the check recorder. No handlers.
+//! 3. [`state`]: settings and the swappable snapshot of loaded data; [`guards`] (the keeper's
+//!    guard, time limit, heavy gate) and [`reload`] over it.
+//! 4. [`routes`]: one module a resource, thin handlers with typed requests and answers;
+//!    `/api/openapi.json` is generated from them.
+//! 5. [`router`]: every route on its path, with the layers around them.
+//!
+//! The domain work is `planmap-core`'s.
 
-pub mod api;
-pub mod assets;
-pub mod auth;
 pub mod error;
-pub mod fonts;
-pub mod history;
+pub mod guards;
 pub mod http;
-pub mod layer_import;
-pub mod limits;
 pub mod multipart;
-pub mod ogc;
-pub mod params;
+pub mod query;
 pub mod reload;
-pub mod report;
+pub mod resources;
+pub mod router;
+pub mod routes;
 pub mod security;
 pub mod state;
-pub mod style;
-pub mod tiles;
 pub mod upload;
 
-use std::time::Duration;
-
-use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderName, HeaderValue, Method};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{middleware, Router};
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
-use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
-
+pub use resources::token::AdminToken;
+pub use router::router;
 pub use state::{AppState, Config, Snapshot};
-
-fn cors(origins: &[String]) -> Option<CorsLayer> {
-    if origins.is_empty() {
-        return None;
-    }
-    let allow = if origins.iter().any(|o| o == "*") {
-        AllowOrigin::from(Any)
-    } else {
-        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
-    };
-    Some(
-        CorsLayer::new()
-            .allow_origin(allow)
-            .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
-            .allow_headers(Any)
-            .expose_headers([
-                header::ETAG,
-                header::CONTENT_DISPOSITION,
-                HeaderName::from_static("content-crs"),
-                HeaderName::from_static(history::ID_HEADER),
-            ])
-            .max_age(Duration::from_secs(3600)),
-    )
-}
-
-fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    error::ApiError::internal("internal error: the request could not be completed").into_response()
-}
-
-/// Every route of the server over `state`.
-pub fn router(state: AppState) -> Router {
-    let cfg = state.config().clone();
-    // Requests that compute for a while: a bounded number at once (limits::heavy).
-    let heavy = Router::new()
-        .route("/api/check", post(api::check))
-        .route("/api/admin/reload", post(reload::reload))
-        .route("/api/admin/layers/{id}", put(layer_import::import_layer))
-        .route("/api/layers/{id}/preview.png", get(report::preview))
-        .route_layer(middleware::from_fn_with_state(state.clone(), limits::heavy));
-    let app = Router::new()
-        .merge(heavy)
-        .route("/api/plan", get(api::plan))
-        .route("/api/layers", get(api::layers))
-        .route("/api/layers/{file}", get(api::layer_geojson))
-        .route("/api/conflicts", get(api::conflicts))
-        .route("/api/conflicts.geojson", get(api::conflicts_geojson))
-        .route("/api/identify", get(api::identify))
-        .route("/api/history", get(history::list))
-        .route("/api/history.geojson", get(history::geojson))
-        .route("/api/history.csv", get(history::csv))
-        .route("/tiles/{file}", get(tiles::tilejson_handler))
-        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
-        .route("/style.json", get(style::style))
-        .route("/fonts.json", get(fonts::catalog))
-        .route("/fonts/{stack}/{range}", get(fonts::glyphs))
-        .route("/ogc", get(ogc::landing))
-        .route("/ogc/", get(ogc::landing))
-        .route("/ogc/conformance", get(ogc::conformance))
-        .route("/ogc/api", get(ogc::api))
-        .route("/ogc/collections", get(ogc::collections))
-        .route("/ogc/collections/{id}", get(ogc::collection_handler))
-        .route("/ogc/collections/{id}/items", get(ogc::items))
-        .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
-        .method_not_allowed_fallback(error::method_not_allowed)
-        .fallback_service(assets::service(&cfg.web_dir))
-        .layer(DefaultBodyLimit::max(cfg.body_limit))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            limits::time_limit,
-        ))
-        .layer(CompressionLayer::new())
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(tower::util::option_layer(cors(&cfg.cors_origins)))
-        .layer(
-            TraceLayer::new_for_http()
-                // The path, not the query: a check's query may name a project's applicant.
-                .make_span_with(|req: &axum::http::Request<axum::body::Body>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        .with_state(state);
-    security::layers()
-        .into_iter()
-        .fold(app, |app, layer| app.layer(layer))
-}
 
 /// Logs to stderr, filtered by `RUST_LOG` (default: requests and start-up at info).
 pub fn init_logging() {

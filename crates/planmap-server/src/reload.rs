@@ -1,22 +1,41 @@
-//! Picking up new data without a restart: `POST /api/admin/reload`, and a watch that reloads
+//! Picking up new data without a restart: [`reload_now`] (`POST /api/admin/reload`,
+//! [`crate::routes::admin`]), and a watch that reloads
 //! when the plan folder changes (a `planmap import` switching a layer's version, a manifest
 //! edit). A reload builds a whole new snapshot beside the served one and swaps it in only
 //! when it loaded; requests in flight finish on the old one, and a folder that does not load
 //! leaves the old one served.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use axum::extract::State;
-use axum::Json;
 use planmap_core::LayerStore;
 use planmap_io::PlanDir;
-use serde_json::{json, Value};
+use serde::Serialize;
 
-use crate::api::blocking;
-use crate::auth::Keeper;
 use crate::error::{ApiError, ApiResult};
+use crate::http::blocking;
 use crate::state::{load_snapshot, AppState};
+
+/// What a reload did (the answer of `POST /api/admin/reload`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Reloaded {
+    /// Always true: a folder that does not load is an error, the old data still served.
+    pub reloaded: bool,
+    /// Whether the data version changed.
+    pub changed: bool,
+    pub data_version: String,
+    pub previous_data_version: String,
+    /// Each layer's feature count and version, by layer id.
+    pub layers: BTreeMap<String, LayerVersion>,
+}
+
+/// A layer as a reload found it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LayerVersion {
+    pub features: usize,
+    pub version: String,
+}
 
 /// One reload at a time, whoever asks.
 static RELOADING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -48,7 +67,7 @@ pub fn fingerprint(data_dir: &Path) -> Result<String, String> {
 }
 
 /// Loads the plan folder again and serves it; the old snapshot stays if it does not load.
-pub async fn reload_now(st: &AppState) -> ApiResult<Value> {
+pub async fn reload_now(st: &AppState) -> ApiResult<Reloaded> {
     let _one = RELOADING.lock().await;
     let config = st.config().clone();
     let before = st.snapshot().data_version.clone();
@@ -56,32 +75,28 @@ pub async fn reload_now(st: &AppState) -> ApiResult<Value> {
         load_snapshot(&config).map_err(|e| ApiError::unprocessable(format!("reload: {e}")))
     })
     .await?;
-    let layers: serde_json::Map<String, Value> = snap
+    let layers = snap
         .engine
         .layers
         .iter()
         .map(|l| {
-            (
-                l.def.id.clone(),
-                json!({"features": l.features.len(), "version": l.version}),
-            )
+            let v = LayerVersion {
+                features: l.len(),
+                version: l.version.clone(),
+            };
+            (l.def.id.clone(), v)
         })
         .collect();
     let after = snap.data_version.clone();
     st.replace(snap);
     tracing::info!(%before, %after, "reloaded the plan folder");
-    Ok(json!({
-        "reloaded": true,
-        "changed": before != after,
-        "data_version": after,
-        "previous_data_version": before,
-        "layers": layers,
-    }))
-}
-
-/// `POST /api/admin/reload`: reloads the plan folder now.
-pub async fn reload(_: Keeper, State(st): State<AppState>) -> ApiResult<Json<Value>> {
-    reload_now(&st).await.map(Json)
+    Ok(Reloaded {
+        reloaded: true,
+        changed: before != after,
+        data_version: after,
+        previous_data_version: before,
+        layers,
+    })
 }
 
 /// Watches the plan folder every `every` and reloads when its fingerprint changes.

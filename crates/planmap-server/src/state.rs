@@ -14,11 +14,11 @@ use planmap_core::{ConflictScan, Engine};
 use planmap_history::History;
 use planmap_io::{export, PlanDir};
 
-use crate::auth::AdminToken;
 use crate::error::{ApiError, ApiResult};
-use crate::fonts::Fonts;
-use crate::limits::Gate;
-use crate::tiles::TileCache;
+use crate::resources::fonts::Fonts;
+use crate::resources::gate::Gate;
+use crate::resources::tile_cache::TileCache;
+use crate::resources::token::AdminToken;
 
 /// Settings of a server.
 #[derive(Debug, Clone)]

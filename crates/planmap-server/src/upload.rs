@@ -8,18 +8,18 @@
 //! Files that need GDAL are read in a worker process ([`planmap_io::sandbox`]), never here;
 //! [`read_error`] is the one place a read failure becomes an HTTP answer.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use geo::MultiPolygon;
+use planmap_io::coordtxt::{ParcelArea, ParcelAreaJson};
 use planmap_io::crs::Crs;
 use planmap_io::sandbox::{Job, Sandbox};
-use planmap_io::{Format, ReadError, ReadOptions, SourceError};
-use serde_json::{json, Value};
+use planmap_io::{Format, ReadError, ReadOptions, SourceError, UploadLimits};
+use serde::Serialize;
 
-use crate::error::{ApiError, ApiResult};
-use crate::limits::RETRY_AFTER_S;
-use crate::params::Params;
-use crate::state::AppState;
+use crate::error::{ApiError, ApiResult, RETRY_AFTER_S};
 
 /// How a check request's body is to be read.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,19 +35,18 @@ impl Input {
     }
 }
 
-/// The body's format and CRS from the query, else the form's file name (`named`), else the
-/// bytes, else the headers.
+/// The body's format (the query's `input`) and CRS (`crs`), else the form's file name
+/// (`named`), else the bytes, else the headers.
 pub fn input(
-    params: &Params,
+    (input, crs): (Option<&str>, Option<&str>),
     headers: &HeaderMap,
     body: &[u8],
     named: Option<Format>,
 ) -> ApiResult<Input> {
-    let crs = params
-        .get("crs")
+    let crs = crs
         .map(|c| c.parse::<Crs>().map_err(|e| ApiError::parameter("crs", e)))
         .transpose()?;
-    let format = match params.get("input") {
+    let format = match input {
         Some(f) => Format::from_ext(f).ok_or_else(|| {
             ApiError::parameter(
                 "input",
@@ -63,6 +62,19 @@ pub fn input(
             .unwrap_or(Format::GeoJson),
     };
     Ok(Input { format, crs })
+}
+
+/// How a site file was read: the `input` member of a check's answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FileInput {
+    /// The format read: txt, kml, dxf, zip, gpkg or geojson.
+    pub format: &'static str,
+    /// The CRS the coordinates were taken from.
+    pub crs: String,
+    pub warnings: Vec<String>,
+    /// A coordinate TXT's parcels: stated and computed areas.
+    #[schema(value_type = Vec<ParcelAreaJson>)]
+    pub parcels: Vec<ParcelArea>,
 }
 
 /// The answer for a file that could not be read, by kind: a limit 413 (naming it), a format
@@ -98,60 +110,48 @@ pub fn read_error(what: &str, e: &SourceError) -> ApiError {
     }
 }
 
-/// Reads an upload with the server's sandbox ([`planmap_io::sandbox`]): a file that needs
-/// GDAL in a worker process, stopped at the request's time limit or as soon as this future is
-/// dropped (the request timed out, the client went away).
+/// Reads an upload with the server's sandbox: a file that needs GDAL in a worker process,
+/// stopped after `time_limit` or as soon as this future is dropped (the request timed out, the
+/// client went away).
 pub async fn read_with<T: Send + 'static>(
-    st: &AppState,
+    sandbox: &Sandbox,
+    time_limit: Duration,
     what: &'static str,
     read: impl FnOnce(&Sandbox, &Job) -> Result<T, SourceError> + Send + 'static,
 ) -> ApiResult<T> {
-    let job = Job::within(st.config().request_timeout);
+    let job = Job::within(time_limit);
     let _stop = job.cancel_on_drop();
-    let sandbox = st.config().reader.clone();
+    let sandbox = sandbox.clone();
     tokio::task::spawn_blocking(move || read(&sandbox, &job))
         .await
         .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
         .map_err(|e| read_error(what, &e))
 }
 
-/// Reads a site file; the report's `input` member says how it was read.
+/// Reads a site file with `sandbox` (see [`read_with`]); the answer's `input` member says
+/// how it was read.
 pub async fn read(
-    st: &AppState,
+    (sandbox, time_limit): (&Sandbox, Duration),
     body: Bytes,
     input: Input,
     near_lon: Option<f64>,
-) -> ApiResult<(MultiPolygon<f64>, Value)> {
+    limits: UploadLimits,
+) -> ApiResult<(MultiPolygon<f64>, FileInput)> {
     let opts = ReadOptions {
         crs: input.crs,
         near_lon,
-        limits: st.config().upload_limits,
+        limits,
         ..ReadOptions::default()
     };
-    let site = read_with(st, "site", move |sandbox, job| {
+    let site = read_with(sandbox, time_limit, "site", move |sandbox, job| {
         sandbox.read_site_bytes(&body, input.format, &opts, job)
     })
     .await?;
-    let parcels: Vec<Value> = site
-        .areas
-        .iter()
-        .map(|p| {
-            json!({
-                "parcel": p.index + 1,
-                "number": p.number,
-                "name": p.name,
-                "stated_area": p.stated.as_ref().map(|s| s.raw.clone()),
-                "stated_m2": p.stated.as_ref().map(|s| s.m2()),
-                "planar_m2": p.planar_m2,
-                "ellipsoidal_m2": p.ellipsoidal_m2,
-            })
-        })
-        .collect();
-    let info = json!({
-        "format": input.format.ext(),
-        "crs": site.crs,
-        "warnings": site.warnings,
-        "parcels": parcels,
-    });
+    let info = FileInput {
+        format: input.format.ext(),
+        crs: site.crs,
+        warnings: site.warnings,
+        parcels: site.areas,
+    };
     Ok((site.shape, info))
 }

@@ -86,7 +86,7 @@ fn default_history(data: &std::path::Path) -> PathBuf {
 
 /// The token from `--admin-token-file`, else from the environment's `PLANMAP_ADMIN_TOKEN`
 /// (never a command-line value: other users can read a process's arguments).
-fn admin_token(file: Option<&PathBuf>) -> Result<Option<planmap_server::auth::AdminToken>, String> {
+fn admin_token(file: Option<&PathBuf>) -> Result<Option<planmap_server::AdminToken>, String> {
     let text = match file {
         Some(f) => Some(
             std::fs::read_to_string(f)
@@ -94,7 +94,7 @@ fn admin_token(file: Option<&PathBuf>) -> Result<Option<planmap_server::auth::Ad
         ),
         None => std::env::var("PLANMAP_ADMIN_TOKEN").ok(),
     };
-    text.map(|t| planmap_server::auth::AdminToken::new(&t))
+    text.map(|t| planmap_server::AdminToken::new(&t))
         .transpose()
 }
 

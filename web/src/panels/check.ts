@@ -1,5 +1,5 @@
-// The site check panel: draw a polygon (Terra Draw), upload a GeoJSON/KML file or paste
-// coordinates; the server checks it (POST /api/check) and the panel shows the verdict, the
+// The site check panel: draw a polygon (Terra Draw), upload a site file or paste
+// coordinates; the server checks it (one POST /api/check a check) and the panel shows the verdict, the
 // per-layer overlaps, the pieces and the 避让 geometry on the map, with GeoJSON export and a
 // printable report.
 
@@ -12,15 +12,15 @@ import { esc, today } from "../format";
 import { bbox } from "../geo";
 import { getLang, onLang, t, translateDom } from "../i18n";
 import type { PlanMap } from "../map";
-import { parseCoordinates, parseFile } from "../parse";
+import { parseFile, readPasted } from "../parse";
 
 export const REPORT_KEY = "planmap:report-site";
 
 type Site = FeatureCollection<Polygon | MultiPolygon>;
 
-/** Files the server reads (planmap-io): CAD, zipped Shapefiles, GeoPackages. GeoJSON, KML and
- * the coordinate TXT are read here (a TXT also by the server when the browser can't). */
-const SERVER_FORMATS = ["dxf", "zip", "gpkg"];
+/** Files the server reads (planmap-io): the coordinate TXT, CAD, zipped Shapefiles,
+ * GeoPackages. GeoJSON and KML are read here. */
+const SERVER_FORMATS = ["txt", "dxf", "zip", "gpkg"];
 
 /** A coordinate TXT is often GBK: decode as UTF-8 when it is, else as GBK. */
 function decodeText(bytes: ArrayBuffer): string {
@@ -45,10 +45,11 @@ interface Answer {
   stored: StoredSite;
 }
 
+/** One request a check: the answer holds the report and the map's GeoJSON. */
 async function checkSite(site: Site): Promise<Answer> {
   const key = newCheckKey();
-  const [report, result] = await Promise.all([api.check(site, key), api.checkGeojson(site, key)]);
-  return { report, result, site, fileInput: null, stored: { site, key } };
+  const report = await api.check(site, key);
+  return { report, result: report.geojson, site, fileInput: null, stored: { site, key } };
 }
 
 /** The site feature(s) of a check's GeoJSON. */
@@ -115,7 +116,7 @@ export class CheckPanel {
     });
     root.querySelector(".ck-run")!.addEventListener("click", () => {
       this.stopDraw();
-      this.guard(() => parseCoordinates(root.querySelector<HTMLTextAreaElement>(".ck-text")!.value));
+      this.paste(root.querySelector<HTMLTextAreaElement>(".ck-text")!.value);
     });
     const file = root.querySelector<HTMLInputElement>(".ck-file")!;
     file.addEventListener("change", async () => {
@@ -125,16 +126,7 @@ export class CheckPanel {
       file.value = "";
       const ext = f.name.toLowerCase().split(".").pop() ?? "";
       if (SERVER_FORMATS.includes(ext)) return void this.runFile(await f.arrayBuffer(), ext, f.name);
-      const bytes = await f.arrayBuffer();
-      const text = decodeText(bytes);
-      // A coordinate TXT the browser can't read (odd variants) goes to the server's reader.
-      if (ext === "txt") {
-        try {
-          return void this.run(parseFile(f.name, text));
-        } catch {
-          return void this.runFile(bytes, ext, f.name);
-        }
-      }
+      const text = decodeText(await f.arrayBuffer());
       this.guard(() => parseFile(f.name, text));
     });
     onLang(() => {
@@ -147,6 +139,20 @@ export class CheckPanel {
    * that closed the polygon. */
   get idle(): boolean {
     return !this.drawing && !this.justFinished;
+  }
+
+  /** Pasted text: lon,lat pairs and GeoJSON are checked as a site; coordinates the server
+   * reads (a coordinate TXT, Gauss-Krüger X,Y) are sent as a TXT. */
+  private paste(text: string): void {
+    try {
+      const p = readPasted(text);
+      if ("site" in p) return void this.run(p.site);
+      const bytes = new TextEncoder().encode(p.txt);
+      void this.runFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), "txt", "pasted.txt");
+    } catch (e) {
+      this.error = (e as Error).message;
+      this.render();
+    }
   }
 
   private guard(read: () => Site): void {
@@ -220,13 +226,10 @@ export class CheckPanel {
   private runFile(bytes: ArrayBuffer, ext: string, name: string): Promise<void> {
     return this.perform(async () => {
       const key = newCheckKey();
-      const [result, report] = await Promise.all([
-        api.checkFileGeojson(bytes, ext, key),
-        api.checkFile(bytes, ext, key),
-      ]);
-      const site = siteOf(result);
+      const report = await api.checkFile(bytes, ext, key);
+      const site = siteOf(report.geojson);
       const stored: StoredSite = { file: { name, ext, b64: toBase64(bytes) }, key };
-      return { report, result, site, fileInput: report.input ?? null, stored };
+      return { report, result: report.geojson, site, fileInput: report.input ?? null, stored };
     });
   }
 

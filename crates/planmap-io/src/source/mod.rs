@@ -79,7 +79,9 @@ pub struct Dataset {
     /// The CRS the coordinates were taken from, for the report.
     pub crs: String,
     pub warnings: Vec<String>,
-    /// A coordinate TXT's stated areas beside the computed ones, one a parcel.
+    /// A coordinate TXT's stated areas beside the computed ones, one a parcel. Not part of a
+    /// sandbox worker's answer: the coordinate TXT is read in-process, never by a worker.
+    #[serde(skip)]
     pub areas: Vec<ParcelArea>,
 }
 

@@ -3,16 +3,17 @@
 //! county. Without the `render` feature the report says its map was not rendered and the
 //! preview is a 501.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use planmap_core::{CheckReport, Engine};
 use planmap_render::report::today_utc;
 use planmap_render::{check_report_page, layer_preview, RenderError};
+use serde::Deserialize;
 
-use crate::api::blocking;
-use crate::error::{ApiError, ApiResult};
-use crate::params::Params;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::blocking;
+use crate::query::Query;
 use crate::state::AppState;
 
 /// The side of a report's map in pixels.
@@ -37,25 +38,36 @@ pub fn check_report(engine: &Engine, report: &CheckReport) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
+/// The query of a layer preview.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PreviewQuery {
+    /// The image's side in pixels, 64..2048 (default 512).
+    pub size: Option<u32>,
+}
+
 /// `GET /api/layers/{id}/preview.png[?size=64..2048]`: the layer over the county, rendered.
+#[utoipa::path(get, path = "/api/layers/{id}/preview.png", tag = "plan", params(
+        ("id" = String, Path, description = "The layer's id"), PreviewQuery),
+    responses((status = 200, description = "The layer over the county", content_type = "image/png", body = Vec<u8>),
+        (status = 400, description = "A parameter is wrong", body = ErrorBody),
+        (status = 404, description = "No such layer", body = ErrorBody),
+        (status = 501, description = "This server was built without map rendering", body = ErrorBody),
+        (status = 503, description = "No graphics adapter, or busy", body = ErrorBody)))]
 pub async fn preview(
     State(st): State<AppState>,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    Query(q): Query<PreviewQuery>,
 ) -> ApiResult<Response> {
-    let params = Params::parse(q.as_deref(), &["size"])?;
-    let size = match params.get("size") {
+    let size = match q.size {
         None => 512,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|s| (64..=2048).contains(s))
-            .ok_or_else(|| {
-                ApiError::parameter(
-                    "size",
-                    format!("'{}' is not a size in 64..2048", crate::error::clip(v)),
-                )
-            })?,
+        Some(s) if (64..=2048).contains(&s) => s,
+        Some(s) => {
+            return Err(ApiError::parameter(
+                "size",
+                format!("'{s}' is not a size in 64..2048"),
+            ))
+        }
     };
     let snap = st.snapshot();
     blocking(move || {

@@ -1,16 +1,16 @@
 //! `GET /style.json`: a MapLibre style of the whole plan, built from the manifest's layers and
 //! colours, with every URL absolute from the request's host (tiles, glyphs).
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::Json;
 use planmap_core::plan::{GeometryKind, LayerDef, LayerKind};
 use serde_json::{json, Value};
 
 use crate::error::ApiResult;
 use crate::http::BaseUrl;
-use crate::params::Params;
+use crate::query::{NoParams, Query};
+use crate::routes::tiles::NATIVE_MAX_ZOOM;
 use crate::state::{AppState, Snapshot};
-use crate::tiles::NATIVE_MAX_ZOOM;
 
 /// Fill opacity of a polygon layer: protected layers strongest, boundaries unfilled.
 fn fill_opacity(def: &LayerDef) -> Option<f64> {
@@ -161,10 +161,9 @@ pub fn build(snap: &Snapshot, base: &BaseUrl, font: &[String]) -> Value {
 /// `GET /style.json`
 pub async fn style(
     State(st): State<AppState>,
-    RawQuery(q): RawQuery,
+    _: Query<NoParams>,
     base: BaseUrl,
 ) -> ApiResult<Json<Value>> {
-    Params::parse(q.as_deref(), &[])?;
     let font = st.fonts().default_stack();
     Ok(Json(build(&st.snapshot(), &base, &font)))
 }

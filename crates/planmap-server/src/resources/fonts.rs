@@ -1,25 +1,14 @@
 //! Glyphs for map labels, made on the server from fonts installed from Debian (as Martin
-//! does): `GET /fonts/{fontstack}/{start}-{end}.pbf` renders the 256 code points of a range
-//! as signed-distance-field bitmaps (`pbf_font_tools` over FreeType) and caches them; Chinese
-//! labels render with no internet. `GET /fonts.json` lists the fonts found.
+//! does): the 256 code points of a range rendered as signed-distance-field bitmaps
+//! (`pbf_font_tools` over FreeType) and cached, so Chinese labels render with no internet.
+//! The endpoints are [`crate::routes::fonts`].
 
 use std::path::{Path as FsPath, PathBuf};
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
-use axum::Json;
 use pbf_font_tools::prost::Message;
 use pbf_font_tools::{freetype, Glyphs};
 use quick_cache::sync::Cache;
-use serde_json::{json, Value};
-
-use crate::api::blocking;
-use crate::error::{clip, ApiError, ApiResult};
-use crate::http::{cached, JsonPath, PROTOBUF};
-use crate::params::Params;
-use crate::state::AppState;
 
 /// Rendering settings of Mapbox's and Martin's glyph servers: 24 px, radius 8, cutoff 0.25.
 const SIZE: usize = 24;
@@ -102,8 +91,17 @@ impl Fonts {
         }
     }
 
-    fn find(&self, name: &str) -> Option<usize> {
+    /// The index of the face named `name`.
+    pub fn find(&self, name: &str) -> Option<usize> {
         self.faces.iter().position(|f| f.name == name.trim())
+    }
+
+    /// The glyph PBF of the range starting at `start` (a multiple of 256) of face `face`,
+    /// rendered on first use (blocking: callers run it off the async threads).
+    pub fn range(&self, face: usize, start: u32) -> Result<Bytes, String> {
+        self.ranges.get_or_insert_with(&(face, start), || {
+            render(&self.faces[face], start, start + 255)
+        })
     }
 }
 
@@ -138,94 +136,4 @@ fn render(face: &Face, start: u32, end: u32) -> Result<Bytes, String> {
         stacks: vec![stack],
     };
     Ok(glyphs.encode_to_vec().into())
-}
-
-/// Parses `start-end` where start is a multiple of 256 and end = start + 255 ≤ 65535.
-fn parse_range(range: &str) -> ApiResult<u32> {
-    let bad = || {
-        ApiError::bad_request(format!(
-            "glyph range '{}' must be START-END.pbf with START a multiple of 256 and END = START + 255, up to 65535",
-            clip(range)
-        ))
-    };
-    let r = range.strip_suffix(".pbf").ok_or_else(bad)?;
-    let (a, b) = r.split_once('-').ok_or_else(bad)?;
-    let (a, b): (u32, u32) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
-    if a % 256 != 0 || b != a + 255 || b > 65535 {
-        return Err(bad());
-    }
-    Ok(a)
-}
-
-/// `GET /fonts/{fontstack}/{start}-{end}.pbf`: the first face of the stack that is installed.
-pub async fn glyphs(
-    State(st): State<AppState>,
-    JsonPath((stack, range)): JsonPath<(String, String)>,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    Params::parse(q.as_deref(), &[])?;
-    let start = parse_range(&range)?;
-    let fonts = st.fonts();
-    let Some(fi) = stack.split(',').find_map(|n| fonts.find(n)) else {
-        let known: Vec<&str> = fonts.faces.iter().map(|f| f.name.as_str()).collect();
-        return Err(ApiError::not_found(format!(
-            "no font of the stack '{}' is installed (fonts: {})",
-            clip(&stack),
-            known.join(", ")
-        ))
-        .with("fontstack", clip(&stack)));
-    };
-    let st2 = st.clone();
-    let bytes = blocking(move || {
-        st2.fonts()
-            .ranges
-            .get_or_insert_with(&(fi, start), || {
-                render(&st2.fonts().faces[fi], start, start + 255)
-            })
-            .map_err(|e| ApiError::internal(format!("could not render glyphs: {e}")))
-    })
-    .await?;
-    let etag = format!(
-        "glyphs-{fi}-{start}-{}",
-        crate::http::hash_hex(&[fonts.faces[fi].name.as_bytes()])
-    );
-    Ok(cached(
-        &headers,
-        &etag,
-        "public, max-age=86400",
-        PROTOBUF,
-        bytes,
-    ))
-}
-
-/// `GET /fonts.json`: the font names a style may use in `text-font`.
-pub async fn catalog(State(st): State<AppState>, RawQuery(q): RawQuery) -> ApiResult<Json<Value>> {
-    Params::parse(q.as_deref(), &[])?;
-    let names: Vec<&str> = st.fonts().faces.iter().map(|f| f.name.as_str()).collect();
-    Ok(Json(json!({
-        "fonts": names,
-        "default": st.fonts().default_stack(),
-    })))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_are_checked() {
-        assert_eq!(parse_range("0-255.pbf").unwrap(), 0);
-        assert_eq!(parse_range("20224-20479.pbf").unwrap(), 20224);
-        for bad in [
-            "1-256.pbf",
-            "0-300.pbf",
-            "65536-65791.pbf",
-            "0-255",
-            "a-b.pbf",
-            "-1-254.pbf",
-        ] {
-            assert!(parse_range(bad).is_err(), "{bad}");
-        }
-    }
 }

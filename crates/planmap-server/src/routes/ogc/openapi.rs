@@ -3,8 +3,11 @@
 use serde_json::{json, Value};
 
 use super::crs::SUPPORTED;
-use super::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::http::BaseUrl;
+
+/// Features a page of items holds unless `limit` says otherwise, and at most.
+pub const DEFAULT_LIMIT: u64 = 10;
+pub const MAX_LIMIT: u64 = 10_000;
 
 fn ok(description: &str, media: &[&str]) -> Value {
     let mut content = serde_json::Map::new();

@@ -1,6 +1,6 @@
 //! Who may change things: reads are public; the data keeper's endpoints (layer import and
 //! reload, the check history) need `Authorization: Bearer <token>` with the token of the
-//! server's settings.
+//! server's settings (the guard is [`crate::guards::Keeper`]).
 //!
 //! - no token configured on the server → those endpoints are disabled (404 naming why);
 //! - no or malformed `Authorization` → 401 with `WWW-Authenticate: Bearer`;
@@ -9,15 +9,12 @@
 //! Tokens are compared through their SHA-256 digests with a constant-time comparison, so the
 //! time taken says nothing about how much of a guess was right, nor about the token's length.
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
-use crate::state::AppState;
 
 /// Shortest token accepted in the settings: a guessable one is worse than none.
 pub const MIN_TOKEN_LEN: usize = 16;
@@ -115,26 +112,6 @@ pub fn decide(
         Ok(())
     } else {
         Err(Denied::Wrong)
-    }
-}
-
-/// An extractor that lets a handler run only for the data keeper. Put it first among a
-/// handler's arguments so nothing (not even the body) is read before access is decided.
-#[derive(Debug, Clone, Copy)]
-pub struct Keeper;
-
-impl FromRequestParts<AppState> for Keeper {
-    type Rejection = Denied;
-
-    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Keeper, Denied> {
-        let r = decide(
-            st.config().admin_token.as_ref(),
-            parts.headers.get(header::AUTHORIZATION),
-        );
-        if let Err(d) = r {
-            tracing::warn!(path = %parts.uri.path(), denied = ?d, "admin access refused");
-        }
-        r.map(|()| Keeper)
     }
 }
 

@@ -1,0 +1,111 @@
+//! Every route of the server and the layers around them (time limit, heavy-request gate,
+//! compression, CORS, panic catching, tracing, security headers).
+
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{middleware, Router};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::error::{self, ApiError};
+use crate::resources::recorder;
+use crate::routes::{
+    admin, assets, check, conflicts, fonts, history, identify, layer_import, ogc, openapi, plan,
+    preview, style, tiles,
+};
+use crate::state::AppState;
+use crate::{guards, security};
+
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::from(Any)
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+            .allow_headers(Any)
+            .expose_headers([
+                header::ETAG,
+                header::CONTENT_DISPOSITION,
+                HeaderName::from_static("content-crs"),
+                HeaderName::from_static(recorder::ID_HEADER),
+            ])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::internal("internal error: the request could not be completed").into_response()
+}
+
+/// Every route of the server over `state`.
+pub fn router(state: AppState) -> Router {
+    let cfg = state.config().clone();
+    // Requests that compute for a while: a bounded number at once (guards::heavy).
+    let heavy = Router::new()
+        .route("/api/check", post(check::check))
+        .route("/api/admin/reload", post(admin::reload))
+        .route("/api/admin/layers/{id}", put(layer_import::import_layer))
+        .route("/api/layers/{id}/preview.png", get(preview::preview))
+        .route_layer(middleware::from_fn_with_state(state.clone(), guards::heavy));
+    let app = Router::new()
+        .merge(heavy)
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/api/plan", get(plan::plan))
+        .route("/api/layers", get(plan::layers))
+        .route("/api/layers/{file}", get(plan::layer_geojson))
+        .route("/api/conflicts", get(conflicts::conflicts))
+        .route("/api/conflicts.geojson", get(conflicts::conflicts_geojson))
+        .route("/api/identify", get(identify::identify))
+        .route("/api/history", get(history::list))
+        .route("/api/history.geojson", get(history::geojson))
+        .route("/api/history.csv", get(history::csv))
+        .route("/tiles/{file}", get(tiles::tilejson_handler))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
+        .route("/style.json", get(style::style))
+        .route("/fonts.json", get(fonts::catalog))
+        .route("/fonts/{stack}/{range}", get(fonts::glyphs))
+        .route("/ogc", get(ogc::landing))
+        .route("/ogc/", get(ogc::landing))
+        .route("/ogc/conformance", get(ogc::conformance))
+        .route("/ogc/api", get(ogc::api))
+        .route("/ogc/collections", get(ogc::collections))
+        .route("/ogc/collections/{id}", get(ogc::collection_handler))
+        .route("/ogc/collections/{id}/items", get(ogc::items))
+        .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .fallback_service(assets::service(&cfg.web_dir))
+        .layer(DefaultBodyLimit::max(cfg.body_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::time_limit,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(tower::util::option_layer(cors(&cfg.cors_origins)))
+        .layer(
+            TraceLayer::new_for_http()
+                // The path, not the query: a check's query may name a project's applicant.
+                .make_span_with(|req: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state);
+    security::layers()
+        .into_iter()
+        .fold(app, |app, layer| app.layer(layer))
+}

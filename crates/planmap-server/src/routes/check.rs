@@ -1,0 +1,214 @@
+//! `POST /api/check`: the site check. The body is GeoJSON or a site file ([`crate::upload`]);
+//! the answer is the report (JSON, optionally with the map's GeoJSON), the GeoJSON alone, or
+//! the printable HTML report. The check is the engine's ([`planmap_core::Engine::check`]).
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::header::HeaderMap;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use geo::MultiPolygon;
+use planmap_core::{CheckOptions, CheckReport, SiteError};
+use planmap_io::{export, geojson_io, GeoJsonError};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::{self, blocking, body_bytes, typed, utf8};
+use crate::query::{precision, Query};
+use crate::resources::recorder::{self, CheckMeta, Recorder};
+use crate::routes::schemas::FeatureCollection;
+use crate::state::AppState;
+use crate::upload::FileInput;
+
+/// What `POST /api/check` answers with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckFormat {
+    /// The report as JSON (`planmap check --json`).
+    #[default]
+    Json,
+    /// The site, the overlap pieces and the 避让 geometry as a FeatureCollection.
+    Geojson,
+    /// The printable HTML report with its map.
+    Report,
+}
+
+/// The query of `POST /api/check`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CheckQuery {
+    /// The answer's form: json (default), geojson or report.
+    pub format: Option<CheckFormat>,
+    /// The body's format: geojson, txt (the land-ministry coordinate TXT), kml, dxf, zip
+    /// (a zipped Shapefile) or gpkg; told from the body (or a form's file name) when absent.
+    pub input: Option<String>,
+    /// The CRS of a file's coordinates when the file does not say (e.g. `EPSG:4525`, `gcj02`).
+    pub crs: Option<String>,
+    /// Who asks, for the check history: api (default) or web.
+    pub source: Option<String>,
+    /// The project's name, kept in the check history (at most 200 characters).
+    pub project: Option<String>,
+    /// The applicant, kept in the check history (at most 200 characters).
+    pub applicant: Option<String>,
+    /// Names one check asked for more than once (8 to 64 of `A-Z a-z 0-9 - _`): one record.
+    pub check_key: Option<String>,
+    /// With format=json: the answer also holds the FeatureCollection of format=geojson as
+    /// `geojson`, so one request gives the report and the map.
+    pub geometry: Option<bool>,
+    /// The GeoJSON's coordinates rounded to this many decimals (0–15); absent, full precision.
+    pub precision: Option<u64>,
+}
+
+/// The JSON answer of a check: the report, how a file was read, and (asked with
+/// `geometry=true`) the site, pieces and 避让 geometry.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckAnswer {
+    #[serde(flatten)]
+    pub report: CheckReport,
+    /// How a site file was read (absent for GeoJSON in lon/lat).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<FileInput>,
+    /// The site (`role: site`), the overlap pieces (`overlap`, `sliver`) and the 避让
+    /// geometry (`avoidance`), as `format=geojson` gives them (with `geometry=true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<FeatureCollection>)]
+    pub geojson: Option<Box<RawValue>>,
+}
+
+/// A site that does not parse: broken JSON is a 400, well-formed JSON that is not a usable
+/// polygon is a 422.
+fn geojson_error(e: GeoJsonError) -> ApiError {
+    let status = match e {
+        GeoJsonError::Syntax(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    ApiError::new(status, format!("site: {e}"))
+}
+
+fn site_error(e: SiteError) -> ApiError {
+    let mut err = ApiError::unprocessable(format!("site: {e}"));
+    match e {
+        SiteError::TooManyVertices { count, limit } => {
+            err = err.with("vertices", count).with("limit", limit);
+        }
+        SiteError::TooManyParts { count, limit } => {
+            err = err.with("parts", count).with("limit", limit);
+        }
+        _ => {}
+    }
+    err
+}
+
+/// Parses a site body (GeoJSON Geometry, Feature or FeatureCollection of polygons).
+pub fn parse_site(text: &str) -> ApiResult<MultiPolygon<f64>> {
+    geojson_io::parse_site(text).map_err(geojson_error)
+}
+
+/// `POST /api/check`: the site check report of the CLI, or the site, overlap pieces and 避让
+/// geometry as a FeatureCollection, or both in one answer (`geometry=true`).
+///
+/// Every answered check is recorded in the check history, when the server keeps one
+/// ([`crate::resources::recorder`]; `source`, `project`, `applicant`, `check_key` go into the
+/// record) and the answer carries the record's id in `Planmap-History-Id`.
+#[utoipa::path(post, path = "/api/check", tag = "check", params(CheckQuery),
+    request_body(description = "The site: GeoJSON (Polygon, MultiPolygon, Feature or \
+        FeatureCollection of polygons, lon/lat) or a site file (coordinate TXT, KML, DXF, zipped \
+        Shapefile, GeoPackage), raw or as multipart/form-data (part `file`)",
+        content((Object = "application/geo+json"), (String = "application/octet-stream"))),
+    responses(
+        (status = 200, description = "The check (header Planmap-History-Id: its record)",
+            content((CheckAnswer = "application/json"),
+                (FeatureCollection = "application/geo+json"), (String = "text/html"))),
+        (status = 400, description = "Malformed request or JSON", body = ErrorBody),
+        (status = 413, description = "The body, or a site file's features, unpacked size or \
+            reading time or memory, is over its limit (`limit` names it)", body = ErrorBody),
+        (status = 415, description = "A site file of a kind planmap does not read", body = ErrorBody),
+        (status = 422, description = "Not a usable site (self-intersecting, outside the county, \
+            over the vertex limit, an unreadable file)", body = ErrorBody),
+        (status = 500, description = "The server's file reader failed", body = ErrorBody),
+        (status = 503, description = "Busy, out of time, or the check could not be recorded",
+            body = ErrorBody)))]
+pub async fn check(
+    State(st): State<AppState>,
+    Query(q): Query<CheckQuery>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let format = q.format.unwrap_or_default();
+    let precision = precision(q.precision)?;
+    let meta = CheckMeta {
+        source: q.source.as_deref(),
+        project: q.project.as_deref(),
+        applicant: q.applicant.as_deref(),
+        check_key: q.check_key.as_deref(),
+    };
+    let recorder = Recorder::new(st.history().cloned(), meta)?;
+    let bytes = body_bytes(body, st.config().body_limit)?;
+    let (bytes, named) = crate::multipart::unpack(&headers, bytes).await?;
+    let input = crate::upload::input(
+        (q.input.as_deref(), q.crs.as_deref()),
+        &headers,
+        &bytes,
+        named,
+    )?;
+    let text = if input.is_plain_geojson() {
+        Some(utf8(bytes.clone())?)
+    } else {
+        None
+    };
+    let opts = CheckOptions {
+        max_vertices: st.config().max_vertices,
+        max_parts: st.config().max_parts,
+    };
+    let limits = st.config().upload_limits;
+    let geometry = q.geometry.unwrap_or(false);
+    let snap = st.snapshot();
+    // A site file is read first, in the sandbox when it needs GDAL (its reader stopped if
+    // this request is dropped); plain GeoJSON is parsed with the check.
+    let file = match text {
+        Some(_) => None,
+        None => {
+            let near_lon = snap.engine.plan.center.map(|c| c[0]);
+            let reader = (&st.config().reader, st.config().request_timeout);
+            Some(crate::upload::read(reader, bytes, input, near_lon, limits).await?)
+        }
+    };
+    blocking(move || {
+        let (site, input) = match (text, file) {
+            (Some(text), _) => (parse_site(&text)?, None),
+            (None, Some((site, info))) => (site, Some(info)),
+            (None, None) => return Err(ApiError::internal("no site was read")),
+        };
+        let report = snap.engine.check(&site, opts).map_err(site_error)?;
+        let id = match recorder.record(&site, &report) {
+            Ok(id) => id,
+            Err(unrecorded) => return Ok(unrecorded.into_response()),
+        };
+        let resp = match format {
+            CheckFormat::Geojson => {
+                typed(http::GEOJSON, export::check_geojson_at(&report, precision))
+            }
+            CheckFormat::Report => super::preview::check_report(&snap.engine, &report),
+            CheckFormat::Json => {
+                let geojson = match geometry {
+                    false => None,
+                    true => Some(
+                        RawValue::from_string(export::check_geojson_at(&report, precision))
+                            .map_err(|e| ApiError::internal(e.to_string()))?,
+                    ),
+                };
+                Json(CheckAnswer {
+                    report,
+                    input,
+                    geojson,
+                })
+                .into_response()
+            }
+        };
+        Ok(recorder::tag(resp, id))
+    })
+    .await
+}
