@@ -56,9 +56,6 @@ test: deps web
 	python3 scripts/import-cycles.py $(ACYCLIC_CRATES)
 	$(CARGO) build --release --workspace
 	$(CARGO) test --workspace --release
-	# Report maps (maplibre-rs, opt-in feature `render`): their own call, so the release build
-	# above stays without it.
-	$(CARGO) test --release -p planmap-tests --features render --test render
 	$(MAKE) --no-print-directory e2e
 
 # Regenerate the illustrative data (deterministic: same bytes every run): Wenshui's layers

@@ -207,6 +207,8 @@ fn main() -> ExitCode {
         let code = planmap_io::sandbox::worker::run(&args[2..]);
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
+    // Before any thread: report maps render without touching a desktop session.
+    planmap_render::headless_environment();
     let cli = Cli::parse();
     match run(cli) {
         Ok(out) => {
