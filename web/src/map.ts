@@ -36,6 +36,12 @@ type AnyLayer = LayerSpecification & {
 
 const planLayerOf = (l: AnyLayer) => l.metadata?.["planmap:layer"] as string | undefined;
 
+/** The tile source a plan layer is drawn from (the plan's one composite source). */
+const sourceOf = (style: StyleSpecification, planLayer: string): string => {
+  const l = (style.layers as AnyLayer[]).find((x) => planLayerOf(x) === planLayer && "source" in x);
+  return l && "source" in l && typeof l.source === "string" ? l.source : planLayer;
+};
+
 /** The front end's cartography over the server's style: clearer boundaries, the red line as
  * official maps draw it, a whitened county. */
 export function restyle(style: StyleSpecification): StyleSpecification {
@@ -89,7 +95,7 @@ export function restyle(style: StyleSpecification): StyleSpecification {
       layers.push({
         id: "pm-county-paper",
         type: "fill",
-        source: "county",
+        source: sourceOf(style, "county"),
         "source-layer": "county",
         paint: { "fill-color": "#fbfaf6", "fill-opacity": 1 },
       } as AnyLayer);

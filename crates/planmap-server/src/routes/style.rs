@@ -23,12 +23,14 @@ fn fill_opacity(def: &LayerDef) -> Option<f64> {
     }
 }
 
-fn style_layers(def: &LayerDef, font: &[String]) -> Vec<Value> {
+/// The style layers of a plan layer, drawn from `source` (the plan's composite tiles, where
+/// the plan layer is the source layer of its id).
+fn style_layers(def: &LayerDef, source: &str, font: &[String]) -> Vec<Value> {
     let id = &def.id;
     let color = &def.color;
     let src = |v: Value| {
         let mut v = v;
-        v["source"] = json!(id);
+        v["source"] = json!(source);
         v["source-layer"] = json!(id);
         v["metadata"] = json!({ "planmap:layer": id, "planmap:name": def.name });
         v
@@ -110,20 +112,28 @@ fn rank(def: &LayerDef) -> u8 {
 /// The style document for a snapshot.
 pub fn build(snap: &Snapshot, base: &BaseUrl, font: &[String]) -> Value {
     let plan = &snap.engine.plan;
-    let mut sources = serde_json::Map::new();
-    for l in &snap.engine.layers {
-        let mut s = json!({
-            "type": "vector",
-            "tiles": [base.join(&format!("/tiles/{}/{{z}}/{{x}}/{{y}}.pbf", l.def.id))],
-            "minzoom": 0,
-            "maxzoom": NATIVE_MAX_ZOOM,
-            "attribution": plan.caveat,
-        });
-        if let Some(b) = l.bbox() {
-            s["bounds"] = json!([b.min().x, b.min().y, b.max().x, b.max().y]);
-        }
-        sources.insert(l.def.id.clone(), s);
+    // One source, the plan's composite tiles: one request a tile position for every layer.
+    let mut source = json!({
+        "type": "vector",
+        "tiles": [base.join(&format!("/tiles/{}/{{z}}/{{x}}/{{y}}.pbf", plan.id))],
+        "minzoom": 0,
+        "maxzoom": NATIVE_MAX_ZOOM,
+        "attribution": plan.caveat,
+    });
+    let boxes: Vec<_> = snap.engine.layers.iter().filter_map(|l| l.bbox()).collect();
+    if let Some(first) = boxes.first() {
+        let fold = |f: fn(f64, f64) -> f64, pick: fn(&geo::Rect<f64>) -> f64| {
+            boxes.iter().map(pick).fold(pick(first), f)
+        };
+        source["bounds"] = json!([
+            fold(f64::min, |b| b.min().x),
+            fold(f64::min, |b| b.min().y),
+            fold(f64::max, |b| b.max().x),
+            fold(f64::max, |b| b.max().y),
+        ]);
     }
+    let mut sources = serde_json::Map::new();
+    sources.insert(plan.id.clone(), source);
     let mut defs: Vec<&LayerDef> = snap.engine.layers.iter().map(|l| &l.def).collect();
     defs.sort_by_key(|d| rank(d));
     let mut layers = vec![json!({
@@ -131,7 +141,7 @@ pub fn build(snap: &Snapshot, base: &BaseUrl, font: &[String]) -> Value {
     })];
     let mut labels = Vec::new();
     for d in defs {
-        for l in style_layers(d, font) {
+        for l in style_layers(d, &plan.id, font) {
             if l["type"] == "symbol" {
                 labels.push(l);
             } else {
