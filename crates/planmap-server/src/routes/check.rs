@@ -123,10 +123,14 @@ pub fn parse_site(text: &str) -> ApiResult<MultiPolygon<f64>> {
             content((CheckAnswer = "application/json"),
                 (FeatureCollection = "application/geo+json"), (String = "text/html"))),
         (status = 400, description = "Malformed request or JSON", body = ErrorBody),
-        (status = 413, description = "The body is over the limit", body = ErrorBody),
+        (status = 413, description = "The body, or a site file's features, unpacked size or \
+            reading time or memory, is over its limit (`limit` names it)", body = ErrorBody),
+        (status = 415, description = "A site file of a kind planmap does not read", body = ErrorBody),
         (status = 422, description = "Not a usable site (self-intersecting, outside the county, \
             over the vertex limit, an unreadable file)", body = ErrorBody),
-        (status = 503, description = "Busy, or the check could not be recorded", body = ErrorBody)))]
+        (status = 500, description = "The server's file reader failed", body = ErrorBody),
+        (status = 503, description = "Busy, out of time, or the check could not be recorded",
+            body = ErrorBody)))]
 pub async fn check(
     State(st): State<AppState>,
     Query(q): Query<CheckQuery>,
@@ -159,27 +163,31 @@ pub async fn check(
     };
     let limits = st.config().upload_limits;
     let snap = st.snapshot();
-    // A small GeoJSON site meeting few features is checked here, on the async thread (a
-    // fraction of a millisecond: less than handing it to a blocking thread and back);
-    // anything bigger, and every file, on a blocking thread.
-    let parsed = match input.is_plain_geojson() && bytes.len() <= INLINE_BODY_BYTES {
-        true => Some(parse_site(utf8(&bytes)?)?),
-        false => None,
+    // A site file is read first, in the sandbox when it needs GDAL (its reader stopped if
+    // this request is dropped); small plain GeoJSON is parsed here, bigger on a blocking thread.
+    let (parsed, info) = match input.is_plain_geojson() {
+        true if bytes.len() <= INLINE_BODY_BYTES => (Some(parse_site(utf8(&bytes)?)?), None),
+        true => (None, None),
+        false => {
+            let near_lon = snap.engine.plan.center.map(|c| c[0]);
+            let reader = (&st.config().reader, st.config().request_timeout);
+            let (site, info) =
+                crate::upload::read(reader, bytes.clone(), input, near_lon, limits).await?;
+            (Some(site), Some(info))
+        }
     };
+    // A site of few vertices meeting few features is checked here, on the async thread (a
+    // fraction of a millisecond: less than handing it to a blocking thread and back); any
+    // other on a blocking thread.
     let (pending, resp) = match parsed {
         Some(site) if light(&snap.engine, &site) => {
-            checked(&snap, site, None, opts, &recorder, answer)?
+            checked(&snap, site, info, opts, &recorder, answer)?
         }
         parsed => {
             blocking(move || {
-                let (site, info) = match parsed {
-                    Some(site) => (site, None),
-                    None if input.is_plain_geojson() => (parse_site(utf8(&bytes)?)?, None),
-                    None => {
-                        let near_lon = snap.engine.plan.center.map(|c| c[0]);
-                        let (site, info) = crate::upload::read(&bytes, input, near_lon, limits)?;
-                        (site, Some(info))
-                    }
+                let site = match parsed {
+                    Some(site) => site,
+                    None => parse_site(utf8(&bytes)?)?,
                 };
                 checked(&snap, site, info, opts, &recorder, answer)
             })
