@@ -1,48 +1,44 @@
 //! `Engine::few_candidates`: the count of site-role features whose boxes meet a box, against
 //! a grid laid out by hand (which squares a box meets is read off the grid, not the index).
 
-use geo::{coord, LineString, MultiPolygon, Polygon, Rect};
+use geo::{coord, MultiPolygon, Rect};
 use planmap_core::{Engine, Feature, Plan, Shape};
 
+/// A square of side `d` degrees, south-west corner at (x0, y0).
 fn square(id: String, x0: f64, y0: f64, d: f64) -> Feature {
-    let ring = LineString::from(vec![(x0, y0), (x0 + d, y0), (x0 + d, y0 + d), (x0, y0 + d)]);
+    let r = Rect::new(coord! {x: x0, y: y0}, coord! {x: x0 + d, y: y0 + d});
     Feature {
         id,
-        shape: Shape::Polygon(MultiPolygon(vec![Polygon::new(ring, vec![])])),
+        shape: Shape::Polygon(MultiPolygon(vec![r.to_polygon()])),
         properties: Default::default(),
     }
 }
 
+const PLAN: &str = r##"{"id": "t", "name": "t", "county": "county", "county_area_km2": 10000.0,
+  "layers": [
+    {"id": "county", "name": "county", "kind": "protected", "geometry": "polygon",
+     "color": "#000000", "site_role": "none"},
+    {"id": "farmland", "name": "farmland", "kind": "protected", "geometry": "polygon",
+     "color": "#000000", "site_role": "prohibited"},
+    {"id": "parks", "name": "parks", "kind": "protected", "geometry": "polygon",
+     "color": "#000000", "site_role": "locate"}]}"##;
+
 /// A county (no site role), a 10 × 10 grid of 0.01° farmland squares 0.02° apart from
 /// (112, 37), and one park square (a `locate` layer) at (112.5, 37.5).
 fn engine() -> Engine {
-    let layer = |id: &str, role: &str| {
-        serde_json::json!({"id": id, "name": id, "kind": "protected", "geometry": "polygon",
-                           "color": "#000000", "site_role": role})
-    };
-    let plan: Plan = serde_json::from_value(serde_json::json!({
-        "id": "t", "name": "t", "county": "county", "county_area_km2": 10000.0,
-        "layers": [layer("county", "none"), layer("farmland", "prohibited"),
-                   layer("parks", "locate")],
-    }))
-    .unwrap();
-    let county = vec![square("county".into(), 111.9, 36.9, 1.0)];
+    let plan: Plan = serde_json::from_str(PLAN).unwrap();
     let farmland = (0..100)
         .map(|i| {
             let (col, row) = ((i % 10) as f64, (i / 10) as f64);
             square(format!("f{i}"), 112.0 + col * 0.02, 37.0 + row * 0.02, 0.01)
         })
         .collect();
-    let parks = vec![square("p".into(), 112.5, 37.5, 0.01)];
-    Engine::new(
-        plan,
-        vec![
-            (county, "1".into()),
-            (farmland, "1".into()),
-            (parks, "1".into()),
-        ],
-    )
-    .unwrap()
+    let layers = vec![
+        (vec![square("county".into(), 111.9, 36.9, 1.0)], "1".into()),
+        (farmland, "1".into()),
+        (vec![square("p".into(), 112.5, 37.5, 0.01)], "1".into()),
+    ];
+    Engine::new(plan, layers).unwrap()
 }
 
 #[test]
