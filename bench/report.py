@@ -115,7 +115,7 @@ def table(res):
         rows.append((f"full check report {label}", _cell(pmv), _cell(pgv), _cell(spv),
                      _ratio(pgv, pmv), _ratio(spv, pmv), full_target))
         hv = col("planmap_http", key)
-        rows.append(("  full check over HTTP", _cell(hv), "", "", _ratio(pgv, hv),
+        rows.append(("  full check over HTTP (history on)", _cell(hv), "", "", _ratio(pgv, hv),
                      _ratio(spv, hv), ""))
     b = res.get("big_site")
     if b:
