@@ -705,7 +705,10 @@ fn web_page_compression_and_cors() {
             .send()
             .unwrap();
         assert_eq!(r.status(), 404);
-        assert!(r.headers().get("content-encoding").is_none(), "small answer");
+        assert!(
+            r.headers().get("content-encoding").is_none(),
+            "small answer"
+        );
         assert!(r.text().unwrap().len() < 1400);
     }
     let r = client()
