@@ -112,20 +112,27 @@ pub async fn tile(
             t.y
         ),
     };
-    let s = snap.clone();
-    // A tile message is its repeated layers: one layer's encoded tiles (each cached)
-    // concatenated are the tile holding them all.
-    let bytes = blocking(move || {
-        let mut parts: Vec<Bytes> = layers
-            .iter()
-            .map(|&li| s.tiles.get_or_encode(&s.engine, li, t))
-            .collect();
-        Ok(match parts.len() {
-            1 => parts.pop().unwrap_or_default(),
-            _ => Bytes::from(parts.concat()),
-        })
-    })
-    .await?;
+    // A tile message is its repeated layers: the layers' encoded tiles concatenated are the
+    // tile holding them all. Cached ones are answered here; only encoding goes to a blocking
+    // thread.
+    let in_cache: Option<Vec<Bytes>> = layers.iter().map(|&li| snap.tiles.get(li, t)).collect();
+    let mut parts = match in_cache {
+        Some(parts) => parts,
+        None => {
+            let s = snap.clone();
+            blocking(move || {
+                Ok(layers
+                    .iter()
+                    .map(|&li| s.tiles.get_or_encode(&s.engine, li, t))
+                    .collect::<Vec<Bytes>>())
+            })
+            .await?
+        }
+    };
+    let bytes = match parts.len() {
+        1 => parts.pop().unwrap_or_default(),
+        _ => Bytes::from(parts.concat()),
+    };
     if bytes.is_empty() {
         let mut r = StatusCode::NO_CONTENT.into_response();
         r.headers_mut().insert(
