@@ -3,11 +3,10 @@
 //! plan in the user's data folder (`$XDG_DATA_HOME/planmap/plan`); with no plan anywhere it
 //! says where it looked.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use planmap_tests::{data_dir, planmap_bin, root};
+use planmap_tests::{data_dir, planmap_bin, root, ServeProcess};
 
 /// A folder outside the checkout holding `bin/planmap`, an empty `work/` (the working
 /// directory), `home/` and `xdg/` (the user's data folder).
@@ -54,37 +53,11 @@ impl Outside {
     }
 }
 
-struct Serving(Child);
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `planmap serve --addr 127.0.0.1:0 EXTRA…` and returns it with its URL (no
-/// trailing slash).
-fn serve(outside: &Outside, extra: &[&str]) -> (Serving, String) {
-    let mut child = outside
-        .command(&["serve", "--addr", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start planmap serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let served = Serving(child);
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://127.0.0.1:"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    (served, url)
+/// Starts `planmap serve --addr 127.0.0.1:0 EXTRA…` there.
+fn serve(outside: &Outside, extra: &[&str]) -> ServeProcess {
+    let mut command = outside.command(&["serve", "--addr", "127.0.0.1:0"]);
+    command.args(extra);
+    ServeProcess::spawn(command)
 }
 
 /// The `src` of the page's module script (`./assets/index-….js`).
@@ -106,7 +79,8 @@ fn installed_binary_serves_the_web_map_from_an_empty_folder() {
     );
     let outside = Outside::new();
     let data = outside.install_plan();
-    let (served, url) = serve(&outside, &[]);
+    let served = serve(&outside, &[]);
+    let url = served.url.clone();
     let client = reqwest::blocking::Client::new();
 
     let page = client.get(format!("{url}/")).send().unwrap();
@@ -188,7 +162,8 @@ fn web_overrides_the_built_in_app() {
         "<!doctype html><title>dev build</title>",
     )
     .unwrap();
-    let (served, url) = serve(&outside, &["--no-history", "--web", web.to_str().unwrap()]);
+    let served = serve(&outside, &["--no-history", "--web", web.to_str().unwrap()]);
+    let url = served.url.clone();
     let html = reqwest::blocking::get(format!("{url}/"))
         .unwrap()
         .text()

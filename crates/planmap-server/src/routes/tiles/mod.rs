@@ -48,11 +48,12 @@ fn tile_layers(snap: &Snapshot, name: &str, chosen: Option<&str>) -> ApiResult<V
         }
         return engine.layer_index(name).map(|i| vec![i]).ok_or_else(|| {
             ApiError::not_found(format!(
-                "no plan or layer '{}' (the plan: {}; its layers: {})",
+                "unknown layer or plan '{}' (the plan: {}; its layers: {})",
                 clip_text(name),
                 engine.plan.id,
                 ids().collect::<Vec<_>>().join(", ")
             ))
+            .with("layer", clip_text(name))
             .with("plan", engine.plan.id.clone())
         });
     }
