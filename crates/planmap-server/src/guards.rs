@@ -1,16 +1,18 @@
 //! What stands before a handler, over the server's state: the data keeper's guard
-//! ([`Keeper`]), a time limit on every request and the gate of heavy requests. Their answers
-//! are JSON naming the limit, as every refusal here.
+//! ([`Keeper`]), a time limit on every request, the gate of heavy requests and the announced
+//! body size. Their answers are JSON naming the limit, as every refusal here.
 //!
-//! Body size, vertices and parts of a site, and the features and unpacked size of uploads are
-//! limited where those are read ([`crate::http::body_bytes`], [`crate::upload`], the engine).
+//! Body size (as read), vertices and parts of a site, and the features and unpacked size of
+//! uploads are limited where those are read ([`crate::http::body_bytes`], [`crate::upload`],
+//! the engine).
 
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
+use crate::error::ApiError;
 use crate::resources::gate::{busy, RETRY_AFTER_S};
 use crate::resources::token::{decide, Denied};
 use crate::state::AppState;
@@ -59,4 +61,24 @@ pub async fn heavy(State(st): State<AppState>, req: Request, next: Next) -> Resp
         ));
     };
     next.run(req).await
+}
+
+/// A body announced larger than the limit: 413 at once, before any of it is read (so a
+/// client sending `Expect: 100-continue` is told before it sends the body).
+pub async fn body_size(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let limit = st.config().body_limit;
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match announced {
+        Some(n) if n > limit as u64 => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body is larger than the limit of {limit} bytes"),
+        )
+        .with("limit_bytes", limit)
+        .into_response(),
+        _ => next.run(req).await,
+    }
 }

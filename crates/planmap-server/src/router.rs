@@ -1,5 +1,6 @@
 //! Every route of the server and the layers around them (time limit, heavy-request gate,
-//! compression, CORS, panic catching, tracing, security headers).
+//! announced body size, errors as JSON, compression, CORS, panic catching, tracing, security
+//! headers).
 
 use std::time::Duration;
 
@@ -93,6 +94,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guards::time_limit,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::body_size,
+        ))
+        .layer(middleware::map_response(error::json_errors))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(tower::util::option_layer(cors(&cfg.cors_origins)))
