@@ -140,13 +140,12 @@ pub fn json_bytes<T: Serialize>(value: &T) -> ApiResult<Bytes> {
         .map_err(|e| ApiError::internal(format!("could not write the answer: {e}")))
 }
 
-/// Runs CPU-heavy work off the async threads.
+/// Runs CPU-heavy work off the async threads; a heavy request's slot stays held until it
+/// returns ([`crate::work::blocking`], which also hands work its request's cancel flag).
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+    crate::work::blocking(move |_| f()).await
 }
 
 /// The body of a request as UTF-8 text.

@@ -5,7 +5,7 @@
 //!
 //! 1. [`error`], [`http`], [`query`], [`multipart`], [`upload`], [`security`]: how requests
 //!    are read and refused (every refusal a JSON [`error::ApiError`]), typed query strings,
-//!    bodies and uploaded site files.
+//!    bodies and uploaded site files; [`work`]: blocking work bounded by its request.
 //! 2. [`resources`]: what the server holds besides the plan — fonts, tile cache, the gate of
 //!    heavy requests, the keeper's token, the check recorder. No handlers.
 //! 3. [`state`]: settings and the swappable snapshot of loaded data; [`guards`] (the keeper's
@@ -28,6 +28,7 @@ pub mod routes;
 pub mod security;
 pub mod state;
 pub mod upload;
+pub mod work;
 
 pub use resources::token::AdminToken;
 pub use router::router;
@@ -44,7 +45,8 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// Loads the plan of `config`, binds `addr`, prints the URL and serves until Ctrl-C/SIGTERM.
+/// Loads the plan of `config`, binds `addr`, prints the URL and serves until Ctrl-C/SIGTERM;
+/// then requests in flight are cancelled (answered 503) and it returns.
 pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
     init_logging();
     let state = tokio::task::spawn_blocking(move || AppState::load(config))
@@ -74,15 +76,21 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
     }
     tracing::info!(fonts = ?state.fonts().default_stack(), "listening on http://{local}/");
     // The conflict scan is the one slow answer: start it now so the first asker waits less.
+    let scan = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = snap.conflicts().await {
+        if let Err(e) = snap.conflicts(scan.shutdown().flag()).await {
             tracing::warn!("conflict scan: {}", e.message);
         }
     });
     // A `planmap import` switching a layer is served within seconds, no restart.
     reload::spawn_watch(state.clone(), std::time::Duration::from_secs(2));
+    let stop = state.clone();
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("stop signal received");
+            stop.shutdown().begin();
+        })
         .await
         .map_err(|e| e.to_string())
 }
@@ -92,7 +100,7 @@ pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std
     axum::serve(listener, router(state)).await
 }
 
-async fn shutdown() {
+async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -108,11 +116,14 @@ async fn shutdown() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// [`serve`] on a new multi-threaded runtime, for a synchronous `main`.
+/// [`serve`] on a new multi-threaded runtime, for a synchronous `main`. Work still running
+/// when the server returned (stopped) is abandoned, so the process can exit.
 pub fn serve_blocking(addr: &str, config: Config) -> Result<(), String> {
-    tokio::runtime::Builder::new_multi_thread()
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?
-        .block_on(serve(addr, config))
+        .map_err(|e| e.to_string())?;
+    let r = rt.block_on(serve(addr, config));
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    r
 }

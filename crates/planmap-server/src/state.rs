@@ -10,13 +10,14 @@ use std::sync::{Arc, OnceLock};
 use arc_swap::ArcSwap;
 use axum::body::Bytes;
 use planmap_core::plan::Indicator;
-use planmap_core::{ConflictScan, Engine};
+use planmap_core::{Cancel, ConflictScan, Engine};
 use planmap_history::History;
 use planmap_io::{export, PlanDir};
 
 use crate::error::{ApiError, ApiResult};
 use crate::resources::fonts::Fonts;
 use crate::resources::gate::Gate;
+use crate::resources::shutdown::Shutdown;
 use crate::resources::tile_cache::TileCache;
 use crate::resources::token::AdminToken;
 
@@ -37,7 +38,7 @@ pub struct Config {
     pub max_parts: usize,
     /// What an uploaded site file may hold: features, zip entries, unpacked bytes.
     pub upload_limits: planmap_io::UploadLimits,
-    /// Longest a request may take, reading its body included.
+    /// Longest a request may take, reading its body included; its work is stopped then.
     pub request_timeout: std::time::Duration,
     /// Heavy requests (checks, uploads, imports, report images) computed at once.
     pub max_heavy: usize,
@@ -108,13 +109,18 @@ impl Snapshot {
         }
     }
 
-    /// The conflict scan, computed on a blocking thread the first time it is asked for.
-    pub async fn conflicts(self: &Arc<Self>) -> ApiResult<Arc<Conflicts>> {
+    /// The conflict scan, computed on a blocking thread the first time it is asked for;
+    /// `stop` (the server's shutdown flag) stops it.
+    pub async fn conflicts(self: &Arc<Self>, stop: &Arc<Cancel>) -> ApiResult<Arc<Conflicts>> {
         let snap = Arc::clone(self);
+        let stop = Arc::clone(stop);
         self.conflicts
             .get_or_try_init(|| async move {
                 tokio::task::spawn_blocking(move || {
-                    let scan = snap.engine.conflicts();
+                    let scan = snap
+                        .engine
+                        .conflicts_cancellable(&stop)
+                        .map_err(|e| e.to_string())?;
                     let json = serde_json::to_vec(&scan).map_err(|e| e.to_string())?;
                     let geojson = export::conflicts_geojson(&scan);
                     Ok::<_, String>(Arc::new(Conflicts {
@@ -155,6 +161,7 @@ struct Inner {
     fonts: Fonts,
     gate: Gate,
     history: Option<History>,
+    shutdown: Shutdown,
 }
 
 /// What every handler gets: cheap to clone.
@@ -172,6 +179,7 @@ impl AppState {
             fonts,
             gate,
             history,
+            shutdown: Shutdown::default(),
         }))
     }
 
@@ -215,6 +223,11 @@ impl AppState {
     /// The slots of heavy requests.
     pub fn gate(&self) -> &Gate {
         &self.0.gate
+    }
+
+    /// The stop signal of the server.
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.0.shutdown
     }
 }
 

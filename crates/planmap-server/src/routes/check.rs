@@ -10,18 +10,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use geo::MultiPolygon;
-use planmap_core::{CheckOptions, CheckReport, SiteError};
+use planmap_core::{CheckError, CheckOptions, CheckReport, SiteError};
 use planmap_io::{export, geojson_io, GeoJsonError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::{self, blocking, body_bytes, typed, utf8};
+use crate::http::{self, body_bytes, typed, utf8};
 use crate::query::{precision, Query};
 use crate::resources::recorder::{self, CheckMeta, Recorder};
 use crate::routes::schemas::FeatureCollection;
 use crate::state::AppState;
 use crate::upload::FileInput;
+use crate::work;
 
 /// What `POST /api/check` answers with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -86,6 +87,15 @@ fn geojson_error(e: GeoJsonError) -> ApiError {
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     ApiError::new(status, format!("site: {e}"))
+}
+
+/// A check that gave no report: the site's fault (422), or stopped by its job (the request
+/// was answered 503 already or its client is gone).
+fn check_error(e: CheckError) -> ApiError {
+    match e {
+        CheckError::Site(e) => site_error(e),
+        CheckError::Cancelled(_) => work::stopped(),
+    }
 }
 
 fn site_error(e: SiteError) -> ApiError {
@@ -162,7 +172,7 @@ pub async fn check(
     let limits = st.config().upload_limits;
     let geometry = q.geometry.unwrap_or(false);
     let snap = st.snapshot();
-    blocking(move || {
+    work::blocking(move |job| {
         let (site, input) = match text {
             Some(text) => (parse_site(&text)?, None),
             None => {
@@ -171,11 +181,11 @@ pub async fn check(
                 (site, Some(info))
             }
         };
-        let report = snap.engine.check(&site, opts).map_err(site_error)?;
-        let id = match recorder.record(&site, &report) {
-            Ok(id) => id,
-            Err(unrecorded) => return Ok(unrecorded.into_response()),
-        };
+        let report = snap
+            .engine
+            .check_cancellable(&site, opts, job.flag())
+            .map_err(check_error)?;
+        let entry = recorder.entry(&site, &report);
         let resp = match format {
             CheckFormat::Geojson => {
                 typed(http::GEOJSON, export::check_geojson_at(&report, precision))
@@ -196,6 +206,13 @@ pub async fn check(
                 })
                 .into_response()
             }
+        };
+        // Recorded only if the request is still live (not past its deadline, its client
+        // still there); from here the answer goes out (see `crate::work`).
+        job.claim()?;
+        let id = match recorder.write(entry) {
+            Ok(id) => id,
+            Err(unrecorded) => return Ok(unrecorded.into_response()),
         };
         Ok(recorder::tag(resp, id))
     })
