@@ -56,6 +56,7 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    state.set_local_addr(local);
     let snap = state.snapshot();
     {
         use std::io::Write;
@@ -97,6 +98,7 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
 
 /// Serves `state` on a bound listener until the future is dropped (tests, embedding).
 pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    state.set_local_addr(listener.local_addr()?);
     axum::serve(listener, router(state)).await
 }
 

@@ -1,6 +1,6 @@
 //! Every route of the server and the layers around them (time limit, heavy-request gate,
-//! announced body size, errors as JSON, compression, CORS, panic catching, tracing, security
-//! headers).
+//! announced body size, errors as JSON, URL policy, compression, CORS, panic catching,
+//! tracing, security headers).
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{middleware, Router};
+use axum::{middleware, Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
@@ -16,6 +16,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::error::{self, ApiError};
+use crate::http::UrlPolicy;
 use crate::resources::recorder;
 use crate::routes::{
     admin, assets, check, conflicts, fonts, history, identify, layer_import, ogc, openapi, plan,
@@ -52,7 +53,17 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::internal("internal error: the request could not be completed").into_response()
 }
 
-/// Every route of the server over `state`.
+/// Where the absolute URLs of the answers come from ([`UrlPolicy`]).
+fn url_policy(state: &AppState) -> UrlPolicy {
+    UrlPolicy {
+        public: state.config().public_url.clone(),
+        trust_proxy: state.config().trust_proxy,
+        local: state.local_url().to_string(),
+    }
+}
+
+/// Every route of the server over `state` (its listening address set first, for the URLs
+/// of answers: [`AppState::set_local_addr`]).
 pub fn router(state: AppState) -> Router {
     let cfg = state.config().clone();
     // Requests that compute for a while: a bounded number at once (guards::heavy).
@@ -99,6 +110,7 @@ pub fn router(state: AppState) -> Router {
             guards::body_size,
         ))
         .layer(middleware::map_response(error::json_errors))
+        .layer(Extension(url_policy(&state)))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(tower::util::option_layer(cors(&cfg.cors_origins)))

@@ -40,6 +40,13 @@ pub struct Config {
     pub upload_limits: planmap_io::UploadLimits,
     /// Longest a request may take, reading its body included; its work is stopped then.
     pub request_timeout: std::time::Duration,
+    /// The server's public URL (`https://maps.example.org/planmap`): the base of the
+    /// absolute URLs in style.json, TileJSON and OGC documents.
+    pub public_url: Option<String>,
+    /// Take the public host and scheme from `X-Forwarded-Host`/`X-Forwarded-Proto` (only
+    /// behind a proxy that sets them). Without this or `public_url`, absolute URLs name the
+    /// listening address — never the request's `Host` header.
+    pub trust_proxy: bool,
     /// Heavy requests (checks, uploads, imports, report images) computed at once.
     pub max_heavy: usize,
     /// How long a heavy request waits for a slot before a 503.
@@ -67,6 +74,8 @@ impl Config {
             max_parts: 1_000,
             upload_limits: planmap_io::UploadLimits::default(),
             request_timeout: std::time::Duration::from_secs(60),
+            public_url: None,
+            trust_proxy: false,
             max_heavy: 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             heavy_wait: std::time::Duration::from_secs(5),
             cors_origins: vec!["*".into()],
@@ -162,6 +171,8 @@ struct Inner {
     gate: Gate,
     history: Option<History>,
     shutdown: Shutdown,
+    /// `http://ADDR` of the listening socket, once bound.
+    local_url: OnceLock<String>,
 }
 
 /// What every handler gets: cheap to clone.
@@ -180,6 +191,7 @@ impl AppState {
             gate,
             history,
             shutdown: Shutdown::default(),
+            local_url: OnceLock::new(),
         }))
     }
 
@@ -228,6 +240,27 @@ impl AppState {
     /// The stop signal of the server.
     pub fn shutdown(&self) -> &Shutdown {
         &self.0.shutdown
+    }
+
+    /// Names the listening address (once: the first bound listener).
+    /// An unspecified address (all interfaces) is named by the loopback one.
+    pub fn set_local_addr(&self, mut addr: std::net::SocketAddr) {
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        let _ = self.0.local_url.set(format!("http://{addr}"));
+    }
+
+    /// `http://ADDR` of the listening socket (`http://localhost` before one is bound).
+    pub fn local_url(&self) -> &str {
+        self.0
+            .local_url
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://localhost")
     }
 }
 

@@ -34,6 +34,14 @@ pub struct ServeArgs {
     /// Longest a request may take, seconds, reading its body included (longer: 503).
     #[arg(long, env = "PLANMAP_REQUEST_TIMEOUT", default_value_t = 60.0)]
     pub request_timeout: f64,
+    /// The server's public URL (e.g. https://maps.example.org/planmap): the base of absolute
+    /// URLs in style.json, TileJSON and OGC links. Default: the listening address.
+    #[arg(long, env = "PLANMAP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Behind a reverse proxy that sets X-Forwarded-Host and X-Forwarded-Proto: take the
+    /// public host and scheme from them (the Host header itself is never used).
+    #[arg(long, env = "PLANMAP_TRUST_PROXY")]
+    pub trust_proxy: bool,
     /// Heavy requests (checks, uploads, imports, report images) computed at once; more wait
     /// up to --heavy-wait seconds for a slot, then get 503 with Retry-After
     /// (default: twice the CPU count).
@@ -123,6 +131,13 @@ impl ServeArgs {
             .min(config.upload_limits.max_zip_expanded_bytes);
         config.request_timeout = seconds("--request-timeout", self.request_timeout, false)?;
         config.heavy_wait = seconds("--heavy-wait", self.heavy_wait, true)?;
+        config.public_url = self
+            .public_url
+            .as_deref()
+            .map(planmap_server::http::UrlPolicy::check_public)
+            .transpose()
+            .map_err(|e| format!("--public-url: {e}"))?;
+        config.trust_proxy = self.trust_proxy;
         if let Some(n) = self.max_heavy {
             config.max_heavy = n.max(1);
         }
