@@ -1,5 +1,5 @@
 //! Work bounded by its request, seen from outside a real `planmap serve` process: a check
-//! past its deadline, a client that leaves. Each time the server's own CPU
+//! past its deadline, a client that leaves, SIGTERM mid-check. Each time the server's own CPU
 //! (from /proc) is idle within 2 s of the answer (or of the client's departure), and the
 //! check history holds a record for exactly the checks answered 200 — none for a 503 or an
 //! abandoned check, even seconds later.
@@ -238,4 +238,52 @@ fn a_client_that_leaves_stops_its_check() {
         Vec::<i64>::new(),
         "an abandoned check left a record"
     );
+}
+
+#[test]
+fn sigterm_mid_check_answers_503_and_exits_within_the_grace() {
+    let mut s = serve(
+        "term.sqlite",
+        &[
+            "--max-vertices",
+            "1200000",
+            "--body-limit",
+            "64000000",
+            "--shutdown-grace",
+            "3",
+        ],
+    );
+    let pid = s.child.id();
+    let url = s.url.clone();
+    let site = big_site(1_000_000);
+    let cpu0 = cpu_seconds(pid);
+    let post = std::thread::spawn(move || {
+        let r = client()
+            .post(format!("{url}/api/check"))
+            .body(site)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.text().unwrap_or_default())
+    });
+    wait_busy(pid, cpu0, 0.5, Duration::from_secs(60));
+    let t0 = Instant::now();
+    sigterm(pid);
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let exited = t0.elapsed().as_secs_f64();
+    let (code, body) = post.join().unwrap();
+    eprintln!("SIGTERM mid-check, --shutdown-grace 3: the check answered {code}, exit after {exited:.2} s");
+    assert!(status.success(), "exit status {status}");
+    assert!(exited <= 3.5, "exited {exited:.2} s after SIGTERM");
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("shutting down"), "{body}");
 }

@@ -13,12 +13,14 @@
 //! 4. [`routes`]: one module a resource, thin handlers with typed requests and answers;
 //!    `/api/openapi.json` is generated from them.
 //! 5. [`router`]: every route on its path, with the layers around them.
+//! 6. [`listen`]: the accept loop — connections, their timeouts and limit, shutdown.
 //!
 //! The domain work is `planmap-core`'s.
 
 pub mod error;
 pub mod guards;
 pub mod http;
+pub mod listen;
 pub mod multipart;
 pub mod query;
 pub mod reload;
@@ -46,17 +48,15 @@ pub fn init_logging() {
 }
 
 /// Loads the plan of `config`, binds `addr`, prints the URL and serves until Ctrl-C/SIGTERM;
-/// then requests in flight are cancelled (answered 503) and it returns.
+/// then requests in flight are cancelled and it returns within the shutdown grace.
 pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
     init_logging();
+    listen::raise_limits();
     let state = tokio::task::spawn_blocking(move || AppState::load(config))
         .await
         .map_err(|e| e.to_string())??;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    state.set_local_addr(local);
     let snap = state.snapshot();
     {
         use std::io::Write;
@@ -86,20 +86,39 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
     // A `planmap import` switching a layer is served within seconds, no restart.
     reload::spawn_watch(state.clone(), std::time::Duration::from_secs(2));
     let stop = state.clone();
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("stop signal received");
-            stop.shutdown().begin();
-        })
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stop signal received");
+        stop.shutdown().begin();
+    });
+    listen::run(listener, state)
         .await
         .map_err(|e| e.to_string())
 }
 
-/// Serves `state` on a bound listener until the future is dropped (tests, embedding).
+/// A listener on `addr` with a deep backlog (a burst of connections waits there, not in
+/// SYN retries).
+fn bind(addr: &str) -> std::io::Result<tokio::net::TcpListener> {
+    use std::net::ToSocketAddrs;
+    let mut last = None;
+    for a in addr.to_socket_addrs()? {
+        let socket = match a {
+            std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(a).and_then(|()| socket.listen(4096)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("the address names no socket address")))
+}
+
+/// Serves `state` on a bound listener until its shutdown begins ([`AppState::shutdown`]) or
+/// the future is dropped (tests, embedding).
 pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    state.set_local_addr(listener.local_addr()?);
-    axum::serve(listener, router(state)).await
+    listen::run(listener, state).await
 }
 
 async fn shutdown_signal() {
@@ -119,7 +138,7 @@ async fn shutdown_signal() {
 }
 
 /// [`serve`] on a new multi-threaded runtime, for a synchronous `main`. Work still running
-/// when the server returned (stopped) is abandoned, so the process can exit.
+/// when the server returned (stopped, past the grace) is abandoned, so the process can exit.
 pub fn serve_blocking(addr: &str, config: Config) -> Result<(), String> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -40,6 +40,18 @@ pub struct Config {
     pub upload_limits: planmap_io::UploadLimits,
     /// Longest a request may take, reading its body included; its work is stopped then.
     pub request_timeout: std::time::Duration,
+    /// Longest a client may take to send a request's head (request line and headers),
+    /// counted from the connection's start or the request's first byte; then it is closed.
+    pub header_timeout: std::time::Duration,
+    /// Longest a connection may stay idle between requests (or stall while its answer is
+    /// written) before it is closed.
+    pub idle_timeout: std::time::Duration,
+    /// Most connections open at once. A new one beyond it closes the oldest connection that
+    /// is not mid-request; if every one is, it waits in the listen backlog.
+    pub max_connections: usize,
+    /// After SIGTERM/Ctrl-C: how long requests in flight (their work cancelled, answered
+    /// 503) may take to finish before the process exits regardless.
+    pub shutdown_grace: std::time::Duration,
     /// The server's public URL (`https://maps.example.org/planmap`): the base of the
     /// absolute URLs in style.json, TileJSON and OGC documents.
     pub public_url: Option<String>,
@@ -74,6 +86,10 @@ impl Config {
             max_parts: 1_000,
             upload_limits: planmap_io::UploadLimits::default(),
             request_timeout: std::time::Duration::from_secs(60),
+            header_timeout: std::time::Duration::from_secs(10),
+            idle_timeout: std::time::Duration::from_secs(30),
+            max_connections: 10_000,
+            shutdown_grace: std::time::Duration::from_secs(10),
             public_url: None,
             trust_proxy: false,
             max_heavy: 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
