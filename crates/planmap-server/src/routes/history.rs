@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::guards::Keeper;
 use crate::http::{blocking, json_bytes};
-use crate::query::{at_least, Query};
+use crate::query::Query;
 use crate::routes::schemas::KeeperRefusals;
 use crate::state::AppState;
 
@@ -81,11 +81,11 @@ fn request(
                 .ok_or_else(|| ApiError::parameter("source", "not one of: api, web, cli"))
         })
         .transpose()?;
-    let limit = match q.limit.map(|n| at_least("limit", n, 1)).transpose()? {
-        Some(n) if n > MAX_PAGE => {
+    let limit = match q.limit {
+        Some(n) if !(1..=MAX_PAGE).contains(&n) => {
             return Err(ApiError::parameter(
                 "limit",
-                format!("{n} is more than {MAX_PAGE}"),
+                format!("{n} is not from 1 to {MAX_PAGE}"),
             ))
         }
         Some(n) => Some(n as usize),
