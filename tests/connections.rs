@@ -77,6 +77,12 @@ fn silent_and_slow_header_sockets_are_closed_and_idle_ones_after_their_own_timeo
         !closed && got.starts_with(b"HTTP/1.1 200"),
         "no answer on keep-alive"
     );
+    // An answer of known length says so (as axum::serve did), not chunked.
+    let head = String::from_utf8_lossy(&got).to_lowercase();
+    assert!(
+        head.contains("\r\ncontent-length:") && !head.contains("transfer-encoding"),
+        "{head:.400}"
+    );
     let t0 = Instant::now();
     let (closed, _) = closed_within(&mut ka, Duration::from_secs(6));
     let idle_s = t0.elapsed().as_secs_f64() + 1.5;

@@ -126,12 +126,11 @@ pub async fn serve(stream: TcpStream, entry: Entry, shared: Arc<Shared>) {
                 Err(e) => match e {},
             };
             let sending = handling.answered();
-            Ok::<_, Infallible>(resp.map(move |b| {
-                Body::new(b.map_frame(move |f| {
-                    sending.progress();
-                    f
-                }))
-            }))
+            // inspect_frame keeps the body's size hint: a known length is still sent as
+            // Content-Length, not chunked.
+            Ok::<_, Infallible>(
+                resp.map(move |b| Body::new(b.inspect_frame(move |_| sending.progress()))),
+            )
         }
     });
     let io = TokioIo::new(Watched {
