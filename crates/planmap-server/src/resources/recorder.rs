@@ -76,10 +76,17 @@ impl Recorder {
         })
     }
 
-    /// The record of a check as it will be written (built on the calling thread, before
-    /// the answer is claimed); `None` when the server keeps no history.
-    pub fn entry(&self, site: &MultiPolygon<f64>, report: &CheckReport) -> Option<NewRecord> {
-        self.history.as_ref()?;
+    /// Hands an answered check to the history's writer without waiting: the [`Pending`]
+    /// gives the record's id once its (group) commit is on disk — wait for it (or `.await`
+    /// it) before the answer leaves. `Ok(None)`: the server keeps no history.
+    pub fn submit(
+        &self,
+        site: &MultiPolygon<f64>,
+        report: &CheckReport,
+    ) -> Result<Option<Pending>, Unrecorded> {
+        let Some(h) = &self.history else {
+            return Ok(None);
+        };
         let site = planmap_io::geojson_io::from_geo(&Geometry::MultiPolygon(site.clone()));
         let overlaps: Vec<RecordedOverlap> = report
             .overlaps
@@ -92,7 +99,7 @@ impl Recorder {
                 feature_ids: &o.feature_ids,
             })
             .collect();
-        Some(NewRecord {
+        let rec = NewRecord {
             time: planmap_history::time::now_rfc3339(),
             site: site.to_string(),
             verdict: report.verdict.zh().to_string(),
@@ -103,18 +110,19 @@ impl Recorder {
             project: self.project.clone(),
             applicant: self.applicant.clone(),
             key: self.key.clone(),
-        })
+        };
+        h.submit(&rec).map(Some).map_err(unrecorded)
     }
 
-    /// Writes an answered check's [`Recorder::entry`] (on the calling, blocking, thread) and
-    /// returns once its (group) commit is on disk. `Ok(None)`: the server keeps no history.
-    /// `Err`: to be answered instead of the check.
-    pub fn write(&self, entry: Option<NewRecord>) -> Result<Option<i64>, Unrecorded> {
-        let (Some(h), Some(rec)) = (&self.history, entry) else {
-            return Ok(None);
-        };
-        let pending: Pending = h.submit(&rec).map_err(unrecorded)?;
-        pending.wait().map(Some).map_err(unrecorded)
+    /// Waits, without holding a thread, until a submitted record's commit is on disk: its
+    /// id (`None`: no history kept), or the refusal to answer instead of the check.
+    pub async fn durable(
+        pending: Result<Option<Pending>, Unrecorded>,
+    ) -> Result<Option<i64>, Unrecorded> {
+        match pending? {
+            None => Ok(None),
+            Some(p) => p.await.map(Some).map_err(unrecorded),
+        }
     }
 }
 
