@@ -50,6 +50,7 @@ test: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	python3 scripts/import-cycles.py $(ACYCLIC_CRATES)
+	python3 scripts/layer-ids.py
 	$(CARGO) build --release --workspace
 	$(CARGO) test --workspace --release
 	# Report maps (maplibre-rs, opt-in feature `render`): their own call, so the release build
