@@ -50,12 +50,17 @@ fn is_ground(d: &Draw) -> bool {
 /// The fill, outline or circle layers of a plan layer: (whether it is ground, style layer).
 fn paint_layers(def: &LayerDef) -> Vec<(bool, Value)> {
     let (id, d) = (&def.id, &def.draw);
-    let line_paint = |color: &str| {
-        let mut paint = json!({ "line-color": color, "line-width": stops(&d.width) });
+    // The outline of a polygon or the stroke of a line; lines get round joins and caps.
+    let line = |outline: &str| {
+        let mut paint = json!({ "line-color": outline, "line-width": stops(&d.width) });
         if !d.dash.is_empty() {
             paint["line-dasharray"] = json!(d.dash);
         }
-        paint
+        let mut l = json!({ "id": format!("{id}-line"), "type": "line", "paint": paint });
+        if def.geometry == GeometryKind::Line {
+            l["layout"] = json!({ "line-join": "round", "line-cap": "round" });
+        }
+        (false, of_layer(def, d.minzoom, l))
     };
     let mut out = Vec::new();
     match def.geometry {
@@ -75,34 +80,9 @@ fn paint_layers(def: &LayerDef) -> Vec<(bool, Value)> {
                 }
                 out.push((is_ground(d), l));
             }
-            if let Some(outline) = &d.outline {
-                out.push((
-                    false,
-                    of_layer(
-                        def,
-                        d.minzoom,
-                        json!({ "id": format!("{id}-line"), "type": "line", "paint": line_paint(outline) }),
-                    ),
-                ));
-            }
+            out.extend(d.outline.as_deref().map(line));
         }
-        GeometryKind::Line => {
-            if let Some(outline) = &d.outline {
-                out.push((
-                    false,
-                    of_layer(
-                        def,
-                        d.minzoom,
-                        json!({
-                            "id": format!("{id}-line"),
-                            "type": "line",
-                            "layout": { "line-join": "round", "line-cap": "round" },
-                            "paint": line_paint(outline),
-                        }),
-                    ),
-                ));
-            }
-        }
+        GeometryKind::Line => out.extend(d.outline.as_deref().map(line)),
         GeometryKind::Point => {
             let stroke = d.outline.as_deref().unwrap_or("#ffffff");
             let stroke_width = if d.outline.is_some() {
