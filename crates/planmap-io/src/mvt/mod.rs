@@ -50,6 +50,21 @@ impl Projector for TileId {
     }
 }
 
+/// A tile address that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TileError {
+    #[error("zoom {0} is out of range 0..{MAX_ZOOM}")]
+    Zoom(u32),
+    #[error("tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {}", (1u32 << z) - 1)]
+    Outside { z: u32, x: u32, y: u32 },
+}
+
+impl From<TileError> for String {
+    fn from(e: TileError) -> String {
+        e.to_string()
+    }
+}
+
 /// A tile address, checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TileId {
@@ -60,16 +75,13 @@ pub struct TileId {
 
 impl TileId {
     /// Checks `z ≤ MAX_ZOOM` and `x, y < 2^z`.
-    pub fn new(z: u32, x: u32, y: u32) -> Result<TileId, String> {
+    pub fn new(z: u32, x: u32, y: u32) -> Result<TileId, TileError> {
         if z > MAX_ZOOM as u32 {
-            return Err(format!("zoom {z} is out of range 0..{MAX_ZOOM}"));
+            return Err(TileError::Zoom(z));
         }
         let n = 1u32 << z;
         if x >= n || y >= n {
-            return Err(format!(
-                "tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {}",
-                n - 1
-            ));
+            return Err(TileError::Outside { z, x, y });
         }
         Ok(TileId { z: z as u8, x, y })
     }
