@@ -28,6 +28,7 @@ pub mod feature;
 pub mod geodesy;
 pub mod green;
 pub mod identify;
+pub mod kinds;
 pub mod nearest;
 pub mod options;
 pub mod overlay;
