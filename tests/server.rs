@@ -509,7 +509,7 @@ fn the_plan_tile_holds_every_layer_as_its_own_tiles_do() {
 }
 
 #[test]
-fn tilejson_and_style_use_the_request_host() {
+fn tilejson_and_style_name_the_server_not_the_host_header() {
     let tj = get_json("/tiles/farmland.json");
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(tj["tiles"][0], url("/tiles/farmland/{z}/{x}/{y}.pbf"));
@@ -532,10 +532,13 @@ fn tilejson_and_style_use_the_request_host() {
     assert_eq!(r.status(), 200);
     let style: Value = r.json().unwrap();
     assert_eq!(style["version"], 8);
+    // The listening address, not the Host header (tests/connections.rs: --public-url and
+    // --trust-proxy).
     assert!(style["glyphs"]
         .as_str()
         .unwrap()
-        .starts_with("http://maps.example:8443/fonts/"));
+        .starts_with(&url("/fonts/")));
+    assert!(!style.to_string().contains("maps.example"));
     let manifest: toml::Value =
         toml::from_str(&std::fs::read_to_string(plan_dir().join("plan.toml")).unwrap()).unwrap();
     let text = style.to_string();
@@ -547,14 +550,26 @@ fn tilejson_and_style_use_the_request_host() {
     assert_eq!(src["type"], "vector");
     assert_eq!(
         src["tiles"][0],
-        format!("http://maps.example:8443/tiles/{plan_id}/{{z}}/{{x}}/{{y}}.pbf")
+        url(&format!("/tiles/{plan_id}/{{z}}/{{x}}/{{y}}.pbf"))
     );
     for l in manifest["layers"].as_array().unwrap() {
         let id = l["id"].as_str().unwrap();
-        assert!(
-            text.contains(l["color"].as_str().unwrap()),
-            "{id}'s colour unused"
-        );
+        // The colours the manifest's draw table gives the layer, or its own colour where the
+        // table leaves the outline to it (every layer has one by default).
+        let draw = l.get("draw");
+        let given = |k: &str| draw.and_then(|d| d.get(k)).and_then(|v| v.as_str());
+        let colours: Vec<&str> = ["fill", "outline", "label_color", "label_halo"]
+            .into_iter()
+            .filter_map(given)
+            .chain(
+                given("outline")
+                    .is_none()
+                    .then(|| l["color"].as_str().unwrap()),
+            )
+            .collect();
+        for c in colours.into_iter().filter(|c| *c != "none") {
+            assert!(text.contains(c), "{id}'s colour {c} unused");
+        }
         assert!(style["layers"]
             .as_array()
             .unwrap()

@@ -36,6 +36,9 @@ pub const NO_WEB_APP: &str = "this planmap was built without its web app (web/di
 /// The web front end's service: the files of `dir` when given, else the built-in app.
 pub type WebService = BoxCloneSyncService<Request, Response, Infallible>;
 
+/// The longest file name a file system holds (NAME_MAX): a longer segment names no file.
+const NAME_MAX: usize = 255;
+
 async fn missing(req: Request) -> Result<Response, Infallible> {
     let (method, uri) = (req.method().clone(), req.uri().clone());
     Ok(if method == Method::GET || method == Method::HEAD {
@@ -45,16 +48,31 @@ async fn missing(req: Request) -> Result<Response, Infallible> {
     })
 }
 
-/// Static files of `dir` (paths that escape it or do not exist get the JSON 404), or of the
-/// built-in app when `dir` is `None`; other methods than GET and HEAD get the JSON 405.
+/// Whether a segment of `path`, decoded, is longer than any file name can be.
+fn overlong(path: &str) -> bool {
+    path.split('/')
+        .any(|seg| seg.len() > NAME_MAX && percent_decode_str(seg).count() > NAME_MAX)
+}
+
+/// Static files of `dir` when given, else of the built-in app: paths that escape it, do not
+/// exist or could not name a file (a segment over 255 bytes) get the JSON 404, other methods
+/// than GET and HEAD the JSON 405.
 pub fn service(dir: Option<&Path>) -> WebService {
     match dir {
-        Some(dir) => BoxCloneSyncService::new(
-            ServeDir::new(dir)
+        Some(dir) => {
+            let files = ServeDir::new(dir)
                 .call_fallback_on_method_not_allowed(true)
-                .fallback(service_fn(missing))
-                .map_response(IntoResponse::into_response),
-        ),
+                .fallback(service_fn(missing));
+            BoxCloneSyncService::new(service_fn(move |req: Request| {
+                let files = files.clone();
+                async move {
+                    if overlong(req.uri().path()) {
+                        return missing(req).await;
+                    }
+                    files.oneshot(req).await.map(IntoResponse::into_response)
+                }
+            }))
+        }
         None => BoxCloneSyncService::new(service_fn(built_in)),
     }
 }
@@ -127,5 +145,17 @@ mod tests {
             Some("assets/x y.js")
         );
         assert_eq!(file_name("/%ff"), None);
+    }
+
+    #[test]
+    fn segments_longer_than_a_file_name() {
+        assert!(!overlong(&format!("/assets/{}", "a".repeat(255))));
+        assert!(overlong(&format!("/assets/{}", "a".repeat(256))));
+        assert!(
+            overlong(&format!("/{}/x", "é".repeat(128))),
+            "bytes, not characters"
+        );
+        // 86 escapes decode to 86 bytes: a possible name.
+        assert!(!overlong(&format!("/{}", "%41".repeat(86))));
     }
 }
