@@ -1,7 +1,7 @@
 //! planmap-core: the domain of a county spatial plan, free of I/O.
 //!
 //! - [`plan`]: the manifest's shape: layers, rules, indicators.
-//! - [`feature`]: features with stable ids and attributes.
+//! - [`feature`]: features with stable ids and [`attributes`] (kept as compact JSON text).
 //! - [`store`]: the trait layer sources implement (files today, a database later).
 //! - [`engine`]: the loaded, indexed plan; its operations: [`areas`] (a site's overlap
 //!   areas), [`check`] (site check, with [`options`]), [`conflicts`] (rule scan), [`stats`]
@@ -15,6 +15,7 @@
 //!   the measures and algorithms under them; [`error`]: what goes wrong, typed.
 
 pub mod areas;
+pub mod attributes;
 pub mod cancel;
 pub mod check;
 pub mod clip;
@@ -44,7 +45,7 @@ pub use check::{CheckReport, Verdict};
 pub use conflicts::{Conflict, ConflictScan};
 pub use engine::{Engine, Layer};
 pub use error::{PlanError, SiteError};
-pub use feature::{Feature, Properties, Shape};
+pub use feature::{Attributes, Feature, Properties, Shape};
 pub use options::CheckOptions;
 pub use plan::{Plan, Rule, Severity};
 pub use store::LayerStore;

@@ -268,9 +268,20 @@ fn encode_feature(
         let (k, v) = tags.insert_ref("fid", TileValue::Str(f.id.clone()));
         out.tags.extend([k, v]);
     }
-    for (key, value) in &f.properties {
-        let wanted = z >= ATTRIBUTE_ZOOM || (key == "name" && layer_len <= LABELLED_MAX);
-        if key == "fid" || !wanted {
+    // Attributes are kept as text: read them all from ATTRIBUTE_ZOOM on, else at most `name`.
+    let attributes: Vec<(String, Value)> = if z >= ATTRIBUTE_ZOOM {
+        f.properties.to_map().into_iter().collect()
+    } else if layer_len <= LABELLED_MAX {
+        f.properties
+            .get("name")
+            .map(|v| ("name".to_string(), v))
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (key, value) in &attributes {
+        if key == "fid" {
             continue;
         }
         if let Some(tv) = tile_value(value) {
