@@ -88,6 +88,8 @@ def main():
     ap.add_argument("--patches", type=int, default=1_000_000)
     ap.add_argument("--scale-sites", type=int, default=200)
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--only-scale", action="store_true",
+                    help="run step 5 alone (the province layer against its peers)")
     args = ap.parse_args()
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     planmap_bin, bench_bin = target / "release/planmap", target / "release/planmap-bench"
@@ -99,6 +101,18 @@ def main():
     plan = common.Plan(args.data)
     R = args.repeat
     res = {"machine": {"cpus": common.cpu_count(), "repeat": R}, "agreement": {}, "failures": []}
+    if args.only_scale:
+        cluster = pg.Cluster(out)
+        try:
+            cluster.start()
+            res["scale"] = scale(args, out, bench_bin, cluster, res)
+        finally:
+            try:
+                cluster.stop()
+            finally:
+                cluster.remove()
+        finish(res, out)
+        return
 
     # -- sites: generated once, read by every engine --------------------------------------
     sites_path = out / "sites.geojson"
@@ -239,7 +253,11 @@ def main():
             cluster.stop()
         finally:
             cluster.remove()
+    finish(res, out)
 
+
+def finish(res, out):
+    """Prints the table, writes OUT/results.json, exits 1 on any failure."""
     table = report.table(res)
     print(table)
     res["table"] = table.splitlines()
@@ -302,8 +320,8 @@ def scale(args, out, bench_bin, cluster, res):
     pss = cluster.pss_mb()
     conn.close()
     return {"patches": args.patches,
-            "planmap": {k: pm[k] for k in ("read_s", "index_s", "load_s", "peak_rss_mb", "runs",
-                                           "runs_areas")},
+            "planmap": {k: pm[k] for k in ("read_s", "index_s", "load_s", "peak_rss_mb",
+                                           "rss_steady_mb", "engine_mb", "runs", "runs_areas")},
             "shapely": {k: sp[k] for k in ("read_s", "index_s", "load_s", "peak_rss_mb", "runs")},
             "postgis": {"read_s": copy_s, "index_s": index_s, "load_s": copy_s + index_s,
                         "peak_rss_mb": pss, "runs": runs, "total_load_s": time.perf_counter() - t}}

@@ -29,8 +29,9 @@ pub struct Layer {
     /// Geodesic area of each feature in m² (0 for lines and points).
     pub areas: Vec<f64>,
     pub bboxes: Vec<Option<Rect<f64>>>,
-    /// Edge indexes of the big polygons (see [`crate::relate::Edges`]), `None` for small ones.
-    pub edges: Vec<Option<crate::relate::Edges>>,
+    /// Edge indexes of the big polygons (see [`crate::relate::Edges`]), `None` for small ones
+    /// (boxed: a million small patches hold a pointer each, not an empty tree).
+    pub edges: Vec<Option<Box<crate::relate::Edges>>>,
     /// The store's version of this layer's data.
     pub version: String,
 }
@@ -51,7 +52,7 @@ impl Layer {
             poly,
             self.bboxes[i]?,
             self.areas[i],
-            self.edges[i].as_ref(),
+            self.edges[i].as_deref(),
         ))
     }
 
@@ -134,6 +135,11 @@ impl Engine {
         })
     }
 
+    /// Heap bytes of the layers' R-trees.
+    pub(crate) fn trees_bytes(&self) -> usize {
+        self.trees.iter().map(crate::memory::tree_bytes).sum()
+    }
+
     pub fn layer_index(&self, id: &str) -> Option<usize> {
         self.layers.iter().position(|l| l.def.id == id)
     }
@@ -201,7 +207,7 @@ impl Layer {
             }
         }
         // Measures of every feature, on every core: area, box, edge index when big.
-        type Measures = (f64, Option<Rect<f64>>, Option<crate::relate::Edges>);
+        type Measures = (f64, Option<Rect<f64>>, Option<Box<crate::relate::Edges>>);
         let measures: Vec<Measures> = features
             .par_iter()
             .with_min_len(1024)
@@ -209,7 +215,8 @@ impl Layer {
                 Shape::Polygon(mp) => (
                     geodesy::area_m2(mp),
                     mp.bounding_rect(),
-                    crate::relate::Edges::worth_it(mp).then(|| crate::relate::Edges::new(mp)),
+                    crate::relate::Edges::worth_it(mp)
+                        .then(|| Box::new(crate::relate::Edges::new(mp))),
                 ),
                 Shape::Line(l) => (0.0, l.bounding_rect(), None),
                 Shape::Point(p) => (0.0, Some(Rect::new(p.0, p.0)), None),

@@ -26,6 +26,7 @@ pub mod feature;
 pub mod geodesy;
 pub mod green;
 pub mod identify;
+mod memory;
 pub mod nearest;
 pub mod options;
 pub mod overlay;
