@@ -44,7 +44,7 @@ run: deps build
 
 # Crates held to no import cycle between their files (scripts/import-cycles.py; add a crate
 # here once its cycles are gone — `python3 scripts/import-cycles.py --report` lists them all).
-ACYCLIC_CRATES ?= crates/planmap-server crates/planmap-core
+ACYCLIC_CRATES ?= crates/planmap-server crates/planmap-core crates/planmap-io
 
 test: deps
 	$(CARGO) fmt --all -- --check

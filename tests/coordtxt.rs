@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 
 use geo::{Coord, CoordsIter, Distance, Geodesic, Geometry, MultiPolygon, Point};
 use planmap_io::coordtxt::{self, TxtEncoding, WriteOptions, WriteParcel};
-use planmap_io::source::{read_bytes, Dataset, Format, ReadOptions};
+use planmap_io::read_bytes;
+use planmap_io::source::{Dataset, Format, ReadOptions};
 
 const HEADER: &str = "[属性描述]\n格式版本号=1.01版本\n坐标系=2000国家大地坐标系\n几度分带=3\n\
                       投影类型=高斯克吕格\n计量单位=米\n带号=37\n精度=0.001\n转换参数=,,,,,,\n";

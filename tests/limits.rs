@@ -169,7 +169,7 @@ fn every_answer_carries_the_security_headers() {
 }
 
 #[test]
-fn an_upload_with_more_features_than_the_limit_is_422_naming_it() {
+fn an_upload_with_more_features_than_the_limit_is_413_naming_it() {
     let mut config = test_config();
     config.upload_limits.max_features = 2;
     let base = serve(config);
@@ -199,8 +199,9 @@ fn an_upload_with_more_features_than_the_limit_is_422_naming_it() {
     let r = post(kml(2));
     assert_eq!(r.status(), 200, "{}", r.text().unwrap());
     let r = post(kml(3));
-    assert_eq!(r.status(), 422);
+    assert_eq!(r.status(), 413);
     let v: Value = r.json().unwrap();
     let e = v["error"].as_str().unwrap();
     assert!(e.contains('3') && e.contains('2'), "{v}");
+    assert_eq!(v["limit"], "max_features", "{v}");
 }

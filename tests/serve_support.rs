@@ -33,11 +33,20 @@ pub fn web_dir() -> PathBuf {
     }
 }
 
-/// The settings of the shared server: the plan under test and the built web front end.
+/// The settings of the shared server: the plan under test, the built web front end, and the
+/// built `planmap` binary as the reader of uploaded files (the server's default, the running
+/// executable, is this test binary here).
 pub fn test_config() -> planmap_server::Config {
     let mut config = planmap_server::Config::new(plan_dir());
     config.web_dir = web_dir();
+    config.reader = reader();
     config
+}
+
+/// The sandbox of an in-process test server: workers of the built `planmap` binary.
+pub fn reader() -> planmap_io::sandbox::Sandbox {
+    let settings = planmap_io::sandbox::SandboxSettings::new(planmap_tests::planmap_bin());
+    planmap_io::sandbox::Sandbox::new(settings)
 }
 
 /// Serves `config` on a free port of 127.0.0.1 in a thread of its own (for the life of the

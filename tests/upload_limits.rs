@@ -6,7 +6,8 @@ use std::io::Write;
 use std::process::Command;
 
 use geo::MultiPolygon;
-use planmap_io::source::{read_bytes, Format, ReadOptions};
+use planmap_io::read_bytes;
+use planmap_io::source::{Format, ReadOptions};
 use planmap_io::{read_site_bytes, UploadLimits};
 use zip::write::SimpleFileOptions;
 use zip::CompressionMethod;
@@ -358,7 +359,7 @@ fn dxf_square(eol: &str) -> Vec<u8> {
 #[test]
 fn a_lone_carriage_return_in_a_dxf_is_an_error_not_a_hang() {
     assert_eq!(
-        planmap_io::gdal_io::dxf_text(b"0\r\nA\rB\r\r\n").unwrap(),
+        planmap_io::source::ogr::dxf_text(b"0\r\nA\rB\r\r\n").unwrap(),
         b"0\nA\nB\n\n"
     );
     let found = [

@@ -3,7 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use planmap_io::source::{read_bytes, Format, ReadOptions};
+use planmap_io::read_bytes;
+use planmap_io::source::{Format, ReadOptions};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

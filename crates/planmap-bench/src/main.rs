@@ -313,7 +313,7 @@ fn check_cmd(data: PathBuf, sites: PathBuf, repeat: usize, out: PathBuf) -> anyh
         read_s + index_s
     );
     let text = std::fs::read_to_string(&sites)?;
-    let feats = planmap_io::geojson_io::read_features(&text, "sites")?;
+    let feats = planmap_io::layer_file::read_features(&text, "sites")?;
     let ids: Vec<String> = feats.iter().map(|f| f.id.clone()).collect();
     let sites: Vec<geo::MultiPolygon<f64>> = feats
         .into_iter()

@@ -37,7 +37,7 @@ pub fn clip_to(mp: &MultiPolygon<f64>, r: &Rect<f64>) -> MultiPolygon<f64> {
         mp.0.iter()
             .filter(|p| {
                 p.bounding_rect()
-                    .is_some_and(|b| crate::overlay::rects_intersect(&b, r))
+                    .is_some_and(|b| crate::bbox::rects_intersect(&b, r))
             })
             .filter_map(|p| {
                 let ext = ring(p.exterior())?;

@@ -56,6 +56,25 @@ impl Layer {
         ))
     }
 
+    /// Bytes the layer holds: its features and their measures (areas, boxes, edge indexes).
+    pub fn memory_bytes(&self) -> usize {
+        use crate::memory::block;
+        use std::mem::size_of;
+        let n = self.features.len();
+        let vectors = block(self.features.capacity() * size_of::<Feature>())
+            + block(n * size_of::<f64>())
+            + block(n * size_of::<Option<Rect<f64>>>())
+            + block(n * size_of::<Option<Box<crate::relate::Edges>>>());
+        let features: usize = self.features.iter().map(Feature::heap_bytes).sum();
+        let edges: usize = self
+            .edges
+            .iter()
+            .flatten()
+            .map(|e| block(size_of::<crate::relate::Edges>()) + e.heap_bytes())
+            .sum();
+        vectors + features + edges
+    }
+
     pub fn bbox(&self) -> Option<Rect<f64>> {
         self.bboxes.iter().flatten().copied().reduce(|a, b| {
             Rect::new(
@@ -135,9 +154,15 @@ impl Engine {
         })
     }
 
-    /// Heap bytes of the layers' R-trees.
-    pub(crate) fn trees_bytes(&self) -> usize {
-        self.trees.iter().map(crate::memory::tree_bytes).sum()
+    /// An estimate of the bytes this loaded plan holds: every layer's features, measures and
+    /// R-tree ([`crate::memory`]). Caches built beside it (vector tiles, exports) are not the
+    /// engine's and report their own. About a tenth above the live heap of the engine's parts
+    /// (each block's allocator header is counted); a process's RSS after loading is higher by
+    /// what the allocator keeps from parsing.
+    pub fn memory_bytes(&self) -> usize {
+        let layers: usize = self.layers.iter().map(Layer::memory_bytes).sum();
+        let trees: usize = self.trees.iter().map(crate::memory::tree_bytes).sum();
+        layers + trees
     }
 
     pub fn layer_index(&self, id: &str) -> Option<usize> {

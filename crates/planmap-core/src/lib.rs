@@ -10,12 +10,13 @@
 //!   callers outside the engine; [`cancel`]: the flag a caller sets to stop a heavy operation
 //!   (a deadline, a client gone).
 //! - [`geodesy`] (areas on the ellipsoid), [`tmerc`] (Gauss-Krüger / transverse Mercator),
-//!   [`clip`] (Sutherland–Hodgman, shared with vector tiles), [`overlay`] (exact intersections), [`relate`] (exact predicates), [`green`] (intersection
+//!   [`bbox`] (box tests), [`clip`] (Sutherland–Hodgman, shared with vector tiles), [`overlay`] (exact intersections), [`relate`] (exact predicates), [`green`] (intersection
 //!   areas without building them), [`units`] (m², 公顷, 亩), [`validate`] (a user's site):
 //!   the measures and algorithms under them; [`error`]: what goes wrong, typed.
 
 pub mod areas;
 pub mod attributes;
+pub mod bbox;
 pub mod cancel;
 pub mod check;
 pub mod clip;

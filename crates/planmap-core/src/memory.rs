@@ -1,5 +1,5 @@
 //! What a loaded plan holds in memory, estimated from its parts (for a budget over many plans:
-//! [`Engine::memory_bytes`]). Heap blocks are counted at their capacity plus
+//! [`crate::Engine::memory_bytes`]). Heap blocks are counted at their capacity plus
 //! [`ALLOC_OVERHEAD`] each; what the allocator keeps beyond that (free lists, fragments left by
 //! the parse) is not the engine's and is not counted.
 
@@ -8,13 +8,13 @@ use std::mem::size_of;
 use geo::{LineString, Polygon};
 use rstar::{ParentNode, RTree, RTreeNode, RTreeObject};
 
-use crate::engine::{Engine, Layer};
 use crate::feature::{Feature, Shape};
 
 /// Bytes a heap block costs beyond its contents: glibc's chunk header and rounding to 16.
 pub const ALLOC_OVERHEAD: usize = 16;
 
-fn block(bytes: usize) -> usize {
+/// What a heap block of `bytes` costs (nothing for none).
+pub(crate) fn block(bytes: usize) -> usize {
     if bytes == 0 {
         0
     } else {
@@ -69,34 +69,4 @@ pub(crate) fn tree_bytes<T: RTreeObject>(tree: &RTree<T>) -> usize {
                 .sum::<usize>()
     }
     node(tree.root())
-}
-
-impl Layer {
-    /// Bytes the layer holds: its features and their measures (areas, boxes, edge indexes).
-    pub fn memory_bytes(&self) -> usize {
-        let n = self.features.len();
-        let vectors = block(self.features.capacity() * size_of::<Feature>())
-            + block(n * size_of::<f64>())
-            + block(n * size_of::<Option<geo::Rect<f64>>>())
-            + block(n * size_of::<Option<Box<crate::relate::Edges>>>());
-        let features: usize = self.features.iter().map(Feature::heap_bytes).sum();
-        let edges: usize = self
-            .edges
-            .iter()
-            .flatten()
-            .map(|e| block(size_of::<crate::relate::Edges>()) + e.heap_bytes())
-            .sum();
-        vectors + features + edges
-    }
-}
-
-impl Engine {
-    /// An estimate of the bytes this loaded plan holds: every layer's features, measures and
-    /// R-tree. Caches built beside it (vector tiles, exports) are not the engine's and report
-    /// their own. Within a few per cent of the heap the engine's parts occupy; a process's RSS
-    /// after loading is higher by what the allocator keeps from parsing.
-    pub fn memory_bytes(&self) -> usize {
-        let layers: usize = self.layers.iter().map(Layer::memory_bytes).sum();
-        layers + self.trees_bytes()
-    }
 }

@@ -8,6 +8,7 @@
 
 use geo::{BooleanOps, BoundingRect, Coord, MultiPolygon, Polygon, Rect};
 
+pub use crate::bbox::rects_intersect;
 pub use crate::clip::clip_to;
 
 use crate::geodesy;
@@ -18,13 +19,6 @@ use crate::relate::{self, Relation};
 pub struct Piece {
     pub geometry: MultiPolygon<f64>,
     pub area_m2: f64,
-}
-
-pub fn rects_intersect(a: &Rect<f64>, b: &Rect<f64>) -> bool {
-    a.min().x <= b.max().x
-        && b.min().x <= a.max().x
-        && a.min().y <= b.max().y
-        && b.min().y <= a.max().y
 }
 
 /// The overlap of `a` and `b` with its geodesic area, or `None` when they share no area (they

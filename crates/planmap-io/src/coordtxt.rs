@@ -41,13 +41,6 @@ fn line_err(line: usize, message: impl Into<String>) -> TxtError {
     }
 }
 
-/// The text encoding a file came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TxtEncoding {
-    Utf8,
-    Gbk,
-}
-
 /// One boundary point (界址点): name, X = northing, Y = easting, as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TxtPoint {
@@ -496,5 +489,7 @@ impl std::fmt::Display for ParcelArea {
     }
 }
 
+mod encoding;
 mod write;
+pub use encoding::TxtEncoding;
 pub use write::{write, WriteOptions, WriteParcel};

@@ -17,6 +17,8 @@ use std::str::FromStr;
 use geo::{Coord, Rect};
 use planmap_core::tmerc::TransverseMercator;
 
+use crate::error::ReadError;
+
 /// A transform of coordinates to lon/lat.
 pub type ToLonLat = Box<dyn Fn(Coord<f64>) -> Coord<f64> + Send + Sync>;
 
@@ -24,7 +26,7 @@ pub type ToLonLat = Box<dyn Fn(Coord<f64>) -> Coord<f64> + Send + Sync>;
 pub type Transform = Box<dyn Fn(Coord<f64>) -> Coord<f64>>;
 
 /// A coordinate reference system a file's coordinates are in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Crs {
     /// Longitude, latitude in degrees (EPSG:4490 CGCS2000 or EPSG:4326 WGS84).
     LonLat,
@@ -127,11 +129,11 @@ impl fmt::Display for Crs {
 }
 
 impl FromStr for Crs {
-    type Err = String;
+    type Err = ReadError;
 
     /// `EPSG:4525`, `4525`, `wgs84`, `cgcs2000`, `gcj02`, `bd09`, `gk37` (zone 37 with
     /// prefix), `gk37-noprefix`.
-    fn from_str(s: &str) -> Result<Crs, String> {
+    fn from_str(s: &str) -> Result<Crs, ReadError> {
         let t = s.trim().to_ascii_lowercase().replace(['-', '_'], "");
         let code = t.strip_prefix("epsg:").unwrap_or(&t);
         if let Ok(c) = code.parse::<u32>() {
@@ -154,10 +156,10 @@ impl FromStr for Crs {
                 }
             }
         }
-        Err(format!(
+        Err(ReadError::Crs(format!(
             "unknown coordinate system '{s}': give an EPSG code (EPSG:4525), wgs84, cgcs2000, \
              gcj02, bd09 or gk<zone>[-noprefix]"
-        ))
+        )))
     }
 }
 
@@ -181,7 +183,7 @@ pub fn detect(
     bbox: Rect<f64>,
     stated_zone: Option<u32>,
     near_lon: Option<f64>,
-) -> Result<Detected, String> {
+) -> Result<Detected, ReadError> {
     let (min, max) = (bbox.min(), bbox.max());
     if min.x >= -180.0 && max.x <= 180.0 && min.y >= -90.0 && max.y <= 90.0 {
         return Ok(Detected {
@@ -193,24 +195,24 @@ pub fn detect(
     if northing_ok && min.x >= 1_000_000.0 {
         let zone = (min.x / 1_000_000.0).floor() as u32;
         if (max.x / 1_000_000.0).floor() as u32 != zone {
-            return Err(format!(
+            return Err(ReadError::Crs(format!(
                 "eastings run from {:.0} to {:.0}: they mix zone prefixes {zone} and {}",
                 min.x,
                 max.x,
                 (max.x / 1_000_000.0).floor()
-            ));
+            )));
         }
         if !GK_ZONES.contains(&zone) {
-            return Err(format!(
+            return Err(ReadError::Crs(format!(
                 "eastings like {:.0} carry zone prefix {zone}, which is not a CGCS2000 3-degree \
                  zone of China (25–45); give --crs",
                 min.x
-            ));
+            )));
         }
         if let Some(s) = stated_zone.filter(|s| *s != zone) {
-            return Err(format!(
+            return Err(ReadError::Crs(format!(
                 "the file states zone {s} but its eastings carry zone prefix {zone}"
-            ));
+            )));
         }
         return Ok(Detected {
             crs: Crs::Gk { zone, prefix: true },
@@ -228,11 +230,11 @@ pub fn detect(
             });
         }
         let Some(lon) = near_lon else {
-            return Err(
+            return Err(ReadError::Crs(
                 "eastings carry no zone prefix and no zone is stated: give --crs (e.g. \
                  EPSG:4546 for zone 37 without prefix)"
                     .into(),
-            );
+            ));
         };
         let zone = zone_of_lon(lon);
         let crs = Crs::Gk {
@@ -248,11 +250,11 @@ pub fn detect(
             )),
         });
     }
-    Err(format!(
+    Err(ReadError::Crs(format!(
         "cannot tell the coordinate system of coordinates from ({:.3}, {:.3}) to ({:.3}, \
          {:.3}): give --crs",
         min.x, min.y, max.x, max.y
-    ))
+    )))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 /// A file format planmap reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Format {
     GeoJson,
     /// The land-ministry coordinate TXT.

@@ -217,8 +217,6 @@ pub fn parse_site(text: &str) -> Result<MultiPolygon<f64>, GeoJsonError> {
     Ok(MultiPolygon(out))
 }
 
-pub use crate::layer_file::read_features;
-
 fn pos(c: Coord<f64>, p: Precision) -> Position {
     Position::from([p.apply(c.x), p.apply(c.y)])
 }
@@ -350,6 +348,7 @@ pub fn props<const N: usize>(pairs: [(&str, Value); N]) -> Properties {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer_file::read_features;
     use planmap_core::Shape;
 
     #[test]

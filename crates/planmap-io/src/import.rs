@@ -10,6 +10,7 @@ use planmap_core::{Feature, Shape};
 use serde_json::Value;
 
 use crate::coordtxt::ParcelArea;
+use crate::error::IoError;
 use crate::geojson_io;
 use crate::plan_dir::PlanDir;
 use crate::source::{Dataset, RawFeature};
@@ -45,8 +46,14 @@ impl std::fmt::Display for Issue {
 pub enum ImportError {
     #[error("{} invalid geometr{} in the file; nothing was imported (--repair makes them valid)", .0.len(), if .0.len() == 1 { "y" } else { "ies" })]
     Invalid(Vec<Issue>),
-    #[error("{0}")]
-    Other(String),
+    #[error("no feature left to import (the file, or its --where filter, gives none)")]
+    Empty,
+    /// The plan has no such layer.
+    #[error("unknown layer '{layer}'; the plan's layers: {}", .known.join(", "))]
+    UnknownLayer { layer: String, known: Vec<String> },
+    /// The plan folder could not be read or written.
+    #[error(transparent)]
+    Store(#[from] IoError),
 }
 
 /// Reports an import's progress (a progress bar in the CLI).
@@ -373,9 +380,7 @@ pub fn prepare(
         return Err(ImportError::Invalid(issues));
     }
     if out.is_empty() {
-        return Err(ImportError::Other(
-            "no feature left to import (the file, or its --where filter, gives none)".into(),
-        ));
+        return Err(ImportError::Empty);
     }
     Ok(Prepared {
         features: out,
@@ -414,14 +419,10 @@ pub fn import(
     o: &ImportOptions,
     progress: &dyn Progress,
 ) -> Result<ImportReport, ImportError> {
-    let plan =
-        planmap_core::LayerStore::plan(dir).map_err(|e| ImportError::Other(e.to_string()))?;
-    let def = plan.layer(layer).ok_or_else(|| {
-        let ids: Vec<&str> = plan.layers.iter().map(|l| l.id.as_str()).collect();
-        ImportError::Other(format!(
-            "unknown layer '{layer}'; the plan's layers: {}",
-            ids.join(", ")
-        ))
+    let plan = planmap_core::LayerStore::plan(dir)?;
+    let def = plan.layer(layer).ok_or_else(|| ImportError::UnknownLayer {
+        layer: layer.into(),
+        known: plan.layers.iter().map(|l| l.id.clone()).collect(),
     })?;
     let Prepared {
         features,
@@ -433,9 +434,7 @@ pub fn import(
         .filter_map(|f| f.shape.as_polygon())
         .map(planmap_core::geodesy::area_m2)
         .sum();
-    let written = dir
-        .write_layer_version(layer, |w| write_layer(w, layer, &features, progress))
-        .map_err(|e| ImportError::Other(e.to_string()))?;
+    let written = dir.write_layer_version(layer, |w| write_layer(w, layer, &features, progress))?;
     Ok(ImportReport {
         layer: layer.into(),
         features: features.len(),

@@ -9,13 +9,15 @@
 
 use std::io::{Cursor, Read};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ReadError;
 
 const MIB: u64 = 1024 * 1024;
 
 /// What one upload may hold. The defaults suit a site check: a site is a few parcels, a zipped
 /// Shapefile a handful of files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct UploadLimits {
     /// Features (parcels, placemarks, records) in one upload, in any format.
@@ -49,12 +51,15 @@ fn size(bytes: u64) -> String {
 
 impl UploadLimits {
     /// An error naming the count and the limit when an upload holds too many features.
-    pub fn check_features(&self, count: usize) -> Result<(), String> {
+    pub fn check_features(&self, count: usize) -> Result<(), ReadError> {
         if count > self.max_features {
-            return Err(format!(
-                "it holds {count} features, more than the {} one upload may hold \
-                 (max_features)",
-                self.max_features
+            return Err(ReadError::limit(
+                "max_features",
+                format!(
+                    "it holds {count} features, more than the {} one upload may hold \
+                     (max_features)",
+                    self.max_features
+                ),
             ));
         }
         Ok(())
@@ -92,14 +97,19 @@ fn bad_name(name: &str) -> Option<&'static str> {
 /// beyond its cap (counted as the bytes come out, whatever the sizes the zip declares), an
 /// absolute, `..` or foldered entry name, a nested zip or an encrypted entry is an error of one
 /// line naming the entry and the limit. macOS's `__MACOSX/` resource forks are skipped.
-pub fn unpack_zip(bytes: &[u8], limits: &UploadLimits) -> Result<Vec<Unpacked>, String> {
-    let mut zip =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a readable zip: {e}"))?;
+pub fn unpack_zip(bytes: &[u8], limits: &UploadLimits) -> Result<Vec<Unpacked>, ReadError> {
+    let invalid = ReadError::Invalid;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| invalid(format!("not a readable zip: {e}")))?;
     if zip.len() > limits.max_zip_entries {
-        return Err(format!(
-            "the zip holds {} entries, more than the {} an upload may hold (max_zip_entries)",
-            zip.len(),
-            limits.max_zip_entries
+        return Err(ReadError::limit(
+            "max_zip_entries",
+            format!(
+                "the zip holds {} entries, more than the {} an upload may hold \
+                 (max_zip_entries)",
+                zip.len(),
+                limits.max_zip_entries
+            ),
         ));
     }
     let mut out: Vec<Unpacked> = Vec::new();
@@ -107,17 +117,17 @@ pub fn unpack_zip(bytes: &[u8], limits: &UploadLimits) -> Result<Vec<Unpacked>, 
     for i in 0..zip.len() {
         let mut entry = zip
             .by_index(i)
-            .map_err(|e| format!("zip entry {}: {e}", i + 1))?;
+            .map_err(|e| invalid(format!("zip entry {}: {e}", i + 1)))?;
         let name = entry.name().to_string();
         let shown = shown(&name);
         if name.starts_with("__MACOSX/") {
             continue;
         }
         if let Some(why) = bad_name(&name) {
-            return Err(format!("zip entry '{shown}' {why}"));
+            return Err(invalid(format!("zip entry '{shown}' {why}")));
         }
         if out.iter().any(|u| u.name.eq_ignore_ascii_case(&name)) {
-            return Err(format!("zip entry '{shown}' is in the zip twice"));
+            return Err(invalid(format!("zip entry '{shown}' is in the zip twice")));
         }
         let left = limits.max_zip_expanded_bytes.saturating_sub(total);
         let cap = limits.max_zip_entry_bytes.min(left);
@@ -125,19 +135,25 @@ pub fn unpack_zip(bytes: &[u8], limits: &UploadLimits) -> Result<Vec<Unpacked>, 
         (&mut entry)
             .take(cap.saturating_add(1))
             .read_to_end(&mut data)
-            .map_err(|e| format!("zip entry '{shown}' cannot be unpacked: {e}"))?;
+            .map_err(|e| invalid(format!("zip entry '{shown}' cannot be unpacked: {e}")))?;
         if data.len() as u64 > cap {
             return Err(if cap == limits.max_zip_entry_bytes {
-                format!(
-                    "zip entry '{shown}' expands to more than {} (max_zip_entry_bytes): \
-                     not unpacked",
-                    size(cap)
+                ReadError::limit(
+                    "max_zip_entry_bytes",
+                    format!(
+                        "zip entry '{shown}' expands to more than {} (max_zip_entry_bytes): \
+                         not unpacked",
+                        size(cap)
+                    ),
                 )
             } else {
-                format!(
-                    "the zip expands to more than {} (max_zip_expanded_bytes) by entry \
-                     '{shown}': not unpacked",
-                    size(limits.max_zip_expanded_bytes)
+                ReadError::limit(
+                    "max_zip_expanded_bytes",
+                    format!(
+                        "the zip expands to more than {} (max_zip_expanded_bytes) by entry \
+                         '{shown}': not unpacked",
+                        size(limits.max_zip_expanded_bytes)
+                    ),
                 )
             });
         }
@@ -145,7 +161,7 @@ pub fn unpack_zip(bytes: &[u8], limits: &UploadLimits) -> Result<Vec<Unpacked>, 
         out.push(Unpacked { name, bytes: data });
     }
     if out.is_empty() {
-        return Err("the zip holds no file".into());
+        return Err(invalid("the zip holds no file".into()));
     }
     Ok(out)
 }
@@ -193,7 +209,7 @@ mod tests {
             ..UploadLimits::default()
         };
         assert!(l.check_features(3).is_ok());
-        let e = l.check_features(4).unwrap_err();
+        let e = l.check_features(4).unwrap_err().to_string();
         assert!(e.contains("4 features") && e.contains("3") && e.contains("max_features"));
         assert_eq!(size(200 * MIB), "200 MiB");
         assert_eq!(size(1000), "1000 bytes");

@@ -6,7 +6,8 @@ use planmap_core::plan::Indicator;
 use planmap_core::{Feature, LayerStore, Plan};
 
 use crate::error::IoError;
-use crate::geojson_io;
+use crate::layer_file;
+use crate::versions::{self, LayerFiles, Written};
 
 /// A plan stored as files in a folder (`data/wenshui`).
 #[derive(Debug, Clone)]
@@ -55,7 +56,31 @@ impl PlanDir {
     /// import, see [`crate::versions`]), else the file it ships in.
     pub fn layer_path(&self, layer: &str) -> Result<PathBuf, IoError> {
         let base = self.base_layer_path(layer)?;
-        crate::versions::current(&base, layer)
+        versions::current(&base, layer)
+    }
+
+    /// The version a layer is served at: 0 for the file it ships in, N for `<id>.vN.geojson`.
+    pub fn layer_version_number(&self, layer: &str) -> Result<u32, IoError> {
+        let base = self.base_layer_path(layer)?;
+        LayerFiles { base: &base, layer }.version_number()
+    }
+
+    /// Writes a new version of a layer with `write` and switches to it once it is complete
+    /// and on disk ([`versions`]). If `write` fails, or the process dies at any point, the
+    /// layer served stays the old one.
+    pub fn write_layer_version(
+        &self,
+        layer: &str,
+        write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<Written, IoError> {
+        let base = self.base_layer_path(layer)?;
+        LayerFiles { base: &base, layer }.write_version(write)
+    }
+
+    /// Points a layer at version `n` (0: the file it ships in), atomically.
+    pub fn switch_layer(&self, layer: &str, n: u32) -> Result<(), IoError> {
+        let base = self.base_layer_path(layer)?;
+        LayerFiles { base: &base, layer }.switch(n)
     }
 
     /// The plan's indicator table.
@@ -64,18 +89,33 @@ impl PlanDir {
             return Ok(vec![]);
         };
         let path = self.root.join(rel);
-        parse_indicators(&read(&path)?).map_err(|m| IoError::format(path.display().to_string(), m))
+        parse_indicators(&read(&path)?)
+            .map_err(|e| IoError::format(path.display().to_string(), e.to_string()))
     }
 }
 
 /// Parses the indicator CSV (header: category,no,indicator,unit,baseline_2023,target_2027,
 /// target_2035,binding).
-pub fn parse_indicators(text: &str) -> Result<Vec<Indicator>, String> {
+pub fn parse_indicators(text: &str) -> Result<Vec<Indicator>, IndicatorError> {
     let mut rdr = csv::Reader::from_reader(text.as_bytes());
     rdr.deserialize()
         .enumerate()
-        .map(|(i, r)| r.map_err(|e| format!("row {}: {e}", i + 2)))
+        .map(|(i, r)| {
+            r.map_err(|e| IndicatorError {
+                row: i + 2,
+                message: e.to_string(),
+            })
+        })
         .collect()
+}
+
+/// A row of the indicator CSV that does not read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("row {row}: {message}")]
+pub struct IndicatorError {
+    /// The row's line number (the header is row 1).
+    pub row: usize,
+    pub message: String,
 }
 
 impl LayerStore for PlanDir {
@@ -88,7 +128,7 @@ impl LayerStore for PlanDir {
     fn features(&self, layer: &str) -> Result<Vec<Feature>, IoError> {
         let path = self.layer_path(layer)?;
         let text = read(&path)?;
-        geojson_io::read_features(&text, layer)
+        layer_file::read_features(&text, layer)
             .map_err(|e| IoError::format(path.display().to_string(), e.to_string()))
     }
 

@@ -4,23 +4,28 @@
 use std::path::Path;
 
 use geo::{Geometry, MultiPolygon};
+use serde::{Deserialize, Serialize};
 
 use crate::coordtxt::ParcelArea;
-use crate::source::{read_bytes, read_path, Dataset, Format, ReadOptions, SourceError};
+use crate::error::{ReadError, SourceError};
+use crate::source::read::{read_bytes, read_path, upload_name};
+use crate::source::{Dataset, Format, ReadOptions};
 
 /// A site read from a file: all its polygons as one MultiPolygon, lon/lat.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Site {
     pub shape: MultiPolygon<f64>,
     pub crs: String,
     pub warnings: Vec<String>,
+    /// A coordinate TXT's stated areas (never in a sandbox worker's answer, as in [`Dataset`]).
+    #[serde(skip)]
     pub areas: Vec<ParcelArea>,
 }
 
 /// Gathers a data set's polygons into a site. Closed lines (a DXF's closed polylines) are
 /// rings, classified into outer rings and holes by containment; points and open lines are
 /// left out with a warning.
-pub fn site_from(d: Dataset) -> Result<Site, String> {
+pub fn site_from(d: Dataset) -> Result<Site, ReadError> {
     let mut polys = Vec::new();
     let mut rings = Vec::new();
     let mut skipped = 0;
@@ -43,16 +48,18 @@ pub fn site_from(d: Dataset) -> Result<Site, String> {
         match &f.geometry {
             Ok(g) => walk(g, &mut skipped),
             Err(e) => {
-                return Err(format!(
+                return Err(ReadError::Invalid(format!(
                     "{}: {e}",
                     f.id.clone().unwrap_or_else(|| "feature".into())
-                ))
+                )))
             }
         }
     }
     polys.extend(crate::rings::classify(rings).0);
     if polys.is_empty() {
-        return Err("no polygon (or closed polyline) in the file".into());
+        return Err(ReadError::Invalid(
+            "no polygon (or closed polyline) in the file".into(),
+        ));
     }
     let mut warnings = d.warnings;
     if skipped > 0 {
@@ -68,14 +75,15 @@ pub fn site_from(d: Dataset) -> Result<Site, String> {
     })
 }
 
-/// Reads a site file of any supported format: the dispatcher behind `planmap check`.
+/// Reads a site file of any supported format in this process: the dispatcher behind
+/// `planmap check` (whose GDAL formats the CLI reads through [`crate::sandbox`]).
 pub fn read_site(path: &Path, o: &ReadOptions) -> Result<Site, SourceError> {
     let d = read_path(path, o)?;
-    site_from(d).map_err(|m| SourceError::new(path.display().to_string(), m))
+    site_from(d).map_err(|e| SourceError::new(path.display().to_string(), e))
 }
 
-/// Reads an uploaded site (`POST /api/check` with a file).
+/// Reads an uploaded site in this process.
 pub fn read_site_bytes(bytes: &[u8], format: Format, o: &ReadOptions) -> Result<Site, SourceError> {
     let d = read_bytes(bytes, format, o)?;
-    site_from(d).map_err(|m| SourceError::new(format!("uploaded {}", format.ext()), m))
+    site_from(d).map_err(|e| SourceError::new(upload_name(format), e))
 }

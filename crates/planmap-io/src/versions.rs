@@ -13,7 +13,6 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::IoError;
-use crate::plan_dir::PlanDir;
 
 /// Numbered versions kept on disk per layer (the current one included).
 pub const KEEP: usize = 3;
@@ -27,6 +26,14 @@ fn io_err(path: &Path, source: io::Error) -> IoError {
 
 fn pointer_path(base: &Path, layer: &str) -> PathBuf {
     base.with_file_name(format!("{layer}.current"))
+}
+
+/// One layer's files: the one it ships in (version 0) and the numbered versions beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerFiles<'a> {
+    /// The file the layer ships in (`layers/<id>.geojson`).
+    pub base: &'a Path,
+    pub layer: &'a str,
 }
 
 /// The file a layer is served from, given the file it ships in.
@@ -111,24 +118,27 @@ pub struct Written {
     pub bytes: u64,
 }
 
-impl PlanDir {
-    /// The version a layer is served at: 0 for the file it ships in, N for `<id>.vN.geojson`.
-    pub fn layer_version_number(&self, layer: &str) -> Result<u32, IoError> {
-        let p = self.layer_path(layer)?;
+impl LayerFiles<'_> {
+    /// The version the layer is served at: 0 for the file it ships in, N for `<id>.vN.geojson`.
+    pub fn version_number(&self) -> Result<u32, IoError> {
+        let p = current(self.base, self.layer)?;
         let name = p.file_name().map(|n| n.to_string_lossy().to_string());
-        Ok(name.and_then(|n| version_of(&n, layer)).unwrap_or(0))
+        Ok(name.and_then(|n| version_of(&n, self.layer)).unwrap_or(0))
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.base.parent().unwrap_or(Path::new(".")).to_path_buf()
     }
 
     /// Writes a new version of a layer with `write` and switches to it once it is complete
     /// and on disk. If `write` fails, or the process dies at any point, the layer served
     /// stays the old one.
-    pub fn write_layer_version(
+    pub fn write_version(
         &self,
-        layer: &str,
         write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<Written, IoError> {
-        let base = self.base_layer_path(layer)?;
-        let dir = base.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let layer = self.layer;
+        let dir = self.dir();
         fs::create_dir_all(&dir).map_err(|e| io_err(&dir, e))?;
         clean_partials(&dir, layer);
         let mut n = numbered(&dir, layer)?.last().copied().unwrap_or(0) + 1;
@@ -162,8 +172,8 @@ impl PlanDir {
         };
         let _ = fs::remove_file(&partial);
         sync_dir(&dir)?;
-        self.switch_layer(layer, n)?;
-        self.prune(layer)?;
+        self.switch(n)?;
+        self.prune()?;
         Ok(Written {
             version: n,
             path,
@@ -172,10 +182,10 @@ impl PlanDir {
     }
 
     /// Points a layer at version `n` (0: the file it ships in), atomically.
-    pub fn switch_layer(&self, layer: &str, n: u32) -> Result<(), IoError> {
-        let base = self.base_layer_path(layer)?;
-        let dir = base.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let ptr = pointer_path(&base, layer);
+    pub fn switch(&self, n: u32) -> Result<(), IoError> {
+        let layer = self.layer;
+        let dir = self.dir();
+        let ptr = pointer_path(self.base, layer);
         if n == 0 {
             match fs::remove_file(&ptr) {
                 Ok(()) => {}
@@ -203,10 +213,10 @@ impl PlanDir {
     }
 
     /// Removes numbered versions beyond the newest [`KEEP`], never the one served.
-    fn prune(&self, layer: &str) -> Result<(), IoError> {
-        let base = self.base_layer_path(layer)?;
-        let dir = base.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let served = self.layer_version_number(layer)?;
+    fn prune(&self) -> Result<(), IoError> {
+        let layer = self.layer;
+        let dir = self.dir();
+        let served = self.version_number()?;
         let all = numbered(&dir, layer)?;
         let old = all.len().saturating_sub(KEEP);
         for v in all.into_iter().take(old).filter(|v| *v != served) {

@@ -7,6 +7,9 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+/// Seconds a client refused for load or time (503) is told to wait (`Retry-After`).
+pub const RETRY_AFTER_S: u64 = 2;
+
 /// An error answered to the client.
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -14,6 +17,8 @@ pub struct ApiError {
     pub message: String,
     /// Extra members of the JSON body (e.g. `parameter`, `layer`).
     pub extra: Map<String, Value>,
+    /// Seconds for a `Retry-After` header (a 503 the client may retry).
+    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -24,7 +29,14 @@ impl ApiError {
             status,
             message: message.into(),
             extra: Map::new(),
+            retry_after: None,
         }
+    }
+
+    /// Tells the client to retry after `seconds` (`Retry-After`).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -96,7 +108,12 @@ impl IntoResponse for ApiError {
             status: self.status.as_u16(),
             extra: self.extra,
         };
-        (self.status, Json(body)).into_response()
+        let mut r = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 

@@ -52,6 +52,10 @@ pub struct Config {
     /// The check history's SQLite file (created if missing); `None`: checks are not recorded
     /// and the history endpoints are off.
     pub history_db: Option<PathBuf>,
+    /// Reads uploaded files that need GDAL in worker processes with limits
+    /// ([`planmap_io::sandbox`]); by default the running executable is the worker program,
+    /// so a program embedding the server must name the `planmap` binary.
+    pub reader: planmap_io::sandbox::Sandbox,
 }
 
 impl Config {
@@ -72,6 +76,7 @@ impl Config {
             tile_cache_bytes: 256 * 1024 * 1024,
             admin_token: None,
             history_db: None,
+            reader: planmap_io::sandbox::Sandbox::default(),
         }
     }
 }

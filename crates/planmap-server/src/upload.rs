@@ -4,15 +4,22 @@
 //! The body is the file itself. Its format is `?input=txt|kml|dxf|zip|gpkg|geojson` if given,
 //! else told from its first bytes, else from `Content-Type`; a body starting with `{` is
 //! GeoJSON whatever the `Content-Type` (browsers send strings as `text/plain`).
+//!
+//! Files that need GDAL are read in a worker process ([`planmap_io::sandbox`]), never here;
+//! [`read_error`] is the one place a read failure becomes an HTTP answer.
 
-use axum::http::{header, HeaderMap};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, StatusCode};
 use geo::MultiPolygon;
 use planmap_io::coordtxt::{ParcelArea, ParcelAreaJson};
 use planmap_io::crs::Crs;
-use planmap_io::{Format, ReadOptions, UploadLimits};
+use planmap_io::sandbox::{Job, Sandbox};
+use planmap_io::{Format, ReadError, ReadOptions, SourceError, UploadLimits};
 use serde::Serialize;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, RETRY_AFTER_S};
 
 /// How a check request's body is to be read.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,9 +77,62 @@ pub struct FileInput {
     pub parcels: Vec<ParcelArea>,
 }
 
-/// Reads a site file; the answer's `input` member says how it was read.
-pub fn read(
-    body: &[u8],
+/// The answer for a file that could not be read, by kind: a limit 413 (naming it), a format
+/// planmap does not read 415, a file that does not parse or whose coordinates make no sense
+/// 422, a reader stopped at the request's deadline 503 with `Retry-After`, and planmap's own
+/// failures (GDAL, the reader process) 500 — their details go to the log, not the client.
+pub fn read_error(what: &str, e: &SourceError) -> ApiError {
+    let message = format!("{what}: {}", e.error);
+    match &e.error {
+        ReadError::Limit { limit, .. } => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message).with("limit", limit.as_str())
+        }
+        ReadError::CpuTime { seconds } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message)
+            .with("limit", "reader_cpu_seconds")
+            .with("limit_value", *seconds),
+        ReadError::Memory { mib } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, message)
+            .with("limit", "reader_memory_mb")
+            .with("limit_value", *mib),
+        ReadError::Unsupported(_) => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message),
+        ReadError::Crs(_) | ReadError::Invalid(_) => ApiError::unprocessable(message),
+        ReadError::Deadline { .. } | ReadError::Cancelled => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, message)
+                .with("limit", "request_timeout")
+                .retry_after(RETRY_AFTER_S)
+        }
+        ReadError::Gdal(_) | ReadError::Io(_) | ReadError::Worker(_) => {
+            tracing::error!(error = %e, "reading an uploaded file failed");
+            ApiError::internal(format!(
+                "{what}: the server could not read the file (an internal error of its file \
+                 reader, logged for the administrator)"
+            ))
+        }
+    }
+}
+
+/// Reads an upload with the server's sandbox: a file that needs GDAL in a worker process,
+/// stopped after `time_limit` or as soon as this future is dropped (the request timed out, the
+/// client went away).
+pub async fn read_with<T: Send + 'static>(
+    sandbox: &Sandbox,
+    time_limit: Duration,
+    what: &'static str,
+    read: impl FnOnce(&Sandbox, &Job) -> Result<T, SourceError> + Send + 'static,
+) -> ApiResult<T> {
+    let job = Job::within(time_limit);
+    let _stop = job.cancel_on_drop();
+    let sandbox = sandbox.clone();
+    tokio::task::spawn_blocking(move || read(&sandbox, &job))
+        .await
+        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+        .map_err(|e| read_error(what, &e))
+}
+
+/// Reads a site file with `sandbox` (see [`read_with`]); the answer's `input` member says
+/// how it was read.
+pub async fn read(
+    (sandbox, time_limit): (&Sandbox, Duration),
+    body: Bytes,
     input: Input,
     near_lon: Option<f64>,
     limits: UploadLimits,
@@ -83,8 +143,10 @@ pub fn read(
         limits,
         ..ReadOptions::default()
     };
-    let site = planmap_io::read_site_bytes(body, input.format, &opts)
-        .map_err(|e| ApiError::unprocessable(format!("site: {}", e.message)))?;
+    let site = read_with(sandbox, time_limit, "site", move |sandbox, job| {
+        sandbox.read_site_bytes(&body, input.format, &opts, job)
+    })
+    .await?;
     let info = FileInput {
         format: input.format.ext(),
         crs: site.crs,

@@ -8,8 +8,9 @@ use geo::MultiPolygon;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use planmap_io::crs::Crs;
 use planmap_io::import::{self, ImportError, ImportOptions, Progress};
-use planmap_io::source::{self, Format, ReadOptions};
-use planmap_io::PlanDir;
+use planmap_io::sandbox::{Job, Limits, Sandbox, SandboxSettings};
+use planmap_io::source::{Format, ReadOptions};
+use planmap_io::{PlanDir, ReadError, SourceError};
 
 use crate::Failure;
 
@@ -51,6 +52,38 @@ pub struct ImportArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// CPU seconds the reader of a file that needs GDAL may use (it runs in a process of its
+    /// own, stopped at this limit).
+    #[arg(long, default_value_t = CLI_LIMITS.cpu_seconds)]
+    pub reader_cpu_seconds: u64,
+    /// Memory (address space, MiB) the reader of a file that needs GDAL may use.
+    #[arg(long, default_value_t = CLI_LIMITS.memory_mib)]
+    pub reader_memory_mb: u64,
+}
+
+/// The reader's limits for files named on the command line: the user's own, possibly large
+/// (a county's farmland as a FileGDB), so far above the server's.
+pub const CLI_LIMITS: Limits = Limits {
+    cpu_seconds: 600,
+    memory_mib: 8192,
+};
+
+/// The sandbox of one command: this executable as the worker, none started in advance.
+fn sandbox(limits: Limits) -> Sandbox {
+    Sandbox::new(SandboxSettings {
+        limits,
+        idle: 0,
+        ..SandboxSettings::current_exe()
+    })
+}
+
+/// A file that could not be read: the file's fault exits 2, planmap's own (the reader
+/// process, GDAL) 1.
+fn read_failure(e: SourceError) -> Failure {
+    match e.error {
+        ReadError::Gdal(_) | ReadError::Worker(_) => Failure::other(e),
+        _ => Failure::input(e),
+    }
 }
 
 fn parse_crs(s: &Option<String>) -> Result<Option<Crs>, Failure> {
@@ -127,7 +160,13 @@ pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
     bar.0.set_message("reading");
     bar.0
         .enable_steady_tick(std::time::Duration::from_millis(120));
-    let dataset = source::read_path(&a.file, &opts).map_err(Failure::input)?;
+    let limits = Limits {
+        cpu_seconds: a.reader_cpu_seconds.max(1),
+        memory_mib: a.reader_memory_mb.max(1),
+    };
+    let dataset = sandbox(limits)
+        .read_path(&a.file, &opts, &Job::new())
+        .map_err(read_failure)?;
     let iopts = ImportOptions {
         name_field: a.name_field.clone(),
         id_field: a.id_field.clone(),
@@ -147,6 +186,7 @@ pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
                 ImportError::Invalid(issues)
             )));
         }
+        Err(e @ ImportError::Store(_)) => return Err(Failure::other(e)),
         Err(e) => return Err(Failure::input(format!("{}: {e}", a.file.display()))),
     };
     if a.json {
@@ -197,16 +237,17 @@ pub fn read_site(
         format: parse_format(format)?,
         ..ReadOptions::default()
     };
+    let sandbox = sandbox(CLI_LIMITS);
     let s = if site.as_os_str() == "-" {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
             .map_err(|e| Failure::input(format!("stdin: {e}")))?;
         let f = opts.format.unwrap_or(Format::GeoJson);
-        planmap_io::read_site_bytes(&bytes, f, &opts)
+        sandbox.read_site_bytes(&bytes, f, &opts, &Job::new())
     } else {
-        planmap_io::read_site(site, &opts)
+        sandbox.read_site(site, &opts, &Job::new())
     }
-    .map_err(Failure::input)?;
+    .map_err(read_failure)?;
     warn(&s.warnings, "warning");
     let notes: Vec<String> = s.areas.iter().map(ToString::to_string).collect();
     warn(&notes, "note");

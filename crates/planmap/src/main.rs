@@ -203,6 +203,13 @@ fn run(cli: Cli) -> Result<String, Failure> {
 }
 
 fn main() -> ExitCode {
+    // `planmap __reader …`: this process is a worker of the sandbox, reading one untrusted
+    // file for a parent planmap (not a command for people, so not in the help).
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(planmap_io::sandbox::wire::WORKER_COMMAND) {
+        let code = planmap_io::sandbox::worker::run(&args[2..]);
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(out) => {

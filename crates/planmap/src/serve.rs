@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use planmap_io::sandbox::{Limits, Sandbox, SandboxSettings};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -65,6 +66,16 @@ pub struct ServeArgs {
     /// Record no checks (and turn the history endpoints off).
     #[arg(long, conflicts_with = "history")]
     pub no_history: bool,
+    /// The program that reads uploaded files needing GDAL, each in a process of its own: a
+    /// `planmap` binary of this version (default: this one).
+    #[arg(long, env = "PLANMAP_READER", value_name = "PROGRAM")]
+    pub reader: Option<PathBuf>,
+    /// CPU seconds the reader of one uploaded file may use (more: 413 naming the limit).
+    #[arg(long, env = "PLANMAP_READER_CPU_SECONDS", default_value_t = Limits::default().cpu_seconds)]
+    pub reader_cpu_seconds: u64,
+    /// Memory (address space, MiB) the reader of one uploaded file may use (more: 413).
+    #[arg(long, env = "PLANMAP_READER_MEMORY_MB", default_value_t = Limits::default().memory_mib)]
+    pub reader_memory_mb: u64,
 }
 
 /// `history.sqlite` beside the plan folder.
@@ -134,6 +145,21 @@ impl ServeArgs {
             (false, Some(f)) => Some(f),
             (false, None) => Some(default_history(&config.data_dir)),
         };
+        let mut reader = match self.reader {
+            Some(p) => SandboxSettings::new(p),
+            None => SandboxSettings::current_exe(),
+        };
+        reader.limits = Limits {
+            cpu_seconds: self.reader_cpu_seconds.max(1),
+            memory_mib: self.reader_memory_mb.max(1),
+        };
+        config.reader = Sandbox::new(reader);
+        // Idle readers started now; a --reader that is not planmap (or limits it cannot start
+        // within) stops the start.
+        config
+            .reader
+            .warm()
+            .map_err(|e| format!("the reader of uploaded files: {e}"))?;
         planmap_server::serve_blocking(&self.addr, config)
     }
 }

@@ -5,7 +5,7 @@
 use geo::{Area, Coord, LineString, MapCoords, MultiPolygon, Polygon, Winding};
 use planmap_core::tmerc::TransverseMercator;
 
-use super::TxtEncoding;
+use super::encoding::TxtEncoding;
 
 /// How to write a file.
 #[derive(Debug, Clone)]

@@ -12,9 +12,7 @@ use planmap_core::{Engine, Feature, Shape};
 use serde_json::Value;
 
 pub mod clip;
-mod world;
-
-pub use world::{encode_world, WorldLayer};
+pub mod world;
 
 use clip::{clip_line, Square};
 use planmap_core::clip::clip_ring;
@@ -63,6 +61,21 @@ impl Projector for TileId {
     }
 }
 
+/// A tile address that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TileError {
+    #[error("zoom {0} is out of range 0..{MAX_ZOOM}")]
+    Zoom(u32),
+    #[error("tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {}", (1u32 << z) - 1)]
+    Outside { z: u32, x: u32, y: u32 },
+}
+
+impl From<TileError> for String {
+    fn from(e: TileError) -> String {
+        e.to_string()
+    }
+}
+
 /// A tile address, checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TileId {
@@ -73,16 +86,13 @@ pub struct TileId {
 
 impl TileId {
     /// Checks `z ≤ MAX_ZOOM` and `x, y < 2^z`.
-    pub fn new(z: u32, x: u32, y: u32) -> Result<TileId, String> {
+    pub fn new(z: u32, x: u32, y: u32) -> Result<TileId, TileError> {
         if z > MAX_ZOOM as u32 {
-            return Err(format!("zoom {z} is out of range 0..{MAX_ZOOM}"));
+            return Err(TileError::Zoom(z));
         }
         let n = 1u32 << z;
         if x >= n || y >= n {
-            return Err(format!(
-                "tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 to {}",
-                n - 1
-            ));
+            return Err(TileError::Outside { z, x, y });
         }
         Ok(TileId { z: z as u8, x, y })
     }
@@ -179,7 +189,7 @@ fn finish_ring(coords: Vec<Coord<f64>>, exterior: bool) -> Option<LineString<f64
 
 /// A feature's vertices in tile units, a ring (or line) at a time. `first` is the index of its
 /// first vertex among the feature's vertices, counted exterior then holes, polygon by polygon
-/// (line by line), as [`WorldLayer`] stores them.
+/// (line by line), as [`world::WorldLayer`] stores them.
 trait Vertices {
     fn tolerance(&self) -> f64;
     fn project(&self, first: usize, coords: &[Coord<f64>]) -> Vec<Coord<f64>>;
@@ -382,6 +392,7 @@ fn encode_with<V: Vertices>(
 
 #[cfg(test)]
 mod tests {
+    use super::world::{encode_world, WorldLayer};
     use super::*;
 
     /// Tiles from world coordinates projected once are the same bytes as tiles projected

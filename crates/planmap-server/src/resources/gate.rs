@@ -11,8 +11,7 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::error::ApiError;
 
-/// Seconds a client refused for load is told to wait.
-pub const RETRY_AFTER_S: u64 = 2;
+pub use crate::error::RETRY_AFTER_S;
 
 /// The slots for heavy requests and how long one waits for a slot.
 #[derive(Debug)]

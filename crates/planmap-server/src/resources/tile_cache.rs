@@ -24,7 +24,7 @@ impl Weighter<(usize, TileId), Bytes> for ByteWeight {
 /// of the shapes).
 pub struct TileCache {
     tiles: Cache<(usize, TileId), Bytes, ByteWeight>,
-    world: Vec<OnceLock<mvt::WorldLayer>>,
+    world: Vec<OnceLock<mvt::world::WorldLayer>>,
 }
 
 impl TileCache {
@@ -41,7 +41,7 @@ impl TileCache {
             .world
             .iter()
             .filter_map(OnceLock::get)
-            .map(mvt::WorldLayer::heap_bytes)
+            .map(mvt::world::WorldLayer::heap_bytes)
             .sum();
         self.tiles.weight() + world as u64
     }
@@ -53,8 +53,8 @@ impl TileCache {
                 let bytes = match self.world.get(layer) {
                     Some(w) => {
                         let features = &engine.layers[layer].features;
-                        let world = w.get_or_init(|| mvt::WorldLayer::new(features));
-                        mvt::encode_world(engine, layer, t, world)
+                        let world = w.get_or_init(|| mvt::world::WorldLayer::new(features));
+                        mvt::world::encode_world(engine, layer, t, world)
                     }
                     None => mvt::encode(engine, layer, t),
                 };

@@ -123,10 +123,14 @@ pub fn parse_site(text: &str) -> ApiResult<MultiPolygon<f64>> {
             content((CheckAnswer = "application/json"),
                 (FeatureCollection = "application/geo+json"), (String = "text/html"))),
         (status = 400, description = "Malformed request or JSON", body = ErrorBody),
-        (status = 413, description = "The body is over the limit", body = ErrorBody),
+        (status = 413, description = "The body, or a site file's features, unpacked size or \
+            reading time or memory, is over its limit (`limit` names it)", body = ErrorBody),
+        (status = 415, description = "A site file of a kind planmap does not read", body = ErrorBody),
         (status = 422, description = "Not a usable site (self-intersecting, outside the county, \
             over the vertex limit, an unreadable file)", body = ErrorBody),
-        (status = 503, description = "Busy, or the check could not be recorded", body = ErrorBody)))]
+        (status = 500, description = "The server's file reader failed", body = ErrorBody),
+        (status = 503, description = "Busy, out of time, or the check could not be recorded",
+            body = ErrorBody)))]
 pub async fn check(
     State(st): State<AppState>,
     Query(q): Query<CheckQuery>,
@@ -162,14 +166,21 @@ pub async fn check(
     let limits = st.config().upload_limits;
     let geometry = q.geometry.unwrap_or(false);
     let snap = st.snapshot();
+    // A site file is read first, in the sandbox when it needs GDAL (its reader stopped if
+    // this request is dropped); plain GeoJSON is parsed with the check.
+    let file = match text {
+        Some(_) => None,
+        None => {
+            let near_lon = snap.engine.plan.center.map(|c| c[0]);
+            let reader = (&st.config().reader, st.config().request_timeout);
+            Some(crate::upload::read(reader, bytes, input, near_lon, limits).await?)
+        }
+    };
     blocking(move || {
-        let (site, input) = match text {
-            Some(text) => (parse_site(&text)?, None),
-            None => {
-                let near_lon = snap.engine.plan.center.map(|c| c[0]);
-                let (site, info) = crate::upload::read(&bytes, input, near_lon, limits)?;
-                (site, Some(info))
-            }
+        let (site, input) = match (text, file) {
+            (Some(text), _) => (parse_site(&text)?, None),
+            (None, Some((site, info))) => (site, Some(info)),
+            (None, None) => return Err(ApiError::internal("no site was read")),
         };
         let report = snap.engine.check(&site, opts).map_err(site_error)?;
         let id = match recorder.record(&site, &report) {

@@ -41,7 +41,15 @@ fn import_error(e: ImportError) -> ApiError {
             ApiError::unprocessable(format!("{}", ImportError::Invalid(issues)))
                 .with("invalid", serde_json::to_value(list).unwrap_or_default())
         }
-        ImportError::Other(m) => ApiError::unprocessable(m),
+        ImportError::Empty => ApiError::unprocessable(e.to_string()),
+        ImportError::UnknownLayer { ref layer, .. } => {
+            let layer = clip(layer);
+            ApiError::not_found(e.to_string()).with("layer", layer)
+        }
+        ImportError::Store(ref s) => {
+            tracing::error!(error = %s, "layer import: the plan folder");
+            ApiError::internal("the layer could not be written to the plan folder (logged)")
+        }
     }
 }
 
@@ -87,8 +95,12 @@ pub struct Imported {
         (status = 400, description = "A parameter is wrong", body = ErrorBody),
         KeeperRefusals,
         (status = 404, description = "No such layer, or no token on this server", body = ErrorBody),
-        (status = 413, description = "The body is over the limit", body = ErrorBody),
-        (status = 422, description = "The file cannot be read or holds invalid geometries", body = ErrorBody)))]
+        (status = 413, description = "The body, or the file's unpacked size or reading time or \
+            memory, is over its limit (`limit` names it)", body = ErrorBody),
+        (status = 415, description = "A file of a kind planmap does not read", body = ErrorBody),
+        (status = 422, description = "The file cannot be read or holds invalid geometries", body = ErrorBody),
+        (status = 500, description = "The server's file reader failed", body = ErrorBody),
+        (status = 503, description = "Out of time", body = ErrorBody)))]
 pub async fn import_layer(
     _: Keeper,
     State(st): State<AppState>,
@@ -129,9 +141,13 @@ pub async fn import_layer(
     };
     let data_dir = st.config().data_dir.clone();
     let _one = IMPORTING.lock().await;
+    let format = input.format;
+    let (sandbox, time_limit) = (&st.config().reader, st.config().request_timeout);
+    let data = crate::upload::read_with(sandbox, time_limit, "uploaded file", move |sb, job| {
+        sb.read_bytes(&bytes, format, &opts, job)
+    })
+    .await?;
     let report = blocking(move || {
-        let data = planmap_io::source::read_bytes(&bytes, input.format, &opts)
-            .map_err(|e| ApiError::unprocessable(e.to_string()))?;
         let dir = PlanDir::open(&data_dir).map_err(|e| ApiError::internal(e.to_string()))?;
         import::import(&dir, &id, data, &iopts, &Quiet).map_err(import_error)
     })
