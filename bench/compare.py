@@ -20,6 +20,7 @@ run, and writes it with every raw figure to OUT/results.json.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -102,15 +103,8 @@ def main():
     R = args.repeat
     res = {"machine": {"cpus": common.cpu_count(), "repeat": R}, "agreement": {}, "failures": []}
     if args.only_scale:
-        cluster = pg.Cluster(out)
-        try:
-            cluster.start()
+        with running_cluster(out) as cluster:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
-        finally:
-            try:
-                cluster.stop()
-            finally:
-                cluster.remove()
         finish(res, out)
         return
 
@@ -137,9 +131,7 @@ def main():
         "--out", out / "planmap-history.json"])
     res["history"] = json.loads((out / "planmap-history.json").read_text())
 
-    cluster = pg.Cluster(out)
-    try:
-        cluster.start()
+    with running_cluster(out) as cluster:
         cluster.create_db("wenshui")
         conn = cluster.connect("wenshui")
         t = time.perf_counter()
@@ -248,12 +240,21 @@ def main():
         # -- 5. scale ---------------------------------------------------------------------
         if not args.skip_scale:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
+    finish(res, out)
+
+
+@contextlib.contextmanager
+def running_cluster(out):
+    """A throwaway PostgreSQL cluster under OUT, stopped and removed however the block ends."""
+    cluster = pg.Cluster(out)
+    try:
+        cluster.start()
+        yield cluster
     finally:
         try:
             cluster.stop()
         finally:
             cluster.remove()
-    finish(res, out)
 
 
 def finish(res, out):
