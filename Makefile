@@ -80,7 +80,7 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 	@touch $@
 
 bench bench-compare: $(BENCH_VENV)/.installed
-	@$(MAKE) --no-print-directory deps APT_PACKAGES="postgresql postgis"
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="postgresql postgis wrk"
 	$(CARGO) build --release -p planmap -p planmap-bench
 	$(BENCH_VENV)/bin/python bench/compare.py $(BENCH_ARGS)
 

@@ -14,7 +14,10 @@ Measures (each engine on the same data, the same sites, the same tiles):
   4. cold start (process start → first check answer) and peak memory;
   5. a generated 1,000,000-patch province farmland layer: load + index, check p50, memory;
   6. the check history alone on OUT's disk: that disk's fdatasync, and records/s with 1 and 8
-     writers, group commit against one commit a record.
+     writers, group commit against one commit a record;
+  7. the request path (bench/request_path.py): every endpoint against a plain axum "hello"
+     floor, and checks over HTTP with the history on and off, by 1 and 8 clients, against
+     PostGIS's query alone and with its audit row at PostgreSQL's durability defaults.
 Prints one table (median of repeats, [min–max]) with ratios peer/planmap measured in this
 run, and writes it with every raw figure to OUT/results.json.
 """
@@ -36,6 +39,7 @@ import common
 import http_client
 import pg
 import report
+import request_path
 import shapely_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +95,10 @@ def main():
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--only-scale", action="store_true",
                     help="run step 5 alone (the province layer against its peers)")
+    ap.add_argument("--wrk-seconds", type=int, default=1,
+                    help="seconds of each wrk run of the request path's endpoints")
+    ap.add_argument("--wrk-rounds", type=int, default=6,
+                    help="rounds of wrk runs over every endpoint and the floor")
     args = ap.parse_args()
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     planmap_bin, bench_bin = target / "release/planmap", target / "release/planmap-bench"
@@ -163,13 +171,21 @@ def main():
                        "planmap_threads": pscan["threads"]}
 
         # -- 3 + 4. planmap over HTTP: cold start, checks, tiles ------------------------
+        # The server as `planmap serve` starts by default: the check history on (in OUT, not
+        # beside the plan folder), a fresh file each start.
         first = sites_doc["features"][0]["geometry"]
         colds = []
+
+        def start():
+            for ext in ("", "-wal", "-shm"):
+                (out / f"http-history.sqlite{ext}").unlink(missing_ok=True)
+            return http_client.Server(planmap_bin, args.data, first, out / "http-history.sqlite")
+
         for _ in range(max(R, 3) - 1):
-            s = http_client.Server(planmap_bin, args.data, first)
+            s = start()
             colds.append((s.cold_start_s, s.rss_at_answer_mb))
             s.stop()
-        server = http_client.Server(planmap_bin, args.data, first)
+        server = start()
         colds.append((server.cold_start_s, server.rss_at_answer_mb))
         try:
             bounds = tuple(shapely.total_bounds(spe.layers.get("farmland")
@@ -187,6 +203,14 @@ def main():
             must_agree(res, "check planmap in-process~HTTP", pm_records, h_records, plan.check_layers)
             res["check"]["planmap_http"] = h_runs
             res["server_peak_rss_mb"] = server.peak_rss_mb()
+            # -- 7. the request path -----------------------------------------------------
+            ctx = {"out": out, "repeat": R, "plan": plan, "sites": sites, "sites_doc": sites_doc,
+                   "bench_bin": bench_bin, "planmap_bin": planmap_bin, "data": args.data,
+                   "pg_conn": conn, "cluster": cluster, "results": res,
+                   "wrk_seconds": args.wrk_seconds, "wrk_rounds": args.wrk_rounds}
+            res["request_path"], a_records = request_path.run(ctx, typical_tile(tiles, warm))
+            must_agree(res, "check planmap~postgis with its audit row", pm_records, a_records,
+                       plan.check_layers)
         finally:
             server.stop()
         res["cold_start"] = {"planmap": [c[0] for c in colds],
@@ -268,6 +292,13 @@ def finish(res, out):
         for f in res["failures"]:
             print(f"FAIL: {f}", file=sys.stderr)
         sys.exit(1)
+
+
+def typical_tile(tiles, fetched):
+    """The path of a tile of median size among the non-empty ones fetched."""
+    sized = sorted((n, t) for t, n in zip(tiles, fetched[1]) if n > 0)
+    z, x, y = sized[len(sized) // 2][1]
+    return f"/tiles/farmland/{z}/{x}/{y}.pbf"
 
 
 def big_site(args, out, bench_bin, conn, plan, repeat, res):

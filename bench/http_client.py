@@ -12,21 +12,19 @@ import common
 
 
 class Server:
-    """`planmap --data D serve` on a free port of 127.0.0.1."""
+    """`planmap --data D serve` on a free port of 127.0.0.1, recording its checks in the
+    SQLite file `history` (the server's default: on), or in none (`history=None`:
+    `--no-history`). `settings` is what the server says of its history."""
 
-    def __init__(self, binary, data, first_site):
+    def __init__(self, binary, data, first_site, history=None):
         self.t0 = time.perf_counter()
+        keep = ["--history", str(history)] if history else ["--no-history"]
         self.proc = subprocess.Popen(
-            [binary, "--data", str(data), "serve", "--addr", "127.0.0.1:0"],
+            [binary, "--data", str(data), "serve", "--addr", "127.0.0.1:0"] + keep,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             env={"RUST_LOG": "warn", "PATH": "/usr/bin:/bin"})
-        self.port = None
-        for line in self.proc.stdout:
-            if "http://" in line:
-                self.port = int(line.split("http://")[1].split("/")[0].split(":")[1])
-                break
-        if self.port is None:
-            raise SystemExit("bench: planmap serve did not start")
+        self.port = listening(self.proc, "planmap serve")
+        self.settings = self.proc.stdout.readline().strip().removeprefix("planmap: ")
         threading.Thread(target=self.proc.stdout.read, daemon=True).start()
         # Cold start: the first check that answers 200.
         conn = self.connection()
@@ -61,6 +59,26 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def listening(proc, name):
+    """The port of the first `http://host:port/` a starting server prints."""
+    for line in proc.stdout:
+        if "http://" in line:
+            return int(line.split("http://")[1].split("/")[0].split(":")[1])
+    raise SystemExit(f"bench: {name} did not start")
+
+
+class Hello:
+    """`planmap-bench hello`: a plain axum server, the floor of an answer on this machine."""
+
+    def __init__(self, bench_bin):
+        self.proc = subprocess.Popen([bench_bin, "hello", "--addr", "127.0.0.1:0"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.port = listening(self.proc, "planmap-bench hello")
+
+    def stop(self):
+        Server.stop(self)
 
 
 def post(conn, path, body):

@@ -150,13 +150,19 @@ def load_tsv(conn, table, path):
     return copy_s, time.perf_counter() - t
 
 
-def check_sql(layers):
+def _areas_sql(layers):
+    """(layer, m²) rows of the site `s.g`: its area, then its overlap with every feature of
+    the county and `layers` that it meets."""
     parts = ["SELECT 'site'::text, ST_Area(s.g::geography) FROM s"]
     for lid in ["county"] + list(layers):
         parts.append(
             f"SELECT '{lid}', ST_Area(ST_Intersection(t.geom, s.g)::geography) "
             f"FROM l_{lid} t, s WHERE ST_Intersects(t.geom, s.g)")
-    return "WITH s AS (SELECT ST_GeomFromWKB(%s, 4326) AS g) " + " UNION ALL ".join(parts)
+    return " UNION ALL ".join(parts)
+
+
+def check_sql(layers):
+    return "WITH s AS (SELECT ST_GeomFromWKB(%s, 4326) AS g) " + _areas_sql(layers)
 
 
 def check(conn, sql, wkb, plan, layers):
@@ -205,3 +211,79 @@ def tile_sql(keys, attributes):
         f"SELECT {fid}ST_AsMVTGeom(t.geom3857, ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4096, 64, true)"
         f" AS geom{cols} FROM l_farmland t WHERE t.geom3857 && "
         "ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 64.0 / 4096)) q")
+
+
+# -- the check with its audit row, at PostgreSQL's durability defaults --------------------
+
+DURABLE = ("fsync", "synchronous_commit", "full_page_writes")
+
+
+def durable(conn, on):
+    """PostgreSQL's defaults (`on`: fsync, synchronous_commit, full_page_writes all on, every
+    commit flushed to disk before it returns) or the bulk-load settings of this cluster
+    (off); reloaded, and returns what the server now says of them and of wal_sync_method."""
+    for name in DURABLE:
+        conn.execute(f"ALTER SYSTEM SET {name} = {'on' if on else 'off'}")
+    conn.execute("SELECT pg_reload_conf()")
+    want = "on" if on else "off"
+    for _ in range(500):
+        now = {n: conn.execute(f"SHOW {n}").fetchone()[0] for n in DURABLE}
+        if all(v == want for v in now.values()):
+            now["wal_sync_method"] = conn.execute("SHOW wal_sync_method").fetchone()[0]
+            return now
+        time.sleep(0.01)
+    raise SystemExit(f"bench: PostgreSQL did not take {DURABLE} = {want}: {now}")
+
+
+def create_audit(conn):
+    """The audit table, as planmap's check history keeps it: time, verdict, areas, the site,
+    data version, source, project, applicant, an optional check key; indexed as planmap's."""
+    conn.execute("DROP TABLE IF EXISTS audit")
+    conn.execute(
+        "CREATE TABLE audit (id bigserial PRIMARY KEY, time timestamptz NOT NULL DEFAULT now(),"
+        " verdict text NOT NULL, site_area_m2 double precision NOT NULL, \"overlaps\" jsonb NOT NULL,"
+        " data_version text NOT NULL, source text NOT NULL, project text, applicant text,"
+        " site geometry(Geometry, 4326) NOT NULL, check_key text)")
+    conn.execute("CREATE INDEX audit_time ON audit (time, id)")
+    conn.execute("CREATE UNIQUE INDEX audit_key ON audit (check_key)")
+
+
+def audited_sql(layers):
+    """One statement, so one transaction and one round trip: the overlap query of
+    `check_sql`, and the audit row made of its answer (verdict by the layers' roles,
+    overlaps as JSON, the site) inserted — unless the site misses the county, which planmap
+    refuses unrecorded; answers the query's rows and ('audit', id)."""
+    return (
+        "WITH s AS (SELECT ST_GeomFromWKB(%(site)s, 4326) AS g), "
+        f"q(l, a) AS ({_areas_sql(layers)}), "
+        "ins AS (INSERT INTO audit (verdict, site_area_m2, \"overlaps\", data_version, source, site) "
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM q WHERE l = ANY(%(prohibited)s) AND a > %(tol)s)"
+        " THEN '不通过' WHEN EXISTS (SELECT 1 FROM q WHERE l = ANY(%(assess)s) AND a > %(tol)s)"
+        " THEN '需论证' ELSE '通过' END, (SELECT a FROM q WHERE l = 'site'), "
+        "(SELECT coalesce(jsonb_agg(jsonb_build_object('layer', l, 'area_m2', a)), '[]')"
+        " FROM q WHERE l NOT IN ('site', 'county')), 'bench', 'api', (SELECT g FROM s) "
+        "WHERE EXISTS (SELECT 1 FROM q WHERE l = 'county' AND a > 0) RETURNING id) "
+        "SELECT l, a FROM q UNION ALL SELECT 'audit', id::float8 FROM ins")
+
+
+class Audited:
+    """The site check with its audit row on one connection (`check(wkb)` → the site record)."""
+
+    def __init__(self, conn, plan, layers=None):
+        self.conn, self.plan = conn, plan
+        self.layers = list(layers or plan.check_layers)
+        self.sql = audited_sql(self.layers)
+        role = lambda r: [l for l in self.layers if plan.layers[l]["site_role"] == r]  # noqa: E731
+        self.params = {"prohibited": role("prohibited"), "assess": role("assess"),
+                       "tol": plan.tol}
+
+    def check(self, wkb):
+        rows = self.conn.execute(self.sql, dict(self.params, site=wkb), prepare=True).fetchall()
+        site_m2 = next(a for l, a in rows if l == "site")
+        county_m2 = sum(a for l, a in rows if l == "county")
+        if sum(1 for l, _ in rows if l == "audit") != (county_m2 > 0):
+            raise SystemExit("bench: a PostGIS check's audit rows are not one a site in the county")
+        if county_m2 <= 0:
+            return {"error": "outside the county"}
+        pieces = [(l, a) for l, a in rows if l not in ("site", "county", "audit")]
+        return common.site_record(site_m2, county_m2, pieces, self.plan.tol, self.layers)

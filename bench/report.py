@@ -115,7 +115,7 @@ def table(res):
         rows.append((f"full check report {label}", _cell(pmv), _cell(pgv), _cell(spv),
                      _ratio(pgv, pmv), _ratio(spv, pmv), full_target))
         hv = col("planmap_http", key)
-        rows.append(("  full check over HTTP", _cell(hv), "", "", _ratio(pgv, hv),
+        rows.append(("  full check over HTTP (history on)", _cell(hv), "", "", _ratio(pgv, hv),
                      _ratio(spv, hv), ""))
     b = res.get("big_site")
     if b:
@@ -185,6 +185,7 @@ def table(res):
     lines = ["  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in rows]
     lines.insert(1, "-" * len(lines[0]))
     lines.extend(history_lines(res.get("history")))
+    lines.extend(request_path_lines(res.get("request_path"), res))
     lines.append("")
     lines.append("figures: median [min–max] over repeats; ratios: peer median ÷ planmap median "
                  "(>1 = planmap faster), same run")
@@ -200,6 +201,62 @@ def table(res):
     for f in res.get("failures", []):
         lines.append(f"FAIL {f}")
     return "\n".join(lines)
+
+
+def _grid(rows, indent="  "):
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in rows]
+
+
+def request_path_lines(rp, res):
+    """planmap over HTTP against PostGIS with the same durability, and each endpoint against
+    the plain axum floor (bench/request_path.py)."""
+    if not rp:
+        return []
+    h = res.get("history") or {}
+    sync = f"{_cell(h['fdatasync_ms'])} ms" if h.get("fdatasync_ms") else "-"
+    pgs = ", ".join(f"{k}={v}" for k, v in rp["postgres"].items())
+    out = ["", f"the request path ({res['machine']['cpus']} cores; fdatasync of the bench's disk "
+               f"{sync}; one client: Python, one connection; {rp['clients']} clients: "
+               f"{rp['clients']} Python processes)",
+           f"  planmap: {rp['history_settings']}",
+           f"  PostgreSQL: {pgs}; the query and its audit row in one statement (one transaction)"]
+    seq, conc = rp["sequential"], rp["concurrent"]
+    col = lambda runs, k: [r[k] for r in runs]  # noqa: E731
+    rows = [("checks of the 1,000 sites", "planmap", "PostGIS", "PostGIS÷pm", "target")]
+    for ours, peer, label, target in (("on", "audited", "history on vs query + audit row", "≥3×"),
+                                      ("off", "query", "history off vs query alone", "≥4×")):
+        a, b = seq[ours], seq[peer]
+        rows.append((f"1 client, {label}: s", _cell(col(a, "total_s")), _cell(col(b, "total_s")),
+                     _ratio(col(b, "total_s"), col(a, "total_s")), target))
+        rows.append(("  p50 / p99 ms", f"{_fmt(_med(col(a, 'p50_ms')))} / {_fmt(_med(col(a, 'p99_ms')))}",
+                     f"{_fmt(_med(col(b, 'p50_ms')))} / {_fmt(_med(col(b, 'p99_ms')))}", "", ""))
+    a, b = conc["on"], conc["audited"]
+    rows.append((f"{rp['clients']} clients, history on vs query + audit row: checks/s",
+                 _cell(col(a, "checks_per_s"), 0), _cell(col(b, "checks_per_s"), 0),
+                 _ratio(col(a, "checks_per_s"), col(b, "checks_per_s")), "≥5×"))
+    rows.append(("  p99 ms", _cell(col(a, "p99_ms")), _cell(col(b, "p99_ms")),
+                 _ratio(col(b, "p99_ms"), col(a, "p99_ms")), ""))
+    out += _grid(rows)
+    ep = rp["endpoints"]
+    floor = {"GET": col(ep["hello GET"], "p50_us"),
+             "POST": col(ep["hello POST (a site's body)"], "p50_us")}
+    rows = [(f"endpoint (wrk -t1 -c1; {rp['rounds']} rounds of {rp['wrk_seconds']} s)", "p50 µs",
+             "p99 µs", "req/s", "p50 over the floor µs", "p50 ÷ floor's (same round)", "target")]
+    for name, runs in ep.items():
+        p50 = col(runs, "p50_us")
+        base = floor["POST" if "POST" in name else "GET"]
+        hello = name.startswith("hello")
+        over = "" if hello else _cell([a - b for a, b in zip(p50, base)], 0)
+        ratio = "" if hello else _cell([a / b for a, b in zip(p50, base)], 2)
+        target = "≤1.5×" if name in ("GET /api/plan", "GET cached tile") else ""
+        rows.append((name, _cell(p50, 0), _cell(col(runs, "p99_us"), 0),
+                     _cell(col(runs, "per_s"), 0), over, ratio, target))
+    out += _grid(rows)
+    out.append(f"  rows written: planmap's history {rp['rows']['planmap_history']}, PostGIS's "
+               f"audit table {rp['rows']['postgis_audit']} (1 and {rp['clients']} clients, every "
+               "repeat)")
+    return out
 
 
 def history_lines(h):

@@ -698,6 +698,18 @@ fn web_page_compression_and_cors() {
             .send()
             .unwrap();
         assert_eq!(header(&r, "content-encoding"), enc, "tile");
+        // An answer smaller than one packet goes as it is.
+        let r = client()
+            .get(url("/api/nothing-here"))
+            .header("Accept-Encoding", enc)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        assert!(
+            r.headers().get("content-encoding").is_none(),
+            "small answer"
+        );
+        assert!(r.text().unwrap().len() < 1400);
     }
     let r = client()
         .get(url("/api/plan"))

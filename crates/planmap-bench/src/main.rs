@@ -8,11 +8,13 @@
 //!   `Engine::overlap_areas` alone (the peers' work: site, county and per-feature areas);
 //! - `scan`: the conflict scan of every rule, repeated, with its pairs and areas;
 //! - `history`: the check history alone on a disk: its fdatasync, and records/s with 1 and 8
-//!   writers, with and without group commit.
+//!   writers, with and without group commit;
+//! - `hello`: a plain axum server, the floor the server's endpoints are measured against.
 //!
 //! Timings are wall-clock in this process; peak RSS is the kernel's VmHWM.
 
 mod bigsite;
+mod hello;
 mod history;
 mod province;
 mod rng;
@@ -89,6 +91,12 @@ enum Cmd {
         repeat: usize,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Serves a plain axum "hello" (`GET`/`POST /hello`) on `addr` until interrupted: the
+    /// floor of an HTTP answer on this machine.
+    Hello {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        addr: String,
     },
     /// Runs the conflict scan `repeat` times; writes timings and the conflicts as JSON.
     Scan {
@@ -413,6 +421,7 @@ fn main() -> anyhow::Result<()> {
             out,
         } => check_cmd(data, sites, repeat, out),
         Cmd::Scan { data, repeat, out } => scan_cmd(data, repeat, out),
+        Cmd::Hello { addr } => hello::serve(&addr),
         Cmd::History {
             dir,
             records,

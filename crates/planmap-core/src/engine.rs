@@ -188,6 +188,25 @@ impl Engine {
         out
     }
 
+    /// Whether at most `cap` features of the site-role layers have boxes meeting `bbox` — a
+    /// bound on a check's work (each such feature is measured against the site), known
+    /// after at most `cap + 1` index hits, for a caller choosing where to run the check.
+    pub fn few_candidates(&self, bbox: &Rect<f64>, cap: usize) -> bool {
+        let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
+        let mut left = cap;
+        for layer in self.site_layers() {
+            let hits = self.trees[layer]
+                .locate_in_envelope_intersecting(&env)
+                .take(left + 1)
+                .count();
+            if hits > left {
+                return false;
+            }
+            left -= hits;
+        }
+        true
+    }
+
     /// All features (of any layer) whose bounding boxes contain the point.
     pub fn at_point(&self, lon: f64, lat: f64) -> impl Iterator<Item = FeatureRef> + '_ {
         self.trees

@@ -72,9 +72,11 @@ fn check_site(text: &str) -> Result<&str, HistoryError> {
             "site is larger than {MAX_SITE_BYTES} bytes"
         )));
     }
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| invalid(format!("site is not JSON: {e}")))?;
-    let ty = v.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    let ty = match serde_json::from_str::<TypeMember>(text) {
+        Ok(TypeMember(ty)) => ty,
+        Err(e) if e.is_data() => None,
+        Err(e) => return Err(invalid(format!("site is not JSON: {e}"))),
+    };
     let geometry = [
         "Point",
         "MultiPoint",
@@ -84,10 +86,45 @@ fn check_site(text: &str) -> Result<&str, HistoryError> {
         "MultiPolygon",
         "GeometryCollection",
     ];
-    if !geometry.contains(&ty) {
+    if !ty.is_some_and(|t| geometry.contains(&t.as_str())) {
         return Err(invalid("site must be a GeoJSON geometry object"));
     }
     Ok(text)
+}
+
+/// The string member `type` of a JSON object (the last one given), read without building
+/// the rest of it (a site is thousands of numbers, only checked to be JSON). Anything but an
+/// object is a data error.
+struct TypeMember(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for TypeMember {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = TypeMember;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<TypeMember, A::Error> {
+                let mut ty = None;
+                while let Some(key) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "type" {
+                        ty = m
+                            .next_value::<serde_json::Value>()?
+                            .as_str()
+                            .map(str::to_string);
+                    } else {
+                        m.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(TypeMember(ty))
+            }
+        }
+        d.deserialize_map(Members)
+    }
 }
 
 /// Whether `k` may be a [`crate::NewRecord::key`]: 8 to 64 of `A-Z a-z 0-9 - _` (the one
@@ -124,4 +161,29 @@ fn user_text<'a>(what: &str, s: Option<&'a str>) -> Result<Option<&'a str>, Hist
         return Err(invalid(format!("{what} contains control characters")));
     }
     Ok(Some(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_site;
+
+    #[test]
+    fn a_site_is_a_geometry_object() {
+        let square =
+            r#"{"coordinates":[[[112,37],[112.1,37],[112.1,37.1],[112,37]]],"type":"Polygon"}"#;
+        assert_eq!(check_site(square).unwrap(), square);
+        assert!(check_site(r#" {"type":"GeometryCollection","geometries":[]} "#).is_ok());
+        for (text, says) in [
+            (r#"{"type":"Feature","geometry":null}"#, "geometry object"),
+            (r#"{"coordinates":[]}"#, "geometry object"),
+            (r#"{"type":7}"#, "geometry object"),
+            (r#"["Polygon"]"#, "geometry object"),
+            (r#""Polygon""#, "geometry object"),
+            (r#"{"type":"Polygon","coordinates":[1,]}"#, "not JSON"),
+            (r#"{"type":"Polygon""#, "not JSON"),
+        ] {
+            let e = check_site(text).unwrap_err().to_string();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+    }
 }

@@ -140,6 +140,15 @@ pub fn json_bytes<T: Serialize>(value: &T) -> ApiResult<Bytes> {
         .map_err(|e| ApiError::internal(format!("could not write the answer: {e}")))
 }
 
+/// A typed answer as a JSON body, serialised straight into one buffer sized for a check's
+/// report (no intermediate value, no regrowth for a usual answer).
+pub fn json<T: Serialize>(value: &T) -> ApiResult<Response> {
+    let mut body = Vec::with_capacity(4096);
+    serde_json::to_writer(&mut body, value)
+        .map_err(|e| ApiError::internal(format!("could not write the answer: {e}")))?;
+    Ok(typed(JSON, body))
+}
+
 /// Runs CPU-heavy work off the async threads.
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
@@ -149,9 +158,9 @@ pub async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
 }
 
-/// The body of a request as UTF-8 text.
-pub fn utf8(bytes: Bytes) -> ApiResult<String> {
-    String::from_utf8(bytes.to_vec())
+/// The body of a request as UTF-8 text (borrowed, not copied).
+pub fn utf8(bytes: &[u8]) -> ApiResult<&str> {
+    std::str::from_utf8(bytes)
         .map_err(|e| ApiError::bad_request(format!("request body is not UTF-8 text: {e}")))
 }
 

@@ -33,10 +33,11 @@ pub use resources::token::AdminToken;
 pub use router::router;
 pub use state::{AppState, Config, Snapshot};
 
-/// Logs to stderr, filtered by `RUST_LOG` (default: requests and start-up at info).
+/// Logs to stderr, filtered by `RUST_LOG` (default: start-up, warnings and server errors;
+/// `planmap_server=debug` adds a line a request).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "planmap_server=info,tower_http=info".into());
+        .unwrap_or_else(|_| "planmap_server=info".into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

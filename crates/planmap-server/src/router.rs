@@ -1,18 +1,25 @@
 //! Every route of the server and the layers around them (time limit, heavy-request gate,
-//! compression, CORS, panic catching, tracing, security headers).
+//! compression, CORS, panic catching, logging, security headers).
+//!
+//! The layers every request passes wrap the whole router once, not each route: axum's
+//! `Router::layer` wraps every route in its own boxed copy of the stack, and a request then
+//! clones a box a layer (some seventy for a check). Each layer here costs a request little:
+//! the security headers are five static values set in one pass, a request is logged only
+//! at debug level (server errors at error level), small bodies are not compressed.
 
 use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::{middleware, Router};
+use axum::Router;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 use crate::error::{self, ApiError};
 use crate::resources::recorder;
@@ -45,6 +52,35 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
             ])
             .max_age(Duration::from_secs(3600)),
     )
+}
+
+/// Compression of answers larger than one packet (smaller ones gain nothing on the wire), at a
+/// level for content made per request (brotli's default, 11, costs milliseconds a tile).
+fn compression() -> CompressionLayer<impl Predicate> {
+    let worth = SizeAbove::new(1400)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE);
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(worth)
+}
+
+/// Every request at debug level (`RUST_LOG=planmap_server=debug`), server errors at error
+/// level: method, path (not the query: a check's may name a project's applicant), status,
+/// time taken.
+async fn log_requests(req: Request, next: Next) -> Response {
+    let (method, uri) = (req.method().clone(), req.uri().clone());
+    let start = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    if resp.status().is_server_error() {
+        tracing::error!(%method, path = %uri.path(), status, ms, "request failed");
+    } else {
+        tracing::debug!(%method, path = %uri.path(), status, ms, "request");
+    }
+    resp
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -88,24 +124,16 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
         .method_not_allowed_fallback(error::method_not_allowed)
         .fallback_service(assets::service(&cfg.web_dir))
-        .layer(DefaultBodyLimit::max(cfg.body_limit))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            guards::time_limit,
-        ))
-        .layer(CompressionLayer::new())
+        .with_state(state.clone());
+    // Outermost first.
+    let stack = ServiceBuilder::new()
+        .layer(middleware::map_response(security::set_headers))
+        .layer(middleware::from_fn(log_requests))
+        .option_layer(cors(&cfg.cors_origins))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(tower::util::option_layer(cors(&cfg.cors_origins)))
-        .layer(
-            TraceLayer::new_for_http()
-                // The path, not the query: a check's query may name a project's applicant.
-                .make_span_with(|req: &axum::http::Request<axum::body::Body>| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
-        )
-        .with_state(state);
-    security::layers()
-        .into_iter()
-        .fold(app, |app, layer| app.layer(layer))
+        .layer(compression())
+        .layer(middleware::from_fn_with_state(state, guards::time_limit))
+        .layer(DefaultBodyLimit::max(cfg.body_limit))
+        .service(app);
+    Router::new().fallback_service(stack)
 }

@@ -96,6 +96,8 @@ pub struct Snapshot {
     conflicts: tokio::sync::OnceCell<Arc<Conflicts>>,
     /// Whole-layer GeoJSON exports, built on first request.
     exports: Vec<OnceLock<Bytes>>,
+    /// `/api/plan`'s JSON, written on first request.
+    plan_answer: OnceLock<Bytes>,
     pub tiles: TileCache,
 }
 
@@ -109,8 +111,22 @@ impl Snapshot {
             indicators,
             conflicts: tokio::sync::OnceCell::new(),
             exports,
+            plan_answer: OnceLock::new(),
             tiles,
         }
+    }
+
+    /// `/api/plan`'s answer, written by `write` on first request and kept with the data it
+    /// describes (a failed write is not kept).
+    pub fn plan_answer<E>(
+        &self,
+        write: impl FnOnce(&Snapshot) -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
+        if let Some(b) = self.plan_answer.get() {
+            return Ok(b.clone());
+        }
+        let b = write(self)?;
+        Ok(self.plan_answer.get_or_init(|| b).clone())
     }
 
     /// The conflict scan, computed on a blocking thread the first time it is asked for.

@@ -76,20 +76,6 @@ impl Recorder {
         })
     }
 
-    /// Records an answered check (on the calling, blocking, thread) and returns once its
-    /// commit is on disk. `Ok(None)`: the server keeps no history. `Err`: to be answered
-    /// instead of the check.
-    pub fn record(
-        &self,
-        site: &MultiPolygon<f64>,
-        report: &CheckReport,
-    ) -> Result<Option<i64>, Unrecorded> {
-        match self.submit(site, report)? {
-            None => Ok(None),
-            Some(pending) => pending.wait().map(Some).map_err(unrecorded),
-        }
-    }
-
     /// Hands an answered check to the history's writer without waiting: the [`Pending`]
     /// gives the record's id once its (group) commit is on disk — wait for it (or `.await`
     /// it) before the answer leaves. `Ok(None)`: the server keeps no history.
@@ -126,6 +112,17 @@ impl Recorder {
             key: self.key.clone(),
         };
         h.submit(&rec).map(Some).map_err(unrecorded)
+    }
+
+    /// Waits, without holding a thread, until a submitted record's commit is on disk: its
+    /// id (`None`: no history kept), or the refusal to answer instead of the check.
+    pub async fn durable(
+        pending: Result<Option<Pending>, Unrecorded>,
+    ) -> Result<Option<i64>, Unrecorded> {
+        match pending? {
+            None => Ok(None),
+            Some(p) => p.await.map(Some).map_err(unrecorded),
+        }
     }
 }
 

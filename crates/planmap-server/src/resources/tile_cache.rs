@@ -46,6 +46,11 @@ impl TileCache {
         self.tiles.weight() + world as u64
     }
 
+    /// The tile if it is cached (a lookup: fine on the async threads).
+    pub fn get(&self, layer: usize, t: TileId) -> Option<Bytes> {
+        self.tiles.get(&(layer, t))
+    }
+
     /// The tile, from the cache or encoded now (callers run this off the async threads).
     pub fn get_or_encode(&self, engine: &Engine, layer: usize, t: TileId) -> Bytes {
         let r: Result<Bytes, std::convert::Infallible> =

@@ -34,13 +34,15 @@ pub struct PlanAnswer {
 #[utoipa::path(get, path = "/api/plan", tag = "plan",
     responses((status = 200, description = "The plan", body = PlanAnswer),
         (status = 400, description = "A parameter was given", body = ErrorBody)))]
-pub async fn plan(State(st): State<AppState>, _: Query<NoParams>) -> Json<PlanAnswer> {
-    let snap = st.snapshot();
-    Json(PlanAnswer {
-        plan: snap.engine.plan.clone(),
-        data_version: snap.data_version.clone(),
-        indicators: snap.indicators.clone(),
-    })
+pub async fn plan(State(st): State<AppState>, _: Query<NoParams>) -> ApiResult<Response> {
+    let body = st.snapshot().plan_answer(|snap| {
+        http::json_bytes(&PlanAnswer {
+            plan: snap.engine.plan.clone(),
+            data_version: snap.data_version.clone(),
+            indicators: snap.indicators.clone(),
+        })
+    })?;
+    Ok(http::typed(http::JSON, body))
 }
 
 /// `GET /api/layers`: each layer's figures, as `planmap stats --json`.

@@ -35,8 +35,14 @@ pub async fn tile(
         "{}-{}-{}-{}-{}",
         layer, snap.engine.layers[li].version, t.z, t.x, t.y
     );
-    let s = snap.clone();
-    let bytes = blocking(move || Ok(s.tiles.get_or_encode(&s.engine, li, t))).await?;
+    // A cached tile is answered here; only encoding one goes to a blocking thread.
+    let bytes = match snap.tiles.get(li, t) {
+        Some(b) => b,
+        None => {
+            let s = snap.clone();
+            blocking(move || Ok(s.tiles.get_or_encode(&s.engine, li, t))).await?
+        }
+    };
     if bytes.is_empty() {
         let mut r = StatusCode::NO_CONTENT.into_response();
         r.headers_mut().insert(
