@@ -114,11 +114,10 @@ fn build() -> Engine {
             )
         })
         .collect();
-    let data = vec![
-        (county, "1".to_string()),
-        (farmland, "1".to_string()),
-        (red_line, "1".to_string()),
-    ];
+    let data = [county, farmland, red_line]
+        .into_iter()
+        .map(|features| (features, "1".to_string()))
+        .collect();
     Engine::new(plan, data).unwrap()
 }
 
