@@ -36,6 +36,10 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 e2e: deps web
 	$(CARGO) build --release -p planmap
 	cd web && PLANMAP_BIN="$${CARGO_TARGET_DIR:-target}/release/planmap" node --test --test-concurrency=1 e2e/*.test.mjs
+	# The rename run: the map and check suites again on Wenshui with every layer id renamed.
+	rm -rf out/e2e-renamed && mkdir -p out && python3 scripts/rename-plan.py data/wenshui out/e2e-renamed
+	cd web && PLANMAP_BIN="$${CARGO_TARGET_DIR:-target}/release/planmap" PLANMAP_DATA=out/e2e-renamed \
+		PLANMAP_SCREENSHOTS=out/screenshots/renamed node --test --test-concurrency=1 e2e/map.test.mjs e2e/check.test.mjs
 
 release: build
 
@@ -50,6 +54,7 @@ test: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	python3 scripts/import-cycles.py $(ACYCLIC_CRATES)
+	python3 scripts/layer-ids.py
 	$(CARGO) build --release --workspace
 	$(CARGO) test --workspace --release
 	# Report maps (maplibre-rs, opt-in feature `render`): their own call, so the release build

@@ -564,3 +564,42 @@ fn a_wholly_excluded_site_leaves_zero_not_minus_zero() {
     );
     assert!(!page.contains("-0.0"), "a negative zero in the report");
 }
+
+#[test]
+fn a_manifest_without_its_county_or_with_a_role_twice_is_refused_by_name() {
+    let manifest = std::fs::read_to_string(data_dir().join("plan.toml")).unwrap();
+    let cases = [
+        // No county role: the check could not measure a county share nor refuse a site.
+        (
+            manifest.replace("role = \"county\"\n", ""),
+            "role = \"county\"",
+        ),
+        // Two red lines: which would the nearest distance be to?
+        (
+            manifest.replace("role = \"parks\"", "role = \"red_line\""),
+            "'red_line' and 'industrial_parks'",
+        ),
+        // A drawing key that does not exist.
+        (manifest.replace("search = false", "serch = false"), "serch"),
+    ];
+    for (i, (text, needle)) in cases.into_iter().enumerate() {
+        assert_ne!(text, manifest, "case {i} changed nothing");
+        let dir = std::env::temp_dir().join(format!("planmap-roles-{}-{i}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("plan.toml"), text).unwrap();
+        let out = std::process::Command::new(planmap_bin())
+            .arg("--data")
+            .arg(&dir)
+            .arg("stats")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "case {i}");
+        assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+        assert!(
+            err.contains("plan.toml") && err.contains(needle),
+            "case {i}: {err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -16,14 +16,20 @@ pub fn data_dir() -> PathBuf {
 
 /// The `planmap` binary of the same profile as the tests, built on demand.
 pub fn planmap_bin() -> PathBuf {
+    workspace_bin("planmap")
+}
+
+/// The binary of workspace package `name` (its binary has the package's name) of the same
+/// profile as the tests, built on demand.
+pub fn workspace_bin(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
-    // target/<profile>/deps/<test> → target/<profile>/planmap
+    // target/<profile>/deps/<test> → target/<profile>/<name>
     let dir = exe.parent().and_then(|p| p.parent()).expect("target dir");
-    let bin = dir.join("planmap");
+    let bin = dir.join(name);
     if !bin.exists() {
         let release = dir.ends_with("release");
         let mut c = Command::new(env!("CARGO"));
-        c.current_dir(root()).args(["build", "-p", "planmap"]);
+        c.current_dir(root()).args(["build", "-p", name]);
         if release {
             c.arg("--release");
         }

@@ -18,11 +18,15 @@ import {
   readJson,
   shot,
   session,
+  layerId,
   DATA,
   SHOTS,
   TIMEZONE,
   TOKEN,
 } from "./harness.mjs";
+
+// The red line and the farmland in the plan under test (renamed on the rename run).
+const [RED, FARM] = [layerId("red_line"), layerId("farmland")];
 
 const square = (lon, lat, d) => ({
   type: "Polygon",
@@ -32,7 +36,7 @@ const square = (lon, lat, d) => ({
 /** A small site inside an industrial park that the API finds 通过 (searched on a grid inside
  * each park's bounding box, so the test follows the data rather than fixed coordinates). */
 async function parkSite(base) {
-  const parks = await apiGet(base, "api/layers/industrial_parks.geojson");
+  const parks = await apiGet(base, `api/layers/${layerId("industrial_parks")}.geojson`);
   for (const park of parks.features) {
     const ring = park.geometry.type === "Polygon" ? park.geometry.coordinates[0] : park.geometry.coordinates[0][0];
     const xs = ring.map((p) => p[0]);
@@ -52,7 +56,7 @@ async function parkSite(base) {
 /** The largest planted red-line × farmland overlap: land both prohibited layers cover. */
 function plantedRedFarmland() {
   return readJson(`${DATA}/planted_conflicts.json`)
-    .filter((p) => p.rule === "red_line×farmland" && p.severity === "conflict")
+    .filter((p) => p.rule === `${RED}×${FARM}` && p.severity === "conflict")
     .sort((a, b) => b.area_m2 - a.area_m2)[0];
 }
 
@@ -111,14 +115,14 @@ describe("site check", () => {
     redSite = site;
     const api = await apiCheck(server.url, site);
     assert.equal(api.verdict, "不通过");
-    const apiRed = api.overlaps.find((o) => o.layer === "red_line");
+    const apiRed = api.overlaps.find((o) => o.layer === RED);
     assert.ok(apiRed && apiRed.area_m2 > 1000, "the API sees the red line under the site");
-    const row = page.locator('.ov-row[data-layer="red_line"]');
+    const row = page.locator(`.ov-row[data-layer="${RED}"]`);
     sameFigure(await row.locator(".ov-m2").innerText(), apiRed.area_m2, 2, "red-line overlap m²");
     assert.equal(Number(await row.getAttribute("data-m2")), apiRed.area_m2);
     sameFigure(await page.locator(".site-area b").first().innerText(), api.site_area_m2, 2, "site m²");
     sameFigure(await page.locator(".avoid-m2").innerText(), api.avoidance_area_m2, 2, "避让 m²");
-    const pieces = fc.features.filter((f) => f.properties.role === "overlap" && f.properties.layer === "red_line");
+    const pieces = fc.features.filter((f) => f.properties.role === "overlap" && f.properties.layer === RED);
     const pieceSum = pieces.reduce((s, f) => s + f.properties.area_m2, 0);
     assert.ok(Math.abs(pieceSum - apiRed.area_m2) < 1e-6 * apiRed.area_m2, "exported pieces sum to the overlap");
     assert.ok(fc.features.some((f) => f.properties.role === "avoidance") || api.avoidance_area_m2 === 0);
@@ -132,7 +136,7 @@ describe("site check", () => {
     const rec = hist.records[0];
     assert.equal(rec.source, "web");
     assert.ok(Math.abs(rec.site_area_m2 - api.site_area_m2) <= 1e-6 * api.site_area_m2);
-    const recRed = rec.overlaps.find((o) => o.layer === "red_line");
+    const recRed = rec.overlaps.find((o) => o.layer === RED);
     assert.ok(recRed && Math.abs(recRed.area_m2 - apiRed.area_m2) <= 1e-6 * apiRed.area_m2, JSON.stringify(rec.overlaps));
     assertClean(assert, browser.guards);
   });
@@ -155,8 +159,8 @@ describe("site check", () => {
     assert.equal(await report.locator(".r-date").innerText(), today);
     assert.match(await report.locator(".r-caveat").innerText(), /示意数据，非官方成果/);
     const api = await apiCheck(server.url, redSite);
-    const apiRed = api.overlaps.find((o) => o.layer === "red_line");
-    sameFigure(await report.locator('.ov-row[data-layer="red_line"] .ov-m2').innerText(), apiRed.area_m2, 2, "report red-line m²");
+    const apiRed = api.overlaps.find((o) => o.layer === RED);
+    sameFigure(await report.locator(`.ov-row[data-layer="${RED}"] .ov-m2`).innerText(), apiRed.area_m2, 2, "report red-line m²");
     await shot(report.locator("#sheet"), "12-report");
     mkdirSync(SHOTS, { recursive: true });
     const pdf = await report.pdf({ format: "A4", printBackground: true });

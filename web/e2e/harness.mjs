@@ -3,7 +3,8 @@
 // error or any request leaving 127.0.0.1.
 //
 // Environment: PLANMAP_BIN (the planmap binary; default target/release/planmap),
-// PLANMAP_DATA (default data/wenshui), CHROMIUM (default /usr/bin/chromium),
+// PLANMAP_DATA (default data/wenshui; or a copy with its layers renamed, see layerId),
+// CHROMIUM (default /usr/bin/chromium),
 // PLANMAP_SCREENSHOTS (default out/screenshots), all relative to the repository root.
 
 import { spawn } from "node:child_process";
@@ -24,6 +25,19 @@ export const DATA = fromRoot(process.env.PLANMAP_DATA ?? "data/wenshui");
 export const WEB = fromRoot(process.env.PLANMAP_WEB ?? "web/dist");
 export const SHOTS = fromRoot(process.env.PLANMAP_SCREENSHOTS ?? "out/screenshots");
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+/** The manifest's ids in order: the plan's own id, then every layer's and rule's (`a`, `b`). */
+const manifestIds = (dir) =>
+  [...readFileSync(join(dir, "plan.toml"), "utf8").matchAll(/^(?:id|a|b)\s*=\s*"([^"]+)"/gm)].map((m) => m[1]);
+const RENAMED = (() => {
+  const wenshui = manifestIds(fromRoot("data/wenshui"));
+  const here = manifestIds(DATA);
+  return here.length === wenshui.length ? new Map(wenshui.map((id, i) => [id, here[i]])) : new Map();
+})();
+
+/** The id Wenshui's layer `id` has in the plan under test: itself on Wenshui, its new name on
+ * a copy made by scripts/rename-plan.py (the suites name Wenshui's layers). */
+export const layerId = (id) => RENAMED.get(id) ?? id;
 
 /** Flags for headless Chromium with software WebGL (SwiftShader through ANGLE) and nothing
  * that phones home. */

@@ -15,9 +15,13 @@ import {
   readJson,
   shot,
   session,
+  layerId,
   DATA,
 } from "./harness.mjs";
 import { countPixels, decodePng, isRedLine } from "./png.mjs";
+
+// The red line and the farmland in the plan under test (renamed on the rename run).
+const [RED, FARM] = [layerId("red_line"), layerId("farmland")];
 
 const redPixels = async (page) =>
   countPixels(decodePng(await page.locator("#map canvas").screenshot()), isRedLine);
@@ -50,10 +54,10 @@ describe("map page", () => {
   test("the canvas shows the red line in red; toggling it removes those pixels", async () => {
     const before = await redPixels(page);
     assert.ok(before > 2000, `red-line pixels on the county view: ${before}`);
-    const toggle = page.locator('.lg-row[data-layer="red_line"] .lg-toggle');
+    const toggle = page.locator(`.lg-row[data-layer="${RED}"] .lg-toggle`);
     await andMapIdle(page, () => toggle.click());
     assert.equal(await toggle.getAttribute("aria-pressed"), "false");
-    assert.match(await page.evaluate(() => location.hash), /hide=red_line/, "the permalink keeps it");
+    assert.match(await page.evaluate(() => location.hash), new RegExp(`hide=${RED}`), "the permalink keeps it");
     const off = await redPixels(page);
     await shot(page, "02-map-red-line-off");
     assert.ok(off <= Math.max(20, before / 500), `red pixels left with the red line off: ${off} (on: ${before})`);
@@ -66,11 +70,11 @@ describe("map page", () => {
   test("a layer's export from the legend downloads valid GeoJSON", async () => {
     const [download] = await Promise.all([
       page.waitForEvent("download"),
-      page.locator('.lg-row[data-layer="red_line"] .lg-dl').click(),
+      page.locator(`.lg-row[data-layer="${RED}"] .lg-dl`).click(),
     ]);
-    assert.match(download.suggestedFilename(), /red_line\.geojson$/);
+    assert.match(download.suggestedFilename(), new RegExp(`${RED}\\.geojson$`));
     const fc = await downloadJson(download);
-    const expected = stats.layers.find((l) => l.id === "red_line").features;
+    const expected = stats.layers.find((l) => l.id === RED).features;
     assert.equal(fc.type, "FeatureCollection");
     assert.equal(fc.features.length, expected, "every red-line feature");
     for (const f of fc.features) {
@@ -84,7 +88,7 @@ describe("map page", () => {
 
   test("a click opens a pop-up with the features there", async () => {
     const planted = readJson(`${DATA}/planted_conflicts.json`);
-    const red = planted.find((p) => p.rule === "red_line×farmland" && p.severity === "conflict");
+    const red = planted.find((p) => p.rule === `${RED}×${FARM}` && p.severity === "conflict");
     const ring = red.overlap.coordinates[0];
     const lon = (ring[0][0] + ring[2][0]) / 2;
     const lat = (ring[0][1] + ring[2][1]) / 2;
@@ -105,7 +109,7 @@ describe("map page", () => {
   test("place search finds a place and flies there", async () => {
     await openMap(page, server.url);
     const before = await mapView(page);
-    const places = await apiGet(server.url, "api/layers/places.geojson");
+    const places = await apiGet(server.url, `api/layers/${layerId("places")}.geojson`);
     const target = places.features.find((f) => f.properties.name === "刘胡兰纪念馆") ?? places.features[0];
     await page.locator("#search-input").fill(target.properties.name.slice(0, 3));
     const item = page.locator(".sr-item", { hasText: target.properties.name }).first();
@@ -124,13 +128,13 @@ describe("map page", () => {
     assert.equal(await page.locator("tr.ind").count(), 26);
     const binding = await page.locator("tr.ind .b-binding").count();
     assert.ok(binding > 0 && binding < 26, "binding and expected indicators are told apart");
-    const red = stats.layers.find((l) => l.id === "red_line");
-    const farm = stats.layers.find((l) => l.id === "farmland");
+    const red = stats.layers.find((l) => l.id === RED);
+    const farm = stats.layers.find((l) => l.id === FARM);
     const card = (id) => page.locator(`.target-card[data-layer="${id}"]`);
-    assert.equal(parseNum(await card("red_line").locator(".tc-target").innerText()), 367.4);
-    assert.equal(parseNum(await card("red_line").locator(".tc-measured").innerText()), Number(red.area_km2.toFixed(1)));
-    assert.equal(parseNum(await card("farmland").locator(".tc-target").innerText()), 46.44);
-    assert.equal(parseNum(await card("farmland").locator(".tc-measured").innerText()), Number(farm.area_wanmu.toFixed(2)));
+    assert.equal(parseNum(await card(RED).locator(".tc-target").innerText()), 367.4);
+    assert.equal(parseNum(await card(RED).locator(".tc-measured").innerText()), Number(red.area_km2.toFixed(1)));
+    assert.equal(parseNum(await card(FARM).locator(".tc-target").innerText()), 46.44);
+    assert.equal(parseNum(await card(FARM).locator(".tc-measured").innerText()), Number(farm.area_wanmu.toFixed(2)));
     await shot(page, "05-plan");
     assertClean(assert, browser.guards);
   });

@@ -13,6 +13,34 @@ export interface Target {
   source: string;
 }
 
+/** The part a layer plays in the plan (the manifest's `role`): the app finds layers by
+ * role, never by id. */
+export type Role = "county" | "subdivisions" | "red_line" | "parks" | "places" | "neighbours";
+
+/** A number, or `[[zoom, value], …]` interpolated linearly. */
+export type Stops = number | [number, number][];
+
+/** How a layer is drawn: the manifest's `[layers.draw]` over its kind's defaults. */
+export interface Draw {
+  fill: string | null;
+  fill_opacity: number;
+  outline: string | null;
+  width: Stops;
+  dash: number[];
+  radius: Stops;
+  minzoom: number;
+  order: number;
+  label: string | null;
+  label_minzoom: number;
+  label_size: Stops;
+  label_color: string;
+  label_halo: string;
+  label_halo_width: number;
+  label_spacing: number;
+  label_order: number;
+  search: boolean;
+}
+
 export interface LayerDef {
   id: string;
   name: string;
@@ -22,6 +50,8 @@ export interface LayerDef {
   color: string;
   site_role: SiteRole;
   target?: Target | null;
+  role?: Role | null;
+  draw: Draw;
 }
 
 export interface Rule {
@@ -73,6 +103,7 @@ export interface LayerStats {
   geometry: string;
   color: string;
   site_role: SiteRole;
+  role?: Role | null;
   features: number;
   area_m2: number;
   area_km2: number;

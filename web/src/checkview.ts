@@ -3,6 +3,7 @@
 // the distance to the red line and the area left after avoidance (避让).
 
 import type { CheckReport, FileInput, LayerDef } from "./api";
+import { roleId } from "./roles";
 import { dist, esc, ha, m2, mu, num, pct } from "./format";
 import { getLang, layerName, t, verdictLabel } from "./i18n";
 
@@ -50,7 +51,7 @@ export function overlapTable(r: CheckReport, defs: LayerDef[]): string {
     ${rows}</table>`;
 }
 
-function located(r: CheckReport, layer: string, names: string[]): string {
+function located(r: CheckReport, layer: string | undefined, names: string[]): string {
   if (!names.length) return `<span class="muted">${t("none")}</span>`;
   return names
     .map((n) => {
@@ -60,12 +61,12 @@ function located(r: CheckReport, layer: string, names: string[]): string {
     .join(" ");
 }
 
-/** Townships, park, red-line distance, avoidance, slivers. */
-export function factsList(r: CheckReport): string {
+/** Townships (the subdivisions layer's), park, red-line distance, avoidance, slivers. */
+export function factsList(r: CheckReport, defs: LayerDef[]): string {
   const red =
     r.nearest_red_line_m != null
       ? `<b class="dist-red">${dist(r.nearest_red_line_m)}</b>`
-      : r.overlaps.some((o) => o.layer === "red_line")
+      : r.overlaps.some((o) => o.layer === roleId(defs, "red_line"))
         ? `<b class="v-fail-text">${getLang() === "en" ? "overlaps" : "占用红线"}</b>`
         : "—";
   const sliver = r.slivers.length
@@ -76,8 +77,8 @@ export function factsList(r: CheckReport): string {
       ? `<li class="warn">${esc(t("outsideShare", { p: pct(r.inside_county_share) }))}</li>`
       : "";
   return `<ul class="facts">
-    <li><span class="k">${t("townships")}</span> <span class="v facts-townships">${located(r, "townships", r.townships)}</span></li>
-    <li><span class="k">${t("parks")}</span> <span class="v facts-parks">${located(r, "industrial_parks", r.parks)}</span></li>
+    <li><span class="k">${t("inTownships")}</span> <span class="v facts-townships">${located(r, roleId(defs, "subdivisions"), r.townships)}</span></li>
+    <li><span class="k">${t("inParks")}</span> <span class="v facts-parks">${located(r, roleId(defs, "parks"), r.parks)}</span></li>
     <li><span class="k">${t("nearestRed")}</span> <span class="v">${red}</span></li>
     <li><span class="k">${t("avoidance")}</span> <span class="v"><b class="avoid-m2" data-m2="${r.avoidance_area_m2}">${m2(r.avoidance_area_m2)}</b> m² · ${mu(r.avoidance_area_m2)} ${t("mu")}</span></li>
     ${county}${sliver}</ul>`;

@@ -1,10 +1,12 @@
-// One label per area for townships and neighbouring counties. Vector tiles cut polygons at
-// tile edges, so labelling them from tiles repeats a name in every tile; instead the names are
-// placed once, at a point inside each polygon, from the layers' GeoJSON.
+// One label per area for every labelled polygon layer (subdivisions, neighbours, parks, …).
+// Vector tiles cut polygons at tile edges, so labelling them from tiles repeats a name in
+// every tile; instead the names are placed once, at a point inside each polygon, from the
+// layers' GeoJSON.
 
 import type { Feature, FeatureCollection, Point, Polygon, Position } from "geojson";
 import type maplibregl from "maplibre-gl";
-import { api } from "./api";
+import type { SymbolLayerSpecification } from "maplibre-gl";
+import { api, type LayerDef } from "./api";
 
 function ringArea(r: Position[]): number {
   let a = 0;
@@ -49,77 +51,45 @@ export function interiorPoint(poly: Position[][]): Position {
   return best;
 }
 
-function labelFeature(f: Feature, layer: string): Feature<Point> | null {
+function labelFeature(f: Feature, attr: string): Feature<Point> | null {
   const g = f.geometry;
-  if (!g || !f.properties?.name) return null;
+  const text = f.properties?.[attr];
+  if (!g || text === undefined || text === null || text === "") return null;
   const polys: Position[][][] =
     g.type === "Polygon" ? [(g as Polygon).coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
   if (!polys.length) return null;
   const largest = polys.reduce((a, b) => (Math.abs(ringArea(b[0])) > Math.abs(ringArea(a[0])) ? b : a));
   return {
     type: "Feature",
-    properties: { name: f.properties.name, name_en: f.properties.name_en ?? "", layer },
+    properties: { [attr]: text },
     geometry: { type: "Point", coordinates: interiorPoint(largest) },
   };
 }
 
-/** Adds the labels of townships, neighbours and parks, in place of the tile-based ones. */
-export async function addAreaLabels(map: maplibregl.Map): Promise<void> {
-  const [towns, neighbours, parks] = await Promise.all(
-    ["townships", "neighbours", "industrial_parks"].map((id) =>
-      api.layerGeojson(id).catch(() => ({ type: "FeatureCollection", features: [] }) as FeatureCollection),
+/** Labels every labelled polygon layer once a polygon: its label layer in the server's style
+ * (`{id}-label`, drawn as the manifest says) is kept in its place, its source swapped for the
+ * layer's polygons as points inside them. */
+export async function addAreaLabels(map: maplibregl.Map, layers: LayerDef[]): Promise<void> {
+  const labelled = layers.filter((d) => d.geometry === "polygon" && d.draw.label && map.getLayer(`${d.id}-label`));
+  const collections = await Promise.all(
+    labelled.map((d) =>
+      api.layerGeojson(d.id).catch(() => ({ type: "FeatureCollection", features: [] }) as FeatureCollection),
     ),
   );
-  const features = [
-    ...towns.features.map((f) => labelFeature(f, "townships")),
-    ...neighbours.features.map((f) => labelFeature(f, "neighbours")),
-    ...parks.features.map((f) => labelFeature(f, "industrial_parks")),
-  ].filter((f): f is Feature<Point> => f !== null);
-  // A township's seat is also a place of the same name: its dot stays, its label goes.
-  const townNames = towns.features.map((f) => String(f.properties?.name ?? ""));
-  if (map.getLayer("places-label"))
-    map.setFilter("places-label", ["!", ["in", ["get", "name"], ["literal", townNames]]]);
-  map.addSource("pm-area-labels", { type: "geojson", data: { type: "FeatureCollection", features } });
-  const tileLabel = map.getLayer("townships-label");
-  const font = tileLabel ? (map.getLayoutProperty("townships-label", "text-font") as string[]) : undefined;
-  const base: { "text-field": maplibregl.ExpressionSpecification; "text-font"?: string[] } = {
-    "text-field": ["get", "name"],
-    ...(font ? { "text-font": font } : {}),
-  };
-  if (tileLabel) map.removeLayer("townships-label");
-  if (map.getLayer("industrial_parks-label")) map.removeLayer("industrial_parks-label");
-  map.addLayer({
-    id: "neighbours-label",
-    type: "symbol",
-    source: "pm-area-labels",
-    filter: ["==", ["get", "layer"], "neighbours"],
-    metadata: { "planmap:layer": "neighbours" },
-    layout: { ...base, "text-size": 15, "text-letter-spacing": 0.4 },
-    paint: { "text-color": "#9a978c", "text-halo-color": "#f3f2ec", "text-halo-width": 1.2 },
-  });
-  map.addLayer({
-    id: "townships-area-label",
-    type: "symbol",
-    source: "pm-area-labels",
-    filter: ["==", ["get", "layer"], "townships"],
-    metadata: { "planmap:layer": "townships" },
-    minzoom: 8.5,
-    layout: {
-      ...base,
-      "text-size": ["interpolate", ["linear"], ["zoom"], 9, 13, 13, 17],
-      "text-letter-spacing": 0.2,
-      "symbol-sort-key": 0,
-    },
-    paint: { "text-color": "#3e3a30", "text-halo-color": "rgba(255,255,255,0.9)", "text-halo-width": 1.8 },
-  });
-  map.addLayer({
-    id: "parks-area-label",
-    type: "symbol",
-    source: "pm-area-labels",
-    filter: ["==", ["get", "layer"], "industrial_parks"],
-    metadata: { "planmap:layer": "industrial_parks" },
-    minzoom: 9,
-    layout: { ...base, "text-size": 12, "text-optional": true },
-    paint: { "text-color": "#5d4037", "text-halo-color": "rgba(255,255,255,0.92)", "text-halo-width": 1.6 },
+  const order = map.getStyle().layers.map((l) => l.id);
+  labelled.forEach((d, i) => {
+    const id = `${d.id}-label`;
+    const tiled = map.getStyle().layers.find((l) => l.id === id) as SymbolLayerSpecification;
+    const features = collections[i].features
+      .map((f) => labelFeature(f, d.draw.label!))
+      .filter((f): f is Feature<Point> => f !== null);
+    const source = `pm-labels-${d.id}`;
+    map.addSource(source, { type: "geojson", data: { type: "FeatureCollection", features } });
+    // The next layer in the style that is still there: the label goes back to its place.
+    const next = order.slice(order.indexOf(id) + 1).find((n) => n !== id && map.getLayer(n));
+    map.removeLayer(id);
+    const spec: Record<string, unknown> = { ...tiled, source };
+    delete spec["source-layer"];
+    map.addLayer(spec as unknown as SymbolLayerSpecification, next);
   });
 }

@@ -13,6 +13,7 @@ import { ConflictsPanel } from "./panels/conflicts";
 import { planPanel } from "./panels/plan";
 import { getParam, setParam } from "./permalink";
 import { installPopups } from "./popup";
+import { roleLayer } from "./roles";
 import { Search } from "./search";
 
 type Tab = "layers" | "plan" | "conflicts" | "check";
@@ -44,10 +45,9 @@ async function start(): Promise<void> {
     }`;
   });
 
-  const colors = Object.fromEntries(plan.layers.map((l) => [l.id, l.color]));
-  const pm = await createMap($("#map"), style, colors);
+  const pm = await createMap($("#map"), style, plan.layers);
   $("#map-status").hidden = true;
-  const county = stats.layers.find((l) => l.id === "county")?.bbox;
+  const county = roleLayer(stats.layers, "county")?.bbox;
   if (county && !hadView)
     pm.map.fitBounds(
       [
@@ -56,13 +56,13 @@ async function start(): Promise<void> {
       ],
       { padding: 30, animate: false },
     );
-  void addAreaLabels(pm.map);
+  void addAreaLabels(pm.map, plan.layers);
 
   const legend = new Legend($("#panel-layers"), pm, plan.layers, stats.layers);
   planPanel($("#panel-plan"), plan, stats.layers);
   const conflicts = new ConflictsPanel($("#panel-conflicts"), pm, plan.layers);
   const check = new CheckPanel($("#panel-check"), pm, plan);
-  new Search($(".search"), pm, plan.layers);
+  new Search($(".search"), pm, plan.layers, stats.layers);
   installPopups(pm.map, plan.layers, () => check.idle, (id) => legend.isVisible(id));
 
   const show = (tab: Tab) => {

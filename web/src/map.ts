@@ -1,7 +1,7 @@
-// The map: the server's style (/style.json, vector tiles and glyphs from the same host), with
-// the front end's cartography on top, and overlay sources for conflicts, site checks and
-// search results. Plan layers are addressed by their manifest id: every style layer of a plan
-// layer carries `metadata["planmap:layer"]`.
+// The map: the server's style (/style.json, vector tiles and glyphs from the same host: the
+// cartography is the manifest's, see routes/style.rs), and overlay sources for conflicts, site
+// checks and search results. Plan layers are addressed by their manifest id: every style layer
+// of a plan layer carries `metadata["planmap:layer"]`.
 
 import maplibregl, {
   type FilterSpecification,
@@ -10,16 +10,15 @@ import maplibregl, {
   type StyleSpecification,
 } from "maplibre-gl";
 import type { FeatureCollection } from "geojson";
+import type { LayerDef } from "./api";
 import type { BBox } from "./geo";
+import { roleId } from "./roles";
 
 const EMPTY: FeatureCollection = { type: "FeatureCollection", features: [] };
 
 /** Fonts for Chinese labels, drawn by the browser (no glyphs leave the machine). */
 export const CJK_FONTS =
   '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif';
-
-/** The colour official maps give the ecological protection red line. */
-export const RED = "#e60000";
 
 const OPACITY_PROPS: Record<string, string[]> = {
   fill: ["fill-opacity"],
@@ -35,68 +34,8 @@ type AnyLayer = LayerSpecification & {
 };
 
 const planLayerOf = (l: AnyLayer) => l.metadata?.["planmap:layer"] as string | undefined;
-
-/** The front end's cartography over the server's style: clearer boundaries, the red line as
- * official maps draw it, a whitened county. */
-export function restyle(style: StyleSpecification): StyleSpecification {
-  const layers: AnyLayer[] = [];
-  for (const src of style.layers as AnyLayer[]) {
-    const l: AnyLayer = structuredClone(src);
-    const id = planLayerOf(l);
-    l.paint = l.paint ?? {};
-    if (id === "neighbours" && l.type === "fill") {
-      l.paint["fill-color"] = "#e4e3dc";
-      l.paint["fill-opacity"] = 1;
-    }
-    if (id === "neighbours" && l.type === "line") {
-      l.paint["line-color"] = "#c9c7bd";
-      l.paint["line-width"] = 0.8;
-    }
-    if (id === "county" && l.type === "line") {
-      l.paint["line-color"] = "#5b4a3a";
-      l.paint["line-width"] = ["interpolate", ["linear"], ["zoom"], 8, 1.6, 13, 3];
-      l.paint["line-dasharray"] = [5, 1.5, 1, 1.5];
-    }
-    if (id === "townships" && l.type === "line") {
-      l.paint["line-color"] = "#8a8577";
-      l.paint["line-width"] = 0.8;
-      l.paint["line-dasharray"] = [3, 2];
-    }
-    if (id === "red_line" && l.type === "fill") {
-      l.paint["fill-color"] = RED;
-      l.paint["fill-opacity"] = 0.5;
-    }
-    if (id === "red_line" && l.type === "line") {
-      l.paint["line-color"] = RED;
-      l.paint["line-width"] = ["interpolate", ["linear"], ["zoom"], 8, 0.8, 14, 2];
-    }
-    if (id === "places" && l.type === "circle") {
-      l.paint["circle-radius"] = ["interpolate", ["linear"], ["zoom"], 8, 2, 11, 4, 14, 5];
-      l.paint["circle-stroke-width"] = ["interpolate", ["linear"], ["zoom"], 8, 0.5, 11, 1.2];
-    }
-    if (l.type === "symbol") {
-      l.paint["text-halo-width"] = 1.6;
-      l.paint["text-halo-color"] = "rgba(255,255,255,0.92)";
-      if (id === "places") {
-        l.minzoom = 9;
-        l.layout = { ...l.layout, "text-size": 12, "text-optional": true };
-        l.paint["text-color"] = "#2b2b2b";
-      }
-    }
-    layers.push(l);
-    // A whitened county above its neighbours: the plan's area stands out.
-    if (id === "neighbours" && l.type === "fill") {
-      layers.push({
-        id: "pm-county-paper",
-        type: "fill",
-        source: "county",
-        "source-layer": "county",
-        paint: { "fill-color": "#fbfaf6", "fill-opacity": 1 },
-      } as AnyLayer);
-    }
-  }
-  return { ...style, layers };
-}
+/** The county's fill: the paper under the plan, kept when the county is hidden or faded. */
+const isGround = (l: AnyLayer) => l.metadata?.["planmap:ground"] === true;
 
 export interface PlanMap {
   map: maplibregl.Map;
@@ -115,12 +54,11 @@ export type Overlay = "conflicts" | "check" | "search";
 export async function createMap(
   container: HTMLElement,
   style: StyleSpecification,
-  layerColors: Record<string, string>,
+  layers: LayerDef[],
 ): Promise<PlanMap> {
-  const styled = restyle(style);
   const map = new maplibregl.Map({
     container,
-    style: styled,
+    style,
     hash: "map",
     // Without a hash in the URL the map opens where the style says (the plan's centre).
     center: (style.center as [number, number] | undefined) ?? [112.03, 37.43],
@@ -148,27 +86,29 @@ export async function createMap(
   map.addControl(new maplibregl.AttributionControl({ compact: true }), "bottom-right");
 
   await new Promise<void>((resolve) => map.once("load", () => resolve()));
-  addOverlays(map, layerColors);
+  addOverlays(map, layers);
 
   const baseOpacity = new Map<string, number>();
-  const styleLayers = (planLayer: string) =>
-    (map.getStyle().layers as AnyLayer[])
-      .filter((l) => planLayerOf(l) === planLayer || (planLayer === "county" && l.id === "pm-county-paper"))
+  const ofPlanLayer = (planLayer: string) =>
+    (map.getStyle().layers as AnyLayer[]).filter((l) => planLayerOf(l) === planLayer);
+  const styleLayers = (planLayer: string) => ofPlanLayer(planLayer).map((l) => l.id);
+  const toggled = (planLayer: string) =>
+    ofPlanLayer(planLayer)
+      .filter((l) => !isGround(l))
       .map((l) => l.id);
 
   return {
     map,
     styleLayers,
     setVisible(planLayer, visible) {
-      for (const id of styleLayers(planLayer)) {
-        if (id === "pm-county-paper") continue;
+      for (const id of toggled(planLayer)) {
         map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
       }
     },
     setOpacity(planLayer, factor) {
-      for (const id of styleLayers(planLayer)) {
+      for (const id of toggled(planLayer)) {
         const layer = map.getLayer(id);
-        if (!layer || id === "pm-county-paper") continue;
+        if (!layer) continue;
         for (const prop of OPACITY_PROPS[layer.type] ?? []) {
           const key = `${id}|${prop}`;
           if (!baseOpacity.has(key)) {
@@ -223,7 +163,8 @@ function hatch(color: string): ImageData {
 
 /** Sources and layers the front end draws above the plan: conflicts, a checked site, a
  * search hit. */
-export function addOverlays(map: maplibregl.Map, colors: Record<string, string>): void {
+export function addOverlays(map: maplibregl.Map, layers: LayerDef[]): void {
+  const colors = Object.fromEntries(layers.map((l) => [l.id, l.color]));
   const firstLabel = map.getStyle().layers.find((l) => l.type === "symbol")?.id;
   for (const name of ["conflicts", "check", "search"]) {
     map.addSource(`pm-${name}`, { type: "geojson", data: EMPTY });
@@ -299,7 +240,17 @@ export function addOverlays(map: maplibregl.Map, colors: Record<string, string>)
   for (const [id, color] of Object.entries(colors)) {
     if (!map.hasImage(`pm-hatch-${id}`)) map.addImage(`pm-hatch-${id}`, hatch(color), { pixelRatio: 2 });
   }
-  const sortKey = ["match", ["get", "layer"], "red_line", 3, "farmland", 2, "water_sources", 2, 1];
+  // The red line's pieces on top, then those of the other prohibited layers.
+  const red = roleId(layers, "red_line");
+  const prohibited = layers.filter((l) => l.site_role === "prohibited" && l.id !== red).map((l) => l.id);
+  const sortKey = [
+    "case",
+    ["==", ["get", "layer"], red ?? "\u0000"],
+    3,
+    ["in", ["get", "layer"], ["literal", prohibited]],
+    2,
+    1,
+  ];
   add({
     id: "pm-check-piece",
     type: "fill",

@@ -68,6 +68,8 @@ export function installPopups(
 ): void {
   const popup = new maplibregl.Popup({ maxWidth: "320px", className: "pm-popup" });
   const byId = new Map(layers.map((l) => [l.id, l]));
+  // The county and its neighbours frame the plan: a click names what lies in it.
+  const frame = layers.filter((l) => l.role === "county" || l.role === "neighbours").map((l) => l.id);
   let seq = 0;
   map.on("click", async (e) => {
     if (!enabled()) return;
@@ -79,7 +81,7 @@ export function installPopups(
       if (mine !== seq) return;
       const rank = (h: IdentifyHit) => ROLE_RANK[byId.get(h.layer)?.site_role ?? "none"] ?? 2;
       const hits = res.features
-        .filter((h) => h.layer !== "neighbours" && h.layer !== "county" && visible(h.layer))
+        .filter((h) => !frame.includes(h.layer) && visible(h.layer))
         .sort((a, b) => rank(a) - rank(b));
       const html = hits.length
         ? hits.slice(0, 8).map((h) => hitHtml(h, byId.get(h.layer))).join("")

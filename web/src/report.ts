@@ -11,9 +11,10 @@ import { esc, num, today } from "./format";
 import { bbox, type BBox } from "./geo";
 import { setLang, t, translateDom } from "./i18n";
 import { addAreaLabels } from "./labels";
-import { addOverlays, CJK_FONTS, restyle } from "./map";
+import { addOverlays, CJK_FONTS } from "./map";
 import { fromBase64, REPORT_KEY, siteOf, type StoredSite } from "./panels/check";
 import { getParam } from "./permalink";
+import { roleLayer } from "./roles";
 
 // The detail map is drawn at 680×430 CSS pixels with pixel ratio 1.5; the overview inset at
 // 220×150.
@@ -38,7 +39,7 @@ async function mapImages(
   box: BBox,
   county: BBox | null,
 ): Promise<{ detail: string; overview: string | null; metersPerPixel: number }> {
-  const style = restyle(await api.style());
+  const style = await api.style();
   const holder = document.createElement("div");
   holder.style.cssText = `position:fixed;left:-10000px;top:0;width:${IMG_W}px;height:${IMG_H}px;`;
   document.body.append(holder);
@@ -60,8 +61,8 @@ async function mapImages(
     fitBoundsOptions: { padding: 70, maxZoom: 16 },
   });
   await new Promise<void>((r) => map.once("load", () => r()));
-  addOverlays(map, Object.fromEntries(plan.layers.map((l) => [l.id, l.color])));
-  await addAreaLabels(map);
+  addOverlays(map, plan.layers);
+  await addAreaLabels(map, plan.layers);
   (map.getSource("pm-check") as maplibregl.GeoJSONSource).setData(result);
   await idle(map);
   const detail = await snapshot(map);
@@ -157,7 +158,7 @@ function sheetHtml(plan: Plan, r: CheckReport & { input?: FileInput }, site: Fea
     </figure>
     <h2>${t("overlapTable")}</h2>
     ${overlapTable(r, plan.layers)}
-    ${factsList(r)}
+    ${factsList(r, plan.layers)}
     <h2>${t("siteCoords")}</h2>
     ${vertexTable(site)}
     <footer class="r-foot">
@@ -191,7 +192,7 @@ async function start(): Promise<void> {
   }
   const [plan, stats, { report, result }] = await Promise.all([api.plan(), api.layers(), recheck(raw)]);
   const site = siteOf(result);
-  const county = stats.layers.find((l) => l.id === "county")?.bbox ?? null;
+  const county = roleLayer(stats.layers, "county")?.bbox ?? null;
   const box = bbox(site)!;
   sheet.innerHTML = sheetHtml(plan, report, site, box);
   const img = document.getElementById("map-img") as HTMLImageElement;

@@ -1,24 +1,19 @@
-// Place search over the named features of the lighter layers (places, townships, parks, water
-// sources, corridors, development boundaries, red-line patches), loaded on first use.
+// Place search over the named features of the layers the manifest makes searchable
+// (`draw.search`: by default points and polygons but the county), loaded on first use: places
+// first, then subdivisions, parks, the other layers in manifest order, the neighbours last.
 
 import type { FeatureCollection, Geometry } from "geojson";
-import { api, type LayerDef } from "./api";
+import { api, type LayerDef, type LayerStats, type Role } from "./api";
 import { esc } from "./format";
 import { bbox, labelPoint, type BBox } from "./geo";
 import { layerName, onLang, t } from "./i18n";
 import type { PlanMap } from "./map";
 
-const SEARCHABLE = [
-  "places",
-  "townships",
-  "industrial_parks",
-  "water_sources",
-  "eco_corridors",
-  "urban_boundary",
-  "eco_barrier",
-  "red_line",
-  "neighbours",
-];
+/** Where a role's names come in the results among equally good matches (others: 3). */
+const ROLE_RANK: Partial<Record<Role, number>> = { places: 0, subdivisions: 1, parks: 2, neighbours: 4 };
+
+/** A layer of more features than this is never loaded for search (its GeoJSON is too big). */
+const MAX_FEATURES = 20_000;
 
 interface Entry {
   name: string;
@@ -41,6 +36,7 @@ export class Search {
     root: HTMLElement,
     private pm: PlanMap,
     private defs: LayerDef[],
+    private stats: LayerStats[],
   ) {
     this.input = root.querySelector("input")!;
     this.list = root.querySelector("ul")!;
@@ -53,7 +49,11 @@ export class Search {
 
   private load(): Promise<void> {
     if (!this.loading) {
-      const defs = this.defs.filter((d) => SEARCHABLE.includes(d.id));
+      const count = new Map(this.stats.map((s) => [s.id, s.features]));
+      const rank = (d: LayerDef) => (d.role ? (ROLE_RANK[d.role] ?? 3) : 3);
+      const defs = this.defs
+        .filter((d) => d.draw.search && (count.get(d.id) ?? 0) <= MAX_FEATURES)
+        .sort((a, b) => rank(a) - rank(b));
       this.loading = Promise.all(
         defs.map((d) =>
           api.layerGeojson(d.id).then(
@@ -63,9 +63,7 @@ export class Search {
         ),
       ).then((all) => {
         const out: Entry[] = [];
-        for (const { d, fc } of all.sort(
-          (a, b) => SEARCHABLE.indexOf(a.d.id) - SEARCHABLE.indexOf(b.d.id),
-        )) {
+        for (const { d, fc } of all) {
           for (const f of fc.features) {
             const name = f.properties?.name;
             if (!name || !f.geometry) continue;

@@ -85,6 +85,7 @@ kind = "boundary"
 geometry = "polygon"
 color = "#333333"
 site_role = "none"
+role = "county"
 
 [[layers]]
 id = "red_line"
@@ -93,6 +94,7 @@ kind = "protected"
 geometry = "polygon"
 color = "#e60000"
 site_role = "prohibited"
+role = "red_line"
 
 [[layers]]
 id = "farmland"

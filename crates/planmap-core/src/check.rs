@@ -14,7 +14,7 @@ use crate::error::SiteError;
 use crate::geodesy;
 use crate::overlay::{self, Measured, Piece};
 use crate::pieces::Pieces;
-use crate::plan::SiteRole;
+use crate::plan::{Role, SiteRole};
 use crate::relate::Edges;
 use crate::units::{Area, M2_PER_MU};
 
@@ -119,10 +119,13 @@ pub struct CheckReport {
     /// Prohibited and assess layers the site overlaps, in manifest order.
     pub overlaps: Vec<LayerOverlap>,
     pub slivers: Vec<Sliver>,
+    /// Names of the features of the `subdivisions` layer (乡镇) the site lies in.
     pub townships: Vec<String>,
+    /// Names of the features of the `parks` layer the site lies in.
     pub parks: Vec<String>,
     pub locations: Vec<Location>,
-    /// Distance to the nearest red-line patch when the site does not overlap it.
+    /// Distance to the nearest feature of the `red_line` layer when the site does not
+    /// overlap it.
     pub nearest_red_line_m: Option<f64>,
     pub nearest: Vec<Nearest>,
     /// Area of the site left after removing every prohibited overlap (避让).
@@ -137,8 +140,6 @@ pub struct CheckReport {
     #[serde(skip)]
     pub site: MultiPolygon<f64>,
 }
-
-const RED_LINE: &str = "red_line";
 
 impl CheckReport {
     /// The site minus all prohibited layers (避让 geometry), built on first use.
@@ -162,8 +163,9 @@ fn prohibited_pieces(overlaps: &[LayerOverlap]) -> impl Iterator<Item = &Piece> 
 impl Engine {
     /// Checks a site against every layer of the plan: validates it, measures it, overlays it
     /// with every polygon layer that has a site role, and gives the verdict (不通过 / 需论证 /
-    /// 通过), the overlap areas, the townships and park it lies in, the distance to the
-    /// nearest red-line patch and the area left after avoidance (避让).
+    /// 通过), the overlap areas, the townships and park it lies in (the features of the
+    /// `subdivisions` and `parks` layers), the distance to the nearest feature of the
+    /// `red_line` layer and the area left after avoidance (避让).
     ///
     /// # Units
     ///
@@ -174,7 +176,7 @@ impl Engine {
     ///
     /// - The site is lon/lat degrees (CGCS2000 ≈ WGS84), polygons with closed rings; a
     ///   self-intersecting, empty or oversized site (`opts`) is a [`SiteError`], as is a
-    ///   site wholly outside the plan's `county` layer.
+    ///   site wholly outside the plan's `county` layer (the layer with that role).
     /// - Overlaps under the plan's `sliver_tolerance_m2` are slivers: counted apart, never in
     ///   the verdict; sharing only an edge or a point is no overlap.
     ///
@@ -193,9 +195,10 @@ impl Engine {
     /// # let plan: planmap_core::Plan = serde_json::from_value(serde_json::json!({
     /// #     "id": "wenshui", "name": "美丽文水", "county": "文水县", "county_area_km2": 1068.57,
     /// #     "layers": [
-    /// #         {"id": "county", "name": "文水县", "kind": "boundary", "geometry": "polygon", "color": "#000000"},
+    /// #         {"id": "county", "name": "文水县", "kind": "boundary", "geometry": "polygon", "color": "#000000",
+    /// #          "role": "county"},
     /// #         {"id": "red_line", "name": "生态保护红线", "kind": "protected", "geometry": "polygon",
-    /// #          "color": "#e60000", "site_role": "prohibited"}]})).unwrap();
+    /// #          "color": "#e60000", "site_role": "prohibited", "role": "red_line"}]})).unwrap();
     /// let bx = |x0: f64, y0: f64, x1: f64, y1: f64| {
     ///     MultiPolygon(vec![polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1), (x: x0, y: y0)]])
     /// };
@@ -345,10 +348,9 @@ impl Engine {
         cancel.check()?;
 
         let mut nearest = Vec::new();
-        let apart = |l: &&crate::engine::Layer| {
-            l.def.id == RED_LINE && !overlaps.iter().any(|o| o.layer == l.def.id)
-        };
-        for l in self.layers.iter().filter(apart) {
+        let red_line = self.role(Role::RedLine);
+        let apart = red_line.filter(|l| !overlaps.iter().any(|o| o.layer == l.def.id));
+        if let Some(l) = apart {
             if let Some((i, distance_m)) = crate::nearest::nearest(l, &measured_site, cancel)? {
                 nearest.push(Nearest {
                     layer: l.def.id.clone(),
@@ -357,15 +359,15 @@ impl Engine {
                 });
             }
         }
-        let nearest_red_line_m = nearest
-            .iter()
-            .find(|n| n.layer == RED_LINE)
-            .map(|n| n.distance_m);
+        let nearest_red_line_m = nearest.first().map(|n| n.distance_m);
 
-        let names_in = |layer: &str| -> Vec<String> {
+        let names_in = |role: Role| -> Vec<String> {
+            let Some(layer) = self.role(role) else {
+                return Vec::new();
+            };
             locations
                 .iter()
-                .filter(|l| l.layer == layer)
+                .filter(|l| l.layer == layer.def.id)
                 .map(|l| l.name.clone())
                 .collect()
         };
@@ -378,8 +380,8 @@ impl Engine {
             site_area_ha: site_a.ha(),
             site_area_mu: site_a.mu(),
             inside_county_share,
-            townships: names_in("townships"),
-            parks: names_in("industrial_parks"),
+            townships: names_in(Role::Subdivisions),
+            parks: names_in(Role::Parks),
             overlaps,
             slivers,
             locations,

@@ -9,7 +9,7 @@ use crate::error::PlanError;
 use crate::feature::{Feature, Shape};
 use crate::geodesy;
 use crate::overlay::Measured;
-use crate::plan::{GeometryKind, LayerDef, Plan};
+use crate::plan::{GeometryKind, LayerDef, Plan, Role};
 use crate::store::LayerStore;
 
 /// Which feature an R-tree entry stands for.
@@ -214,10 +214,20 @@ impl Engine {
             .flat_map(move |t| t.locate_all_at_point(&[lon, lat]).map(|e| e.data))
     }
 
-    /// The plan's county boundary: the layer with id `county` (`None` when the plan has none;
-    /// the check then measures no county share).
+    /// The index of the layer that plays `role`, if any.
+    pub fn role_index(&self, role: Role) -> Option<usize> {
+        self.layers.iter().position(|l| l.def.role == Some(role))
+    }
+
+    /// The layer that plays `role`, if any.
+    pub fn role(&self, role: Role) -> Option<&Layer> {
+        self.role_index(role).map(|i| &self.layers[i])
+    }
+
+    /// The plan's county boundary: the layer with `role = "county"` (every valid plan has
+    /// one).
     pub fn county(&self) -> Option<&Layer> {
-        self.layer("county")
+        self.role(Role::County)
     }
 }
 

@@ -43,6 +43,20 @@ pub enum PlanError {
     },
     #[error("layer '{layer}': feature id '{id}' is used twice")]
     DuplicateFeature { layer: String, id: String },
+    #[error("no layer has role = \"county\": a plan needs its county boundary (a polygon layer) to check sites against")]
+    NoCounty,
+    #[error("layers '{a}' and '{b}' both have role = \"{role}\": a role is played by one layer")]
+    DuplicateRole {
+        role: &'static str,
+        a: String,
+        b: String,
+    },
+    #[error("layer '{layer}' has role = \"{role}\", which needs a {expected} layer")]
+    RoleGeometry {
+        layer: String,
+        role: &'static str,
+        expected: &'static str,
+    },
     #[error("{0}")]
     Manifest(String),
 }

@@ -110,7 +110,9 @@ mod tests {
         };
         serde_json::from_value(serde_json::json!({
             "id": "t", "name": "t", "county": "t", "county_area_km2": 1.0,
-            "layers": [layer("zones", "polygon"), layer("roads", "line"), layer("pois", "point")],
+            "layers": [layer("zones", "polygon"), layer("roads", "line"), layer("pois", "point"),
+                {"id": "area", "name": "area", "kind": "boundary", "geometry": "polygon",
+                 "color": "#000000", "role": "county"}],
         }))
         .unwrap()
     }
@@ -145,6 +147,7 @@ mod tests {
                     vec![feature("p", Shape::Point(Point::new(112.005, 37.405)))],
                     "1".into(),
                 ),
+                (vec![], "1".into()), // the county, empty
             ],
         )
         .unwrap()

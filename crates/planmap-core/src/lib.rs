@@ -1,6 +1,7 @@
 //! planmap-core: the domain of a county spatial plan, free of I/O.
 //!
-//! - [`plan`]: the manifest's shape: layers, rules, indicators.
+//! - [`plan`]: the manifest's shape: layers (with their [`plan::Role`]s), rules, indicators;
+//!   [`draw`]: how each layer is drawn, completed with defaults.
 //! - [`feature`]: features with stable ids and [`attributes`] (kept as compact JSON text).
 //! - [`store`]: the trait layer sources implement (files today, a database later).
 //! - [`engine`]: the loaded, indexed plan; its operations: [`areas`] (a site's overlap
@@ -21,6 +22,7 @@ pub mod cancel;
 pub mod check;
 pub mod clip;
 pub mod conflicts;
+pub mod draw;
 pub mod engine;
 pub mod error;
 pub mod feature;
@@ -49,6 +51,6 @@ pub use engine::{Engine, Layer};
 pub use error::{PlanError, SiteError};
 pub use feature::{Attributes, Feature, Properties, Shape};
 pub use options::CheckOptions;
-pub use plan::{Plan, Rule, Severity};
+pub use plan::{Plan, Role, Rule, Severity};
 pub use store::LayerStore;
 pub use views::FeatureView;

@@ -3,8 +3,9 @@
 //! A plan folder holds a manifest (`plan.toml`), its indicator table and one file a
 //! layer. The structs here are the manifest's shape; reading the files is `planmap-io`'s job.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::draw::{Draw, DrawSpec};
 use crate::error::PlanError;
 
 /// The plan's metadata, layers and rules, as written in its manifest.
@@ -59,6 +60,7 @@ fn default_sliver() -> f64 {
 /// One layer of the plan.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct LayerDef {
     pub id: String,
     /// 中文名
@@ -77,6 +79,93 @@ pub struct LayerDef {
     /// The figure the plan sets for this layer, if any.
     #[serde(default)]
     pub target: Option<Target>,
+    /// The part the layer plays in the plan, if any: the code finds layers by role, never by
+    /// id.
+    #[serde(default)]
+    pub role: Option<Role>,
+    /// The manifest's `[layers.draw]` table as written (read into [`LayerDef::draw`]).
+    #[serde(default, rename = "draw", skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub draw_spec: DrawSpec,
+    /// How the layer is drawn: `draw_spec` over the defaults of its kind, geometry and role.
+    #[serde(skip_deserializing)]
+    pub draw: Draw,
+}
+
+impl<'de> Deserialize<'de> for LayerDef {
+    /// The layer as written, its drawing completed from the defaults; a bad `draw` value is
+    /// an error naming the layer and the key. The `subdivisions` and `parks` roles locate a
+    /// site (`site_role = "locate"`) unless the manifest gives them another site role.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut l = LayerDef::deserialize(d)?;
+        if matches!(l.role, Some(Role::Subdivisions | Role::Parks)) && l.site_role == SiteRole::None
+        {
+            l.site_role = SiteRole::Locate;
+        }
+        l.draw = Draw::defaults(l.kind, l.geometry, l.role, &l.color)
+            .resolve(&l.draw_spec)
+            .map_err(|e| serde::de::Error::custom(format!("layer '{}': {e}", l.id)))?;
+        Ok(l)
+    }
+}
+
+impl Serialize for LayerDef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        LayerDef::serialize(self, s)
+    }
+}
+
+/// The part a layer plays in the plan. A manifest has exactly one `county` layer and at most
+/// one layer of each other role.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The plan's area (polygon): a site must touch it; the check measures its share inside.
+    County,
+    /// Its subdivisions (乡镇, polygons): the check names those a site lies in
+    /// (`townships` in the report).
+    Subdivisions,
+    /// The ecological protection red line (polygons): the check reports the distance to its
+    /// nearest feature (`nearest_red_line_m`) when the site does not overlap it.
+    RedLine,
+    /// Parks (polygons): the check names those a site lies in (`parks` in the report).
+    Parks,
+    /// Place names (points): the map's place labels and search.
+    Places,
+    /// Neighbouring areas (polygons): drawn around the plan, not identified on a click.
+    Neighbours,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::County,
+        Role::Subdivisions,
+        Role::RedLine,
+        Role::Parks,
+        Role::Places,
+        Role::Neighbours,
+    ];
+
+    /// The name the manifest writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::County => "county",
+            Role::Subdivisions => "subdivisions",
+            Role::RedLine => "red_line",
+            Role::Parks => "parks",
+            Role::Places => "places",
+            Role::Neighbours => "neighbours",
+        }
+    }
+
+    /// The geometry a layer of this role holds.
+    pub fn geometry(self) -> GeometryKind {
+        match self {
+            Role::Places => GeometryKind::Point,
+            _ => GeometryKind::Polygon,
+        }
+    }
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -206,11 +295,39 @@ impl Plan {
         self.layers.iter().find(|l| l.id == id)
     }
 
-    /// Checks the manifest is consistent: unique layer ids, rules naming known polygon layers.
+    /// The layer that plays `role`, if any (a valid plan has exactly one `county`).
+    pub fn role(&self, role: Role) -> Option<&LayerDef> {
+        self.layers.iter().find(|l| l.role == Some(role))
+    }
+
+    /// Checks the manifest is consistent: unique layer ids, exactly one `county` layer and at
+    /// most one layer of each other role, each of its role's geometry, rules naming known
+    /// polygon layers.
     pub fn validate(&self) -> Result<(), PlanError> {
         for (i, l) in self.layers.iter().enumerate() {
             if self.layers[..i].iter().any(|o| o.id == l.id) {
                 return Err(PlanError::DuplicateLayer(l.id.clone()));
+            }
+        }
+        for role in Role::ALL {
+            let mut of_role = self.layers.iter().filter(|l| l.role == Some(role));
+            match (of_role.next(), of_role.next()) {
+                (None, _) if role == Role::County => return Err(PlanError::NoCounty),
+                (Some(a), Some(b)) => {
+                    return Err(PlanError::DuplicateRole {
+                        role: role.as_str(),
+                        a: a.id.clone(),
+                        b: b.id.clone(),
+                    })
+                }
+                (Some(l), None) if l.geometry != role.geometry() => {
+                    return Err(PlanError::RoleGeometry {
+                        layer: l.id.clone(),
+                        role: role.as_str(),
+                        expected: role.geometry().as_str(),
+                    })
+                }
+                _ => {}
             }
         }
         for (index, r) in self.rules.iter().enumerate() {
@@ -237,5 +354,99 @@ impl Plan {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(layers: serde_json::Value) -> Result<Plan, String> {
+        let plan: Plan = serde_json::from_value(serde_json::json!({
+            "id": "t", "name": "t", "county": "t", "county_area_km2": 1.0, "layers": layers,
+        }))
+        .map_err(|e| e.to_string())?;
+        plan.validate().map_err(|e| e.to_string())?;
+        Ok(plan)
+    }
+
+    fn layer(id: &str, geometry: &str, role: Option<&str>) -> serde_json::Value {
+        let mut l = serde_json::json!({"id": id, "name": id, "kind": "boundary",
+                                       "geometry": geometry, "color": "#333333"});
+        if let Some(r) = role {
+            l["role"] = r.into();
+        }
+        l
+    }
+
+    #[test]
+    fn a_plan_has_one_county_and_each_role_once_in_its_geometry() {
+        let ok = plan(serde_json::json!([
+            layer("XZQ", "polygon", Some("county")),
+            layer("XZQ_XZ", "polygon", Some("subdivisions")),
+            layer("DM", "point", Some("places")),
+        ]))
+        .unwrap();
+        assert_eq!(ok.role(Role::County).unwrap().id, "XZQ");
+        assert_eq!(ok.role(Role::Places).unwrap().id, "DM");
+        assert!(ok.role(Role::RedLine).is_none());
+        // The subdivisions locate a site without saying so.
+        assert_eq!(
+            ok.role(Role::Subdivisions).unwrap().site_role,
+            SiteRole::Locate
+        );
+
+        let none = plan(serde_json::json!([layer("XZQ", "polygon", None)])).unwrap_err();
+        assert!(none.contains("role = \"county\""), "{none}");
+        let two = plan(serde_json::json!([
+            layer("a", "polygon", Some("county")),
+            layer("b", "polygon", Some("county")),
+        ]))
+        .unwrap_err();
+        assert!(two.contains("'a' and 'b'"), "{two}");
+        let point = plan(serde_json::json!([
+            layer("a", "polygon", Some("county")),
+            layer("b", "point", Some("red_line")),
+        ]))
+        .unwrap_err();
+        assert!(
+            point.contains("'b'") && point.contains("polygon"),
+            "{point}"
+        );
+        let unknown =
+            plan(serde_json::json!([layer("a", "polygon", Some("capital"))])).unwrap_err();
+        assert!(unknown.contains("capital"), "{unknown}");
+    }
+
+    #[test]
+    fn drawing_comes_from_the_kind_and_the_manifest_overrides_it() {
+        let mut county = layer("XZQ", "polygon", Some("county"));
+        county["draw"] = serde_json::json!({"fill": "#fbfaf6", "fill_opacity": 1.0,
+                                            "width": [[8, 1.6], [13, 3]]});
+        let mut red = layer("STBHHX", "polygon", Some("red_line"));
+        red["kind"] = "protected".into();
+        red["color"] = "#e60000".into();
+        let p = plan(serde_json::json!([county, red])).unwrap();
+        let c = &p.layers[0].draw;
+        assert_eq!((c.fill.as_deref(), c.fill_opacity), (Some("#fbfaf6"), 1.0));
+        assert_eq!(c.width.at(13.0), 3.0);
+        assert_eq!(c.label, None);
+        let r = &p.layers[1].draw;
+        assert_eq!(
+            (r.fill.as_deref(), r.fill_opacity, r.order),
+            (Some("#e60000"), 0.55, 2.0)
+        );
+
+        let mut bad = layer("XZQ", "polygon", Some("county"));
+        bad["draw"] = serde_json::json!({"outline": "dark"});
+        let e = plan(serde_json::json!([bad])).unwrap_err();
+        assert!(
+            e.contains("layer 'XZQ'") && e.contains("draw.outline"),
+            "{e}"
+        );
+        let mut typo = layer("XZQ", "polygon", Some("county"));
+        typo["draw"] = serde_json::json!({"colour": "#000000"});
+        let e = plan(serde_json::json!([typo])).unwrap_err();
+        assert!(e.contains("colour"), "{e}");
     }
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::engine::Engine;
-use crate::plan::{LayerKind, SiteRole, Target};
+use crate::plan::{LayerKind, Role, SiteRole, Target};
 use crate::units::Area;
 
 /// One layer's figures.
@@ -17,6 +17,8 @@ pub struct LayerStats {
     pub geometry: &'static str,
     pub color: String,
     pub site_role: SiteRole,
+    /// The part the layer plays (`county`, `subdivisions`, …), if any.
+    pub role: Option<Role>,
     pub features: usize,
     pub area_m2: f64,
     pub area_km2: f64,
@@ -57,6 +59,7 @@ impl Engine {
                     geometry: l.def.geometry.as_str(),
                     color: l.def.color.clone(),
                     site_role: l.def.site_role,
+                    role: l.def.role,
                     features: l.features.len(),
                     area_m2: a.m2(),
                     area_km2: a.km2(),

@@ -100,7 +100,7 @@ mod tests {
     fn engine() -> Engine {
         let plan: Plan = serde_json::from_value(serde_json::json!({
             "id": "t", "name": "t", "county": "t", "county_area_km2": 1.0,
-            "layers": [{"id": "county", "name": "县", "kind": "boundary", "geometry": "polygon", "color": "#000"}],
+            "layers": [{"id": "county", "name": "县", "kind": "boundary", "geometry": "polygon", "color": "#000", "role": "county"}],
         }))
         .unwrap();
         // Two squares 0.01° apart along the equator, and a third far away.

@@ -41,8 +41,12 @@ fn feature(id: String, ring: LineString<f64>) -> Feature {
 
 fn engine() -> Engine {
     let layer = |id: &str, role: &str| {
-        serde_json::json!({"id": id, "name": id, "kind": "protected", "geometry": "polygon",
-                           "color": "#000000", "site_role": role})
+        let mut l = serde_json::json!({"id": id, "name": id, "kind": "protected",
+                                       "geometry": "polygon", "color": "#000000", "site_role": role});
+        if id == "county" {
+            l["role"] = "county".into();
+        }
+        l
     };
     let plan: Plan = serde_json::from_value(serde_json::json!({
         "id": "t", "name": "t", "county": "county", "county_area_km2": 2500.0,

@@ -17,7 +17,7 @@ fn square(id: String, x0: f64, y0: f64, d: f64) -> Feature {
 const PLAN: &str = r##"{"id": "t", "name": "t", "county": "county", "county_area_km2": 10000.0,
   "layers": [
     {"id": "county", "name": "county", "kind": "protected", "geometry": "polygon",
-     "color": "#000000", "site_role": "none"},
+     "color": "#000000", "site_role": "none", "role": "county"},
     {"id": "farmland", "name": "farmland", "kind": "protected", "geometry": "polygon",
      "color": "#000000", "site_role": "prohibited"},
     {"id": "parks", "name": "parks", "kind": "protected", "geometry": "polygon",

@@ -28,10 +28,11 @@ impl PlanDir {
     pub fn open(root: impl Into<PathBuf>) -> Result<PlanDir, IoError> {
         let root = root.into();
         let manifest = root.join("plan.toml");
-        let plan: Plan = toml::from_str(&read(&manifest)?).map_err(|e| {
-            IoError::format(manifest.display().to_string(), e.message().to_string())
-        })?;
-        plan.validate()?;
+        let name = || manifest.display().to_string();
+        let plan: Plan = toml::from_str(&read(&manifest)?)
+            .map_err(|e| IoError::format(name(), e.message().to_string()))?;
+        plan.validate()
+            .map_err(|e| IoError::format(name(), e.to_string()))?;
         Ok(PlanDir { root, plan })
     }
 

@@ -1,7 +1,7 @@
 //! The maps of reports: a checked site over the plan, and a layer's overview.
 
 use geo::{BoundingRect, Rect};
-use planmap_core::{CheckReport, Engine, Shape};
+use planmap_core::{CheckReport, Engine, Role, Shape};
 
 use crate::frame::Frame;
 use crate::scene::{report_style, MapLayer, MapStyle};
@@ -81,7 +81,12 @@ pub fn layer_preview(engine: &Engine, layer: Option<&str>) -> Option<SiteMap> {
         .and_then(|c| c.bbox())
         .or_else(|| layer.and_then(|id| engine.layer(id)?.bbox()))?;
     let frame = Frame::around(county, 0.04, 0.0);
-    let keep = |id: &str| layer.is_none_or(|l| id == l || id == "county" || id == "neighbours");
+    // A layer's preview: the layer over the county and its neighbours.
+    let frame_ids: Vec<&str> = [Role::County, Role::Neighbours]
+        .into_iter()
+        .filter_map(|r| Some(engine.role(r)?.def.id.as_str()))
+        .collect();
+    let keep = |id: &str| layer.is_none_or(|l| id == l || frame_ids.contains(&id));
     let layers = plan_layers(engine, &frame.lonlat_bounds())
         .into_iter()
         .filter(|l| keep(&l.id))

@@ -6,7 +6,7 @@
 
 use base64::Engine as _;
 use planmap_core::plan::SiteRole;
-use planmap_core::{CheckReport, Plan};
+use planmap_core::{CheckReport, Plan, Role};
 
 use crate::scene::{parse_color, MapStyle, Paint, SITE_COLOR};
 use crate::{Png, RenderError};
@@ -107,7 +107,9 @@ fn overlap_table(plan: &Plan, r: &CheckReport) -> String {
     )
 }
 
-fn facts(r: &CheckReport) -> String {
+/// Townships (the `subdivisions` layer), parks, the nearest red line (the `red_line` layer),
+/// avoidance, county share, slivers.
+fn facts(plan: &Plan, r: &CheckReport) -> String {
     let list = |v: &[String]| {
         if v.is_empty() {
             "—".to_string()
@@ -118,7 +120,12 @@ fn facts(r: &CheckReport) -> String {
     let red = match r.nearest_red_line_m {
         Some(d) if d >= 1000.0 => format!("{:.2} km", d / 1000.0),
         Some(d) => format!("{} m", fixed(d, 0)),
-        None if r.overlaps.iter().any(|o| o.layer == "red_line") => "占用红线 overlaps".into(),
+        None if plan
+            .role(Role::RedLine)
+            .is_some_and(|red| r.overlaps.iter().any(|o| o.layer == red.id)) =>
+        {
+            "占用红线 overlaps".into()
+        }
         None => "—".into(),
     };
     let mut out = format!(
@@ -198,7 +205,8 @@ fn legend(plan: &Plan, style: Option<&MapStyle>) -> String {
                 .collect()
         })
         .unwrap_or_default();
-    for d in &plan.layers {
+    // The county's fill is the paper under the map, not a layer to explain.
+    for d in plan.layers.iter().filter(|d| d.role != Some(Role::County)) {
         if drawn.contains(&d.id.as_str()) {
             let c = parse_color(&d.color);
             items.push(format!(
@@ -302,7 +310,7 @@ pub fn report_html(input: &ReportInput) -> String {
         bbox = bbox_text(r),
         legend = legend(plan, input.style),
         table = overlap_table(plan, r),
-        facts = facts(r),
+        facts = facts(plan, r),
         vertices = vertices(r),
         caveat_text = esc(&r.caveat),
         province = esc(&plan.province),

@@ -8,7 +8,7 @@
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon, Winding};
 use geozero::mvt::{tile, Message, Tile};
 use geozero::ToMvt;
-use planmap_core::plan::{GeometryKind, LayerKind};
+use planmap_core::plan::GeometryKind;
 use planmap_core::{Plan, Shape};
 use planmap_io::mvt::{shape_geometry, EXTENT};
 
@@ -80,63 +80,52 @@ pub fn blend(c: Rgb, opacity: f64, under: Rgb) -> Rgb {
     ]
 }
 
-/// The wash of a polygon layer on report maps, as the web map draws it: protected layers
-/// strongest, boundaries (county, townships) outlined only.
-fn wash(id: &str, kind: LayerKind) -> Option<f64> {
-    if id == "neighbours" {
-        return Some(0.35);
-    }
-    match kind {
-        LayerKind::Boundary => None,
-        LayerKind::Protected => Some(0.55),
-        LayerKind::Development | LayerKind::Zoning => Some(0.35),
-        LayerKind::Ecology | LayerKind::Reference => Some(0.3),
-    }
-}
-
-/// The report style from the plan's manifest: every polygon layer washed in its colour and
-/// outlined, line layers stroked, boundaries on top; then the overlap pieces (`pieces-{layer}`
-/// in the layer's full colour, outlined) and the site (`site`, cased outline). Points (labels)
-/// are not drawn: maplibre-rs draws no symbols.
+/// The report style from the plan's layers as they are drawn (their `draw`): every polygon
+/// fill as a wash of its opacity blended over the background (fills of opacity 1, the
+/// grounds, first), then outlines and lines, each group in draw order (manifest order where
+/// equal); then the overlap pieces (`pieces-{layer}` in the layer's full colour) and the site
+/// (`site`, cased outline). Widths by zoom are taken at their lowest stop (report maps show a
+/// site or a county, not a street); dashes are drawn solid and points (labels) not at all:
+/// maplibre-rs draws neither.
 pub fn report_style(plan: &Plan) -> MapStyle {
     let mut fills = Vec::new();
     let mut lines = Vec::new();
     let mut pieces = Vec::new();
-    for def in &plan.layers {
-        let color = parse_color(&def.color);
+    for (i, def) in plan.layers.iter().enumerate() {
+        let d = &def.draw;
         match def.geometry {
             GeometryKind::Polygon => {
-                if let Some(o) = wash(&def.id, def.kind) {
-                    fills.push(LayerStyle {
+                if let Some(fill) = d.fill.as_deref().filter(|_| d.fill_opacity > 0.0) {
+                    let style = LayerStyle {
                         source: def.id.clone(),
-                        color: blend(color, o, BACKGROUND),
+                        color: blend(parse_color(fill), d.fill_opacity, BACKGROUND),
                         paint: Paint::Fill,
-                    });
+                    };
+                    fills.push(((d.fill_opacity < 1.0, d.order, i), style));
                 }
-                let width_px = if def.kind == LayerKind::Boundary {
-                    1.6
-                } else {
-                    0.8
-                };
-                lines.push(LayerStyle {
-                    source: def.id.clone(),
-                    color,
-                    paint: Paint::Line { width_px },
-                });
                 pieces.push(def.id.clone());
             }
-            GeometryKind::Line => lines.push(LayerStyle {
+            GeometryKind::Line => {}
+            GeometryKind::Point => continue,
+        }
+        if let Some(outline) = &d.outline {
+            let style = LayerStyle {
                 source: def.id.clone(),
-                color,
-                paint: Paint::Line { width_px: 1.5 },
-            }),
-            GeometryKind::Point => {}
+                color: parse_color(outline),
+                paint: Paint::Line {
+                    width_px: d.width.at(0.0),
+                },
+            };
+            lines.push(((false, d.order, i), style));
         }
     }
-    let mut layers = fills;
-    // Boundaries last among the lines, so the county edge stays visible.
-    lines.sort_by_key(|l| l.paint == Paint::Line { width_px: 1.6 });
-    layers.extend(lines);
+    let by_order = |a: &((bool, f64, usize), LayerStyle), b: &((bool, f64, usize), LayerStyle)| {
+        let ((ga, oa, ia), (gb, ob, ib)) = (a.0, b.0);
+        ga.cmp(&gb).then(oa.total_cmp(&ob)).then(ia.cmp(&ib))
+    };
+    fills.sort_by(by_order);
+    lines.sort_by(by_order);
+    let mut layers: Vec<LayerStyle> = fills.into_iter().chain(lines).map(|l| l.1).collect();
     for id in &pieces {
         let color = plan
             .layer(id)

@@ -314,7 +314,7 @@ export class CheckPanel {
         ${reasonsList(r)}
         <h4>${t("overlapTable")}</h4>
         ${overlapTable(r, this.plan.layers)}
-        ${factsList(r)}
+        ${factsList(r, this.plan.layers)}
         <div class="ck-legend">
           <span><i class="k-site"></i>${t("legendSite")}</span>
           <span><i class="k-piece"></i>${t("legendPiece")}</span>

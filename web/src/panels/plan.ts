@@ -73,7 +73,7 @@ function targetsHtml(stats: LayerStats[]): string {
     })
     .join("");
   const rows = stats
-    .filter((s) => s.geometry === "polygon" && s.id !== "neighbours")
+    .filter((s) => s.geometry === "polygon" && s.role !== "neighbours")
     .map(
       (s) => `<tr><td><span class="sw sw-fill" style="--c:${esc(s.color)}"></span>${esc(layerName(s))}</td>
         <td class="n">${num(s.features, 0)}</td><td class="n">${num(s.area_km2, 2)}</td><td class="n">${num(s.area_wanmu, 2)}</td></tr>`,

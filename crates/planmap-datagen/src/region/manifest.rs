@@ -49,6 +49,8 @@ pub struct Spec {
     pub site_role: &'static str,
     pub role: Option<&'static str>,
     pub indicator: Option<Indicator>,
+    /// The layer's `[layers.draw]` lines (over the defaults of its kind), as Wenshui draws it.
+    pub draw: &'static str,
 }
 
 const fn km2(
@@ -78,6 +80,16 @@ pub const LAYERS: [Spec; 10] = [
         site_role: "none",
         role: Some("neighbours"),
         indicator: None,
+        draw: r##"fill = "#e4e3dc"
+fill_opacity = 1.0
+outline = "#c9c7bd"
+label_size = 15
+label_spacing = 0.4
+label_color = "#9a978c"
+label_halo = "#f3f2ec"
+label_halo_width = 1.2
+label_order = 6
+"##,
     },
     Spec {
         id: COUNTY,
@@ -89,6 +101,12 @@ pub const LAYERS: [Spec; 10] = [
         site_role: "none",
         role: Some("county"),
         indicator: None,
+        draw: r##"fill = "#fbfaf6"
+fill_opacity = 1.0
+outline = "#5b4a3a"
+width = [[8, 1.6], [13, 3]]
+dash = [5, 1.5, 1, 1.5]
+"##,
     },
     Spec {
         id: TOWNSHIPS,
@@ -100,6 +118,16 @@ pub const LAYERS: [Spec; 10] = [
         site_role: "locate",
         role: Some("subdivisions"),
         indicator: None,
+        draw: r##"outline = "#8a8577"
+dash = [3, 2]
+label_minzoom = 8.5
+label_size = [[9, 13], [13, 17]]
+label_spacing = 0.2
+label_color = "#3e3a30"
+label_halo = "rgba(255,255,255,0.9)"
+label_halo_width = 1.8
+label_order = 7
+"##,
     },
     Spec {
         id: RIVERS,
@@ -111,6 +139,7 @@ pub const LAYERS: [Spec; 10] = [
         site_role: "none",
         role: None,
         indicator: None,
+        draw: "",
     },
     Spec {
         id: RED_LINE,
@@ -122,6 +151,9 @@ pub const LAYERS: [Spec; 10] = [
         site_role: "prohibited",
         role: Some("red_line"),
         indicator: km2(1, "生态保护红线面积", "底线管控", "约束性"),
+        draw: r##"fill_opacity = 0.5
+width = [[8, 0.8], [14, 2]]
+"##,
     },
     Spec {
         id: FARMLAND,
@@ -140,6 +172,8 @@ pub const LAYERS: [Spec; 10] = [
             target_unit: "wanmu",
             binding: "约束性",
         }),
+        draw: r##"search = false
+"##,
     },
     Spec {
         id: URBAN,
@@ -151,6 +185,7 @@ pub const LAYERS: [Spec; 10] = [
         site_role: "none",
         role: None,
         indicator: km2(3, "城镇开发边界面积", "底线管控", "约束性"),
+        draw: "",
     },
     Spec {
         id: PARKS,
@@ -162,6 +197,10 @@ pub const LAYERS: [Spec; 10] = [
         site_role: "locate",
         role: Some("parks"),
         indicator: km2(5, "产业园区面积", "产业发展", "预期性"),
+        draw: r##"label_minzoom = 9
+label_color = "#5d4037"
+label_order = 8
+"##,
     },
     Spec {
         id: WATER,
@@ -173,6 +212,7 @@ pub const LAYERS: [Spec; 10] = [
         site_role: "prohibited",
         role: None,
         indicator: km2(4, "饮用水水源保护区面积", "资源保护", "约束性"),
+        draw: "",
     },
     Spec {
         id: PLACES,
@@ -184,6 +224,11 @@ pub const LAYERS: [Spec; 10] = [
         site_role: "none",
         role: Some("places"),
         indicator: None,
+        draw: r##"radius = [[8, 2], [11, 4], [14, 5]]
+width = [[8, 0.5], [11, 1.2]]
+label_minzoom = 9
+label_color = "#2b2b2b"
+"##,
     },
 ];
 
@@ -259,7 +304,8 @@ pub fn plan_toml(m: &Meta, totals: &[(&str, f64)]) -> String {
     let _ = writeln!(s, "center = [{:.4}, {:.4}]", m.center.0, m.center.1);
     let _ = writeln!(s, "zoom = {:.1}", m.zoom);
     s.push_str(
-        "\n# role: the part a layer plays (county, subdivisions, red_line, parks, places, neighbours)\n",
+        "\n# role: the part a layer plays (county, subdivisions, red_line, parks, places, neighbours)\n\
+         # [layers.draw]: how the map draws it, over the defaults of its kind (as Wenshui is drawn)\n",
     );
     for l in &LAYERS {
         let _ = write!(
@@ -290,6 +336,9 @@ pub fn plan_toml(m: &Meta, totals: &[(&str, f64)]) -> String {
                     ind.no, ind.name, ind.unit
                 ))
             );
+        }
+        if !l.draw.is_empty() {
+            let _ = write!(s, "\n[layers.draw]\n{}", l.draw);
         }
     }
     s.push_str(

@@ -1,9 +1,16 @@
-//! `GET /style.json`: a MapLibre style of the whole plan, built from the manifest's layers and
-//! colours, with every URL absolute from the request's host (tiles, glyphs).
+//! `GET /style.json`: a MapLibre style of the whole plan, built from each layer's drawing (the
+//! manifest's `[layers.draw]` over its kind's defaults), with every URL absolute from the
+//! request's host (tiles, glyphs).
+//!
+//! Every style layer of a plan layer carries `metadata["planmap:layer"]` (its id); the county's
+//! fill is marked `"planmap:ground"`: the paper under the plan, kept when the county's outline
+//! is hidden.
 
 use axum::extract::State;
 use axum::Json;
-use planmap_core::plan::{GeometryKind, LayerDef, LayerKind};
+use planmap_core::draw::{Draw, Stops};
+use planmap_core::plan::{GeometryKind, LayerDef, Role};
+use planmap_core::Engine;
 use serde_json::{json, Value};
 
 use crate::error::ApiResult;
@@ -12,99 +19,185 @@ use crate::query::{NoParams, Query};
 use crate::routes::tiles::NATIVE_MAX_ZOOM;
 use crate::state::{AppState, Snapshot};
 
-/// Fill opacity of a polygon layer: protected layers strongest, boundaries unfilled.
-fn fill_opacity(def: &LayerDef) -> Option<f64> {
-    match (def.kind, def.id.as_str()) {
-        (_, "neighbours") => Some(0.35),
-        (LayerKind::Boundary, _) => None,
-        (LayerKind::Protected, _) => Some(0.55),
-        (LayerKind::Development | LayerKind::Zoning, _) => Some(0.35),
-        _ => Some(0.3),
+/// A number, or MapLibre's linear interpolation by zoom.
+fn stops(s: &Stops) -> Value {
+    match s {
+        Stops::Fixed(v) => json!(v),
+        Stops::Zoom(stops) => {
+            let mut e = vec![json!("interpolate"), json!(["linear"]), json!(["zoom"])];
+            e.extend(stops.iter().flat_map(|[z, v]| [json!(z), json!(v)]));
+            Value::Array(e)
+        }
     }
 }
 
-fn style_layers(def: &LayerDef, font: &[String]) -> Vec<Value> {
-    let id = &def.id;
-    let color = &def.color;
-    let src = |v: Value| {
-        let mut v = v;
-        v["source"] = json!(id);
-        v["source-layer"] = json!(id);
-        v["metadata"] = json!({ "planmap:layer": id, "planmap:name": def.name });
-        v
-    };
-    let label = |extra: Value| {
-        let mut layout = json!({
-            "text-field": ["coalesce", ["get", "name"], ""],
-            "text-font": font,
-            "text-size": 12,
-        });
-        if let (Some(l), Some(e)) = (layout.as_object_mut(), extra.as_object()) {
-            l.extend(e.clone());
+/// A style layer of plan layer `def`: its source, metadata and minimum zoom.
+fn of_layer(def: &LayerDef, minzoom: f64, mut v: Value) -> Value {
+    v["source"] = json!(def.id);
+    v["source-layer"] = json!(def.id);
+    v["metadata"] = json!({ "planmap:layer": def.id, "planmap:name": def.name });
+    if minzoom > 0.0 {
+        v["minzoom"] = json!(minzoom);
+    }
+    v
+}
+
+/// A fill of opacity 1 is ground: drawn under everything else.
+fn is_ground(d: &Draw) -> bool {
+    d.fill_opacity >= 1.0
+}
+
+/// The fill, outline or circle layers of a plan layer: (whether it is ground, style layer).
+fn paint_layers(def: &LayerDef) -> Vec<(bool, Value)> {
+    let (id, d) = (&def.id, &def.draw);
+    // The outline of a polygon or the stroke of a line; lines get round joins and caps.
+    let line = |outline: &str| {
+        let mut paint = json!({ "line-color": outline, "line-width": stops(&d.width) });
+        if !d.dash.is_empty() {
+            paint["line-dasharray"] = json!(d.dash);
         }
-        src(json!({
-            "id": format!("{id}-label"),
-            "type": "symbol",
-            "layout": layout,
-            "paint": { "text-color": "#222222", "text-halo-color": "#ffffff", "text-halo-width": 1.5 },
-        }))
+        let mut l = json!({ "id": format!("{id}-line"), "type": "line", "paint": paint });
+        if def.geometry == GeometryKind::Line {
+            l["layout"] = json!({ "line-join": "round", "line-cap": "round" });
+        }
+        (false, of_layer(def, d.minzoom, l))
     };
+    let mut out = Vec::new();
     match def.geometry {
         GeometryKind::Polygon => {
-            let mut out = Vec::new();
-            if let Some(opacity) = fill_opacity(def) {
-                out.push(src(json!({
-                    "id": format!("{id}-fill"),
-                    "type": "fill",
-                    "paint": { "fill-color": color, "fill-opacity": opacity },
-                })));
+            if let Some(fill) = &d.fill {
+                let mut l = of_layer(
+                    def,
+                    d.minzoom,
+                    json!({
+                        "id": format!("{id}-fill"),
+                        "type": "fill",
+                        "paint": { "fill-color": fill, "fill-opacity": d.fill_opacity },
+                    }),
+                );
+                if def.role == Some(Role::County) {
+                    l["metadata"]["planmap:ground"] = json!(true);
+                }
+                out.push((is_ground(d), l));
             }
-            let width = if def.kind == LayerKind::Boundary {
-                1.6
-            } else {
-                0.8
-            };
-            out.push(src(json!({
-                "id": format!("{id}-line"),
-                "type": "line",
-                "paint": { "line-color": color, "line-width": width },
-            })));
-            if id == "townships" || def.kind == LayerKind::Development {
-                out.push(label(json!({})));
-            }
-            out
+            out.extend(d.outline.as_deref().map(line));
         }
-        GeometryKind::Line => vec![src(json!({
-            "id": format!("{id}-line"),
-            "type": "line",
-            "layout": { "line-join": "round", "line-cap": "round" },
-            "paint": { "line-color": color, "line-width": 1.5 },
-        }))],
-        GeometryKind::Point => vec![
-            src(json!({
-                "id": format!("{id}-circle"),
-                "type": "circle",
-                "paint": {
-                    "circle-color": color, "circle-radius": 4,
-                    "circle-stroke-color": "#ffffff", "circle-stroke-width": 1,
-                },
-            })),
-            label(json!({ "text-offset": [0, 1.1], "text-anchor": "top" })),
-        ],
+        GeometryKind::Line => out.extend(d.outline.as_deref().map(line)),
+        GeometryKind::Point => {
+            let stroke = d.outline.as_deref().unwrap_or("#ffffff");
+            let stroke_width = if d.outline.is_some() {
+                stops(&d.width)
+            } else {
+                json!(0)
+            };
+            out.push((
+                false,
+                of_layer(
+                    def,
+                    d.minzoom,
+                    json!({
+                        "id": format!("{id}-circle"),
+                        "type": "circle",
+                        "paint": {
+                            "circle-color": d.fill.as_deref().unwrap_or(&def.color),
+                            "circle-opacity": d.fill_opacity,
+                            "circle-radius": stops(&d.radius),
+                            "circle-stroke-color": stroke,
+                            "circle-stroke-width": stroke_width,
+                        },
+                    }),
+                ),
+            ));
+        }
     }
+    out
 }
 
-/// Draw order: reference and boundary fills below, protected layers above them, lines, then
-/// points and labels on top.
-fn rank(def: &LayerDef) -> u8 {
-    match (def.geometry, def.kind) {
-        (GeometryKind::Point, _) => 5,
-        (GeometryKind::Line, _) => 4,
-        (_, LayerKind::Boundary) => 3,
-        (_, LayerKind::Reference) => 0,
-        (_, LayerKind::Protected) => 2,
-        _ => 1,
+/// The label layer of a plan layer with a label attribute (points below the point, polygons
+/// where the tiles put them: the web map places them once a polygon). `hide`: label values
+/// not to repeat (the places that name a subdivision already labelled).
+fn label_layer(def: &LayerDef, attr: &str, font: &[String], hide: &[String]) -> Value {
+    let d = &def.draw;
+    let mut layout = json!({
+        "text-field": ["coalesce", ["get", attr], ""],
+        "text-font": font,
+        "text-size": stops(&d.label_size),
+    });
+    if d.label_spacing > 0.0 {
+        layout["text-letter-spacing"] = json!(d.label_spacing);
     }
+    if def.geometry == GeometryKind::Point {
+        layout["text-offset"] = json!([0, 1.1]);
+        layout["text-anchor"] = json!("top");
+    }
+    let mut l = of_layer(
+        def,
+        d.label_minzoom.max(d.minzoom),
+        json!({
+            "id": format!("{}-label", def.id),
+            "type": "symbol",
+            "layout": layout,
+            "paint": {
+                "text-color": d.label_color,
+                "text-halo-color": d.label_halo,
+                "text-halo-width": d.label_halo_width,
+            },
+        }),
+    );
+    if !hide.is_empty() {
+        l["filter"] = json!(["!", ["in", ["get", attr], ["literal", hide]]]);
+    }
+    l
+}
+
+/// The labels of the subdivisions: a place of the same name (a township's seat) keeps its
+/// dot, not its label.
+fn subdivision_labels(engine: &Engine) -> Vec<String> {
+    let Some(l) = engine.role(Role::Subdivisions) else {
+        return Vec::new();
+    };
+    let Some(attr) = &l.def.draw.label else {
+        return Vec::new();
+    };
+    l.features
+        .iter()
+        .filter_map(|f| f.properties.get(attr)?.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The style layers of the plan, bottom to top: grounds (fills of opacity 1), then every
+/// layer's fill and outline by `order`, then the labels by `label_order` (manifest order
+/// where equal).
+fn style_layers(engine: &Engine, font: &[String]) -> Vec<Value> {
+    let hidden = subdivision_labels(engine);
+    let mut painted: Vec<(bool, f64, usize, usize, Value)> = Vec::new();
+    let mut labels: Vec<(f64, usize, Value)> = Vec::new();
+    for (i, l) in engine.layers.iter().enumerate() {
+        let def = &l.def;
+        for (k, (ground, v)) in paint_layers(def).into_iter().enumerate() {
+            painted.push((!ground, def.draw.order, i, k, v));
+        }
+        if let Some(attr) = &def.draw.label {
+            let hide: &[String] = if def.role == Some(Role::Places) {
+                &hidden
+            } else {
+                &[]
+            };
+            labels.push((def.draw.label_order, i, label_layer(def, attr, font, hide)));
+        }
+    }
+    painted.sort_by(|a, b| {
+        (a.0.cmp(&b.0))
+            .then(a.1.total_cmp(&b.1))
+            .then((a.2, a.3).cmp(&(b.2, b.3)))
+    });
+    labels.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut layers = vec![json!({
+        "id": "background", "type": "background", "paint": { "background-color": "#f6f5f0" },
+    })];
+    layers.extend(painted.into_iter().map(|p| p.4));
+    layers.extend(labels.into_iter().map(|l| l.2));
+    layers
 }
 
 /// The style document for a snapshot.
@@ -124,23 +217,10 @@ pub fn build(snap: &Snapshot, base: &BaseUrl, font: &[String]) -> Value {
         }
         sources.insert(l.def.id.clone(), s);
     }
-    let mut defs: Vec<&LayerDef> = snap.engine.layers.iter().map(|l| &l.def).collect();
-    defs.sort_by_key(|d| rank(d));
-    let mut layers = vec![json!({
-        "id": "background", "type": "background", "paint": { "background-color": "#f6f5f0" },
-    })];
-    let mut labels = Vec::new();
-    for d in defs {
-        for l in style_layers(d, font) {
-            if l["type"] == "symbol" {
-                labels.push(l);
-            } else {
-                layers.push(l);
-            }
-        }
-    }
-    layers.extend(labels);
-    let center = plan.center.unwrap_or([112.03, 37.43]);
+    let center = plan.center.or_else(|| {
+        let b = snap.engine.county()?.bbox()?;
+        Some([b.center().x, b.center().y])
+    });
     json!({
         "version": 8,
         "name": plan.name,
@@ -150,11 +230,11 @@ pub fn build(snap: &Snapshot, base: &BaseUrl, font: &[String]) -> Value {
             "planmap:illustrative": plan.illustrative,
             "planmap:caveat": plan.caveat,
         },
-        "center": center,
+        "center": center.unwrap_or([0.0, 0.0]),
         "zoom": plan.zoom.unwrap_or(10.0),
         "sources": sources,
         "glyphs": base.join("/fonts/{fontstack}/{range}.pbf"),
-        "layers": layers,
+        "layers": style_layers(&snap.engine, font),
     })
 }
 
