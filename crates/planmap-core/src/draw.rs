@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{GeometryKind, LayerKind, Role};
+use crate::kinds::{GeometryKind, LayerKind, Role};
 
 /// A number, or a number by zoom: `[[zoom, value], …]`, interpolated linearly between the
 /// stops (MapLibre's `["interpolate", ["linear"], ["zoom"], …]`) and constant beyond them.

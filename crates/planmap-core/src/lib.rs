@@ -29,6 +29,7 @@ pub mod feature;
 pub mod geodesy;
 pub mod green;
 pub mod identify;
+pub mod kinds;
 mod memory;
 pub mod nearest;
 pub mod options;
