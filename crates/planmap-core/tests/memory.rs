@@ -78,8 +78,12 @@ fn circle(x: f64, y: f64, r: f64, n: usize) -> Vec<(f64, f64)> {
 
 fn build() -> Engine {
     let layer = |id: &str| {
-        serde_json::json!({"id": id, "name": id, "kind": "protected", "geometry": "polygon",
-                           "color": "#000000", "site_role": "none"})
+        let mut l = serde_json::json!({"id": id, "name": id, "kind": "protected",
+                                       "geometry": "polygon", "color": "#000000", "site_role": "none"});
+        if id == "county" {
+            l["role"] = "county".into();
+        }
+        l
     };
     let plan: Plan = serde_json::from_value(serde_json::json!({
         "id": "t", "name": "t", "county": "county", "county_area_km2": 2500.0,
