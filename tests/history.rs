@@ -301,6 +301,37 @@ fn access_needs_the_token() {
 }
 
 #[test]
+fn one_limit_rule_for_every_history_endpoint_and_the_last_day_is_a_day() {
+    let dir = temp_db("limits.sqlite");
+    let s = Server::start(Some(&dir), true);
+    for i in 0..3 {
+        assert_eq!(id_of(&s.check("", &farmland_site())), i + 1);
+    }
+    for path in ["/api/history", "/api/history.geojson", "/api/history.csv"] {
+        for (q, status) in [
+            ("?limit=1001", 400),
+            ("?limit=0", 400),
+            ("?limit=1000", 200),
+        ] {
+            let r = s.history(&format!("{path}{q}"), Some(&bearer()));
+            assert_eq!(r.status(), status, "{path}{q}");
+            if status == 400 {
+                let body: Value = r.json().unwrap();
+                assert_eq!(body["parameter"], "limit", "{path}{q}: {body}");
+                assert!(body["error"].as_str().unwrap().contains("1000"), "{body}");
+            }
+        }
+        // The last date there is, as the end of a range: every record made so far.
+        let r = s.history(&format!("{path}?to=9999-12-31"), Some(&bearer()));
+        assert_eq!(r.status(), 200, "{path}?to=9999-12-31");
+    }
+    let all = s.list("?to=9999-12-31");
+    assert_eq!(all["total"], 3, "{all}");
+    assert_eq!(s.list("?from=9999-12-31")["total"], 0);
+    assert_eq!(s.list("?to=2000-01-01")["total"], 0);
+}
+
+#[test]
 fn exports_parse_back_as_the_listing() {
     let dir = temp_db("exports.sqlite");
     let s = Server::start(Some(&dir), true);

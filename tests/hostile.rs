@@ -356,11 +356,17 @@ fn cases() -> Vec<Case> {
             &["no feature", "no-such-feature"],
         ),
     ];
-    // Headers.
-    v.push(Case {
-        extra_headers: "Host: evil.example/<script>",
-        ..case("GET", "/style.json", "", 400, &["host"])
-    });
+    // Segments no file name can have (over 255 bytes), static and under /assets/: a JSON
+    // 404 like any missing file (a hostile Host header is not read at all:
+    // tests/connections.rs checks the URLs it would have reached).
+    for path in [
+        format!("/{}", "a".repeat(255)),
+        format!("/{}", "a".repeat(256)),
+        format!("/assets/{}.js", "b".repeat(300)),
+        format!("/x/{}/y", "%41".repeat(300)),
+    ] {
+        v.push(case("GET", &path, "", 404, &["no such resource"]));
+    }
     v
 }
 

@@ -436,7 +436,7 @@ fn farmland_tiles_z12_to_z14_decode_with_gdal_and_hold_the_patches() {
 }
 
 #[test]
-fn tilejson_and_style_use_the_request_host() {
+fn tilejson_and_style_name_the_server_not_the_host_header() {
     let tj = get_json("/tiles/farmland.json");
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(tj["tiles"][0], url("/tiles/farmland/{z}/{x}/{y}.pbf"));
@@ -459,10 +459,13 @@ fn tilejson_and_style_use_the_request_host() {
     assert_eq!(r.status(), 200);
     let style: Value = r.json().unwrap();
     assert_eq!(style["version"], 8);
+    // The listening address, not the Host header (tests/connections.rs: --public-url and
+    // --trust-proxy).
     assert!(style["glyphs"]
         .as_str()
         .unwrap()
-        .starts_with("http://maps.example:8443/fonts/"));
+        .starts_with(&url("/fonts/")));
+    assert!(!style.to_string().contains("maps.example"));
     let manifest: toml::Value =
         toml::from_str(&std::fs::read_to_string(plan_dir().join("plan.toml")).unwrap()).unwrap();
     let text = style.to_string();
@@ -472,7 +475,7 @@ fn tilejson_and_style_use_the_request_host() {
         assert_eq!(src["type"], "vector", "{id}");
         assert_eq!(
             src["tiles"][0],
-            format!("http://maps.example:8443/tiles/{id}/{{z}}/{{x}}/{{y}}.pbf")
+            url(&format!("/tiles/{id}/{{z}}/{{x}}/{{y}}.pbf"))
         );
         // The colours the manifest's draw table gives the layer, or its own colour where the
         // table leaves the outline to it (every layer has one by default).

@@ -92,11 +92,16 @@ pub fn canonical(text: &str) -> Result<String, HistoryError> {
 }
 
 /// The end of a `to` bound: [`canonical`], except that a bare date means the end of that day
-/// (the next day's midnight, as the bound is exclusive).
+/// (the next day's midnight, as the bound is exclusive). The last day a timestamp can name,
+/// 9999-12-31, ends at its `T24:00:00.000Z` (ISO 8601's end of a day), which sorts after
+/// every time of that day.
 pub fn canonical_end(text: &str) -> Result<String, HistoryError> {
     let t = canonical(text)?;
     if text.len() != 10 {
         return Ok(t);
+    }
+    if t.starts_with("9999-12-31") {
+        return Ok("9999-12-31T24:00:00.000Z".to_string());
     }
     let (y, m, d): (u32, u32, u32) = (
         t[0..4].parse().unwrap_or(0),
@@ -171,6 +176,10 @@ mod tests {
             canonical_end("2026-11-28T10:00:00Z").unwrap(),
             "2026-11-28T10:00:00.000Z"
         );
+        // The last day: still four digits of year, after its last millisecond.
+        let end = canonical_end("9999-12-31").unwrap();
+        assert!(end.as_str() > "9999-12-31T23:59:59.999Z" && end.len() == 24);
+        assert!(end.as_str() > now_rfc3339().as_str());
     }
 
     #[test]

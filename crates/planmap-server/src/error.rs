@@ -1,7 +1,7 @@
 //! API errors: every refusal is a 4xx with a JSON body `{"error": "...", "status": N, ...}`
 //! that names what is wrong, so a person (or a client) can fix the request.
 
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -129,4 +129,54 @@ pub async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED,
         format!("{} does not accept {method}", clip(uri.path())),
     )
+}
+
+/// Any error answer that is not JSON yet (a static file's I/O failure, a framework's plain
+/// text refusal) rewritten as [`ErrorBody`], so every 4xx and 5xx is JSON. A short plain-text
+/// body is kept as the message; a 5xx's is replaced (it may name internals). Headers such as
+/// `Allow` and `Retry-After` are kept.
+pub async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = |r: &Response| {
+        r.headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/") && v.contains("json"))
+    };
+    if !(status.is_client_error() || status.is_server_error()) || is_json(&resp) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    let mut message = match status {
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            "internal error: the request could not be completed".to_string()
+        }
+        s => s.canonical_reason().unwrap_or("error").to_string(),
+    };
+    if text && status.is_client_error() {
+        if let Ok(b) = axum::body::to_bytes(body, 4096).await {
+            let t = String::from_utf8_lossy(&b).trim().to_string();
+            if !t.is_empty() {
+                message = clip(&t);
+            }
+        }
+    }
+    let fresh = ApiError::new(status, message).into_response();
+    for h in [
+        header::CONTENT_ENCODING,
+        header::CONTENT_LENGTH,
+        header::TRANSFER_ENCODING,
+    ] {
+        parts.headers.remove(h);
+    }
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let (_, body) = fresh.into_parts();
+    Response::from_parts(parts, body)
 }

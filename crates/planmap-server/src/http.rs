@@ -1,4 +1,4 @@
-//! HTTP helpers shared by the handlers: absolute URLs from the request's host, conditional
+//! HTTP helpers shared by the handlers: the server's absolute URLs, conditional
 //! responses with ETags, typed bodies, request bodies read within their limit, CPU work off
 //! the async threads.
 
@@ -18,9 +18,8 @@ pub const JSON: &str = "application/json";
 pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 pub const PROTOBUF: &str = "application/x-protobuf";
 
-/// `scheme://host[:port]` of the request, for the absolute URLs of styles, TileJSON and OGC
-/// links. The host comes from the `Host` header (HTTP/1.1) or the URI's authority (HTTP/2),
-/// the scheme from `X-Forwarded-Proto` when a proxy says `https`.
+/// `scheme://host[:port][/prefix]` of the server, for the absolute URLs of styles, TileJSON
+/// and OGC links ([`UrlPolicy`] says where it comes from; never the request's `Host`).
 #[derive(Debug, Clone)]
 pub struct BaseUrl(pub String);
 
@@ -30,6 +29,19 @@ impl BaseUrl {
     }
 }
 
+/// Where absolute URLs come from, in order: the configured public URL; with `trust_proxy`,
+/// a proxy's `X-Forwarded-Host` (and `X-Forwarded-Proto`); else the listening address. The
+/// `Host` header is never used: a cache in front would serve one client's host to all.
+/// The router puts it in every request's extensions.
+#[derive(Debug, Clone)]
+pub struct UrlPolicy {
+    /// `--public-url`, without a trailing slash.
+    pub public: Option<String>,
+    pub trust_proxy: bool,
+    /// `http://ADDR` of the listening socket.
+    pub local: String,
+}
+
 fn valid_host(h: &str) -> bool {
     !h.is_empty()
         && h.len() <= 255
@@ -37,29 +49,64 @@ fn valid_host(h: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
 }
 
+/// The first value of a proxy header (a chain of proxies appends with commas).
+fn forwarded<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    let v = parts.headers.get(name)?.to_str().ok()?;
+    Some(v.split(',').next().unwrap_or("").trim())
+}
+
+impl UrlPolicy {
+    /// A public URL as configured: `http(s)://host[:port][/path]`, returned without a
+    /// trailing slash.
+    pub fn check_public(url: &str) -> Result<String, String> {
+        let bad = |why: &str| format!("'{}': {why}", clip(url));
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| bad("expected http:// or https://"))?;
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        if !valid_host(host) {
+            return Err(bad("no valid host"));
+        }
+        let path_ok = path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~/%!$&'()*+,;=:@".contains(&b));
+        if !path_ok {
+            return Err(bad("the path may not hold a query, fragment or spaces"));
+        }
+        Ok(url.trim_end_matches('/').to_string())
+    }
+
+    fn base(&self, parts: &Parts) -> Result<BaseUrl, ApiError> {
+        if let Some(p) = &self.public {
+            return Ok(BaseUrl(p.clone()));
+        }
+        if self.trust_proxy {
+            if let Some(host) = forwarded(parts, "x-forwarded-host") {
+                if !valid_host(host) {
+                    return Err(ApiError::bad_request(format!(
+                        "X-Forwarded-Host '{}' is not a host name or address",
+                        clip(host)
+                    )));
+                }
+                let https = forwarded(parts, "x-forwarded-proto")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("https"));
+                let scheme = if https { "https" } else { "http" };
+                return Ok(BaseUrl(format!("{scheme}://{host}")));
+            }
+        }
+        Ok(BaseUrl(self.local.clone()))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let host = parts
-            .headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-            .ok_or_else(|| ApiError::bad_request("the request has no Host header"))?;
-        if !valid_host(&host) {
-            return Err(ApiError::bad_request(format!(
-                "Host header '{}' is not a host name or address",
-                clip(&host)
-            )));
+        match parts.extensions.get::<UrlPolicy>() {
+            Some(p) => p.base(parts),
+            None => Err(ApiError::internal("internal error: no URL policy")),
         }
-        let https = parts
-            .headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
-        let scheme = if https { "https" } else { "http" };
-        Ok(BaseUrl(format!("{scheme}://{host}")))
     }
 }
 
@@ -149,13 +196,12 @@ pub fn json<T: Serialize>(value: &T) -> ApiResult<Response> {
     Ok(typed(JSON, body))
 }
 
-/// Runs CPU-heavy work off the async threads.
+/// Runs CPU-heavy work off the async threads; a heavy request's slot stays held until it
+/// returns ([`crate::work::blocking`], which also hands work its request's cancel flag).
 pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(format!("worker failed: {e}")))?
+    crate::work::blocking(move |_| f()).await
 }
 
 /// The body of a request as UTF-8 text (borrowed, not copied).

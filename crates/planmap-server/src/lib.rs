@@ -5,7 +5,7 @@
 //!
 //! 1. [`error`], [`http`], [`query`], [`multipart`], [`upload`], [`security`]: how requests
 //!    are read and refused (every refusal a JSON [`error::ApiError`]), typed query strings,
-//!    bodies and uploaded site files.
+//!    bodies and uploaded site files; [`work`]: blocking work bounded by its request.
 //! 2. [`resources`]: what the server holds besides the plan — fonts, tile cache, the gate of
 //!    heavy requests, the keeper's token, the check recorder. No handlers.
 //! 3. [`state`]: settings and the swappable snapshot of loaded data; [`guards`] (the keeper's
@@ -13,12 +13,14 @@
 //! 4. [`routes`]: one module a resource, thin handlers with typed requests and answers;
 //!    `/api/openapi.json` is generated from them.
 //! 5. [`router`]: every route on its path, with the layers around them.
+//! 6. [`listen`]: the accept loop — connections, their timeouts and limit, shutdown.
 //!
 //! The domain work is `planmap-core`'s.
 
 pub mod error;
 pub mod guards;
 pub mod http;
+pub mod listen;
 pub mod multipart;
 pub mod query;
 pub mod reload;
@@ -28,6 +30,7 @@ pub mod routes;
 pub mod security;
 pub mod state;
 pub mod upload;
+pub mod work;
 
 pub use resources::token::AdminToken;
 pub use router::router;
@@ -45,15 +48,15 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// Loads the plan of `config`, binds `addr`, prints the URL and serves until Ctrl-C/SIGTERM.
+/// Loads the plan of `config`, binds `addr`, prints the URL and serves until Ctrl-C/SIGTERM;
+/// then requests in flight are cancelled and it returns within the shutdown grace.
 pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
     init_logging();
+    listen::raise_limits();
     let state = tokio::task::spawn_blocking(move || AppState::load(config))
         .await
         .map_err(|e| e.to_string())??;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let snap = state.snapshot();
     {
@@ -75,25 +78,51 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
     }
     tracing::info!(fonts = ?state.fonts().default_stack(), "listening on http://{local}/");
     // The conflict scan is the one slow answer: start it now so the first asker waits less.
+    let scan = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = snap.conflicts().await {
+        if let Err(e) = snap.conflicts(scan.shutdown().flag()).await {
             tracing::warn!("conflict scan: {}", e.message);
         }
     });
     // A `planmap import` switching a layer is served within seconds, no restart.
     reload::spawn_watch(state.clone(), std::time::Duration::from_secs(2));
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown())
+    let stop = state.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stop signal received");
+        stop.shutdown().begin();
+    });
+    listen::run(listener, state)
         .await
         .map_err(|e| e.to_string())
 }
 
-/// Serves `state` on a bound listener until the future is dropped (tests, embedding).
-pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+/// A listener on `addr` with a deep backlog (a burst of connections waits there, not in
+/// SYN retries).
+fn bind(addr: &str) -> std::io::Result<tokio::net::TcpListener> {
+    use std::net::ToSocketAddrs;
+    let mut last = None;
+    for a in addr.to_socket_addrs()? {
+        let socket = match a {
+            std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(a).and_then(|()| socket.listen(4096)) {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("the address names no socket address")))
 }
 
-async fn shutdown() {
+/// Serves `state` on a bound listener until its shutdown begins ([`AppState::shutdown`]) or
+/// the future is dropped (tests, embedding).
+pub async fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    listen::run(listener, state).await
+}
+
+async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -109,11 +138,14 @@ async fn shutdown() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// [`serve`] on a new multi-threaded runtime, for a synchronous `main`.
+/// [`serve`] on a new multi-threaded runtime, for a synchronous `main`. Work still running
+/// when the server returned (stopped, past the grace) is abandoned, so the process can exit.
 pub fn serve_blocking(addr: &str, config: Config) -> Result<(), String> {
-    tokio::runtime::Builder::new_multi_thread()
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?
-        .block_on(serve(addr, config))
+        .map_err(|e| e.to_string())?;
+    let r = rt.block_on(serve(addr, config));
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    r
 }

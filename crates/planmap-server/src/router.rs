@@ -1,5 +1,6 @@
 //! Every route of the server and the layers around them (time limit, heavy-request gate,
-//! compression, CORS, panic catching, logging, security headers).
+//! announced body size, errors as JSON, URL policy, compression, CORS, panic catching,
+//! logging, security headers).
 //!
 //! The layers every request passes wrap the whole router once, not each route: axum's
 //! `Router::layer` wraps every route in its own boxed copy of the stack, and a request then
@@ -14,7 +15,7 @@ use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::Router;
+use axum::{Extension, Router};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
@@ -22,6 +23,7 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::error::{self, ApiError};
+use crate::http::UrlPolicy;
 use crate::resources::recorder;
 use crate::routes::{
     admin, assets, check, conflicts, fonts, history, identify, layer_import, ogc, openapi, plan,
@@ -87,7 +89,17 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::internal("internal error: the request could not be completed").into_response()
 }
 
-/// Every route of the server over `state`.
+/// Where the absolute URLs of the answers come from ([`UrlPolicy`]).
+fn url_policy(state: &AppState) -> UrlPolicy {
+    UrlPolicy {
+        public: state.config().public_url.clone(),
+        trust_proxy: state.config().trust_proxy,
+        local: state.local_url().to_string(),
+    }
+}
+
+/// Every route of the server over `state` (its listening address set first, for the URLs
+/// of answers: [`AppState::set_local_addr`]).
 pub fn router(state: AppState) -> Router {
     let cfg = state.config().clone();
     // Requests that compute for a while: a bounded number at once (guards::heavy).
@@ -132,6 +144,12 @@ pub fn router(state: AppState) -> Router {
         .option_layer(cors(&cfg.cors_origins))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(compression())
+        .layer(Extension(url_policy(&state)))
+        .layer(middleware::map_response(error::json_errors))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::body_size,
+        ))
         .layer(middleware::from_fn_with_state(state, guards::time_limit))
         .layer(DefaultBodyLimit::max(cfg.body_limit))
         .service(app);

@@ -10,13 +10,14 @@ use std::sync::{Arc, OnceLock};
 use arc_swap::ArcSwap;
 use axum::body::Bytes;
 use planmap_core::plan::Indicator;
-use planmap_core::{ConflictScan, Engine};
+use planmap_core::{Cancel, ConflictScan, Engine};
 use planmap_history::History;
 use planmap_io::{export, PlanDir};
 
 use crate::error::{ApiError, ApiResult};
 use crate::resources::fonts::Fonts;
 use crate::resources::gate::Gate;
+use crate::resources::shutdown::Shutdown;
 use crate::resources::tile_cache::TileCache;
 use crate::resources::token::AdminToken;
 
@@ -37,8 +38,27 @@ pub struct Config {
     pub max_parts: usize,
     /// What an uploaded site file may hold: features, zip entries, unpacked bytes.
     pub upload_limits: planmap_io::UploadLimits,
-    /// Longest a request may take, reading its body included.
+    /// Longest a request may take, reading its body included; its work is stopped then.
     pub request_timeout: std::time::Duration,
+    /// Longest a client may take to send a request's head (request line and headers),
+    /// counted from the connection's start or the request's first byte; then it is closed.
+    pub header_timeout: std::time::Duration,
+    /// Longest a connection may stay idle between requests (or stall while its answer is
+    /// written) before it is closed.
+    pub idle_timeout: std::time::Duration,
+    /// Most connections open at once. A new one beyond it closes the oldest connection that
+    /// is not mid-request; if every one is, it waits in the listen backlog.
+    pub max_connections: usize,
+    /// After SIGTERM/Ctrl-C: how long requests in flight (their work cancelled, answered
+    /// 503) may take to finish before the process exits regardless.
+    pub shutdown_grace: std::time::Duration,
+    /// The server's public URL (`https://maps.example.org/planmap`): the base of the
+    /// absolute URLs in style.json, TileJSON and OGC documents.
+    pub public_url: Option<String>,
+    /// Take the public host and scheme from `X-Forwarded-Host`/`X-Forwarded-Proto` (only
+    /// behind a proxy that sets them). Without this or `public_url`, absolute URLs name the
+    /// listening address — never the request's `Host` header.
+    pub trust_proxy: bool,
     /// Heavy requests (checks, uploads, imports, report images) computed at once.
     pub max_heavy: usize,
     /// How long a heavy request waits for a slot before a 503.
@@ -70,6 +90,12 @@ impl Config {
             max_parts: 1_000,
             upload_limits: planmap_io::UploadLimits::default(),
             request_timeout: std::time::Duration::from_secs(60),
+            header_timeout: std::time::Duration::from_secs(10),
+            idle_timeout: std::time::Duration::from_secs(30),
+            max_connections: 10_000,
+            shutdown_grace: std::time::Duration::from_secs(10),
+            public_url: None,
+            trust_proxy: false,
             max_heavy: 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             heavy_wait: std::time::Duration::from_secs(5),
             cors_origins: vec!["*".into()],
@@ -129,13 +155,18 @@ impl Snapshot {
         Ok(self.plan_answer.get_or_init(|| b).clone())
     }
 
-    /// The conflict scan, computed on a blocking thread the first time it is asked for.
-    pub async fn conflicts(self: &Arc<Self>) -> ApiResult<Arc<Conflicts>> {
+    /// The conflict scan, computed on a blocking thread the first time it is asked for;
+    /// `stop` (the server's shutdown flag) stops it.
+    pub async fn conflicts(self: &Arc<Self>, stop: &Arc<Cancel>) -> ApiResult<Arc<Conflicts>> {
         let snap = Arc::clone(self);
+        let stop = Arc::clone(stop);
         self.conflicts
             .get_or_try_init(|| async move {
                 tokio::task::spawn_blocking(move || {
-                    let scan = snap.engine.conflicts();
+                    let scan = snap
+                        .engine
+                        .conflicts_cancellable(&stop)
+                        .map_err(|e| e.to_string())?;
                     let json = serde_json::to_vec(&scan).map_err(|e| e.to_string())?;
                     let geojson = export::conflicts_geojson(&scan);
                     Ok::<_, String>(Arc::new(Conflicts {
@@ -176,6 +207,9 @@ struct Inner {
     fonts: Fonts,
     gate: Gate,
     history: Option<History>,
+    shutdown: Shutdown,
+    /// `http://ADDR` of the listening socket, once bound.
+    local_url: OnceLock<String>,
 }
 
 /// What every handler gets: cheap to clone.
@@ -193,6 +227,8 @@ impl AppState {
             fonts,
             gate,
             history,
+            shutdown: Shutdown::default(),
+            local_url: OnceLock::new(),
         }))
     }
 
@@ -236,6 +272,32 @@ impl AppState {
     /// The slots of heavy requests.
     pub fn gate(&self) -> &Gate {
         &self.0.gate
+    }
+
+    /// The stop signal of the server.
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.0.shutdown
+    }
+
+    /// Names the listening address (once: the first bound listener).
+    /// An unspecified address (all interfaces) is named by the loopback one.
+    pub fn set_local_addr(&self, mut addr: std::net::SocketAddr) {
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        let _ = self.0.local_url.set(format!("http://{addr}"));
+    }
+
+    /// `http://ADDR` of the listening socket (`http://localhost` before one is bound).
+    pub fn local_url(&self) -> &str {
+        self.0
+            .local_url
+            .get()
+            .map(String::as_str)
+            .unwrap_or("http://localhost")
     }
 }
 

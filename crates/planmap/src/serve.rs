@@ -35,6 +35,30 @@ pub struct ServeArgs {
     /// Longest a request may take, seconds, reading its body included (longer: 503).
     #[arg(long, env = "PLANMAP_REQUEST_TIMEOUT", default_value_t = 60.0)]
     pub request_timeout: f64,
+    /// Seconds a client has to send a request's head (request line and headers), from the
+    /// connection's start or the request's first byte; then the connection is closed.
+    #[arg(long, env = "PLANMAP_HEADER_TIMEOUT", default_value_t = 10.0)]
+    pub header_timeout: f64,
+    /// Seconds a keep-alive connection may stay idle between requests (or its answer stall
+    /// unread) before it is closed.
+    #[arg(long, env = "PLANMAP_IDLE_TIMEOUT", default_value_t = 30.0)]
+    pub idle_timeout: f64,
+    /// Most connections open at once (at most what the open-file limit allows). One more
+    /// closes the oldest connection that is not mid-request; if all are, it waits.
+    #[arg(long, env = "PLANMAP_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Seconds given, after SIGTERM or Ctrl-C, to requests in flight (their work is
+    /// cancelled and they are answered 503) before the process exits regardless.
+    #[arg(long, env = "PLANMAP_SHUTDOWN_GRACE", default_value_t = 10.0)]
+    pub shutdown_grace: f64,
+    /// The server's public URL (e.g. https://maps.example.org/planmap): the base of absolute
+    /// URLs in style.json, TileJSON and OGC links. Default: the listening address.
+    #[arg(long, env = "PLANMAP_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Behind a reverse proxy that sets X-Forwarded-Host and X-Forwarded-Proto: take the
+    /// public host and scheme from them (the Host header itself is never used).
+    #[arg(long, env = "PLANMAP_TRUST_PROXY")]
+    pub trust_proxy: bool,
     /// Heavy requests (checks, uploads, imports, report images) computed at once; more wait
     /// up to --heavy-wait seconds for a slot, then get 503 with Retry-After
     /// (default: twice the CPU count).
@@ -134,6 +158,17 @@ impl ServeArgs {
             .min(config.upload_limits.max_zip_expanded_bytes);
         config.request_timeout = seconds("--request-timeout", self.request_timeout, false)?;
         config.heavy_wait = seconds("--heavy-wait", self.heavy_wait, true)?;
+        config.header_timeout = seconds("--header-timeout", self.header_timeout, false)?;
+        config.idle_timeout = seconds("--idle-timeout", self.idle_timeout, false)?;
+        config.shutdown_grace = seconds("--shutdown-grace", self.shutdown_grace, true)?;
+        config.max_connections = self.max_connections.max(1);
+        config.public_url = self
+            .public_url
+            .as_deref()
+            .map(planmap_server::http::UrlPolicy::check_public)
+            .transpose()
+            .map_err(|e| format!("--public-url: {e}"))?;
+        config.trust_proxy = self.trust_proxy;
         if let Some(n) = self.max_heavy {
             config.max_heavy = n.max(1);
         }

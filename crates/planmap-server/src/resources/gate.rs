@@ -1,13 +1,15 @@
 //! The slots of heavy requests (site checks, uploads, imports, report images): a bounded
 //! number compute at once. A heavy request that finds every slot busy waits a little for one,
 //! then gets 503 with `Retry-After` rather than piling up behind the others
-//! ([`crate::guards::heavy`]).
+//! ([`crate::guards::heavy`]). A slot is an owned permit: the request's blocking work keeps it
+//! ([`crate::work::holding`]) until the work really stopped, not until the answer was sent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
 
@@ -16,7 +18,7 @@ pub use crate::error::RETRY_AFTER_S;
 /// The slots for heavy requests and how long one waits for a slot.
 #[derive(Debug)]
 pub struct Gate {
-    slots: Semaphore,
+    slots: Arc<Semaphore>,
     size: usize,
     wait: Duration,
 }
@@ -25,21 +27,26 @@ impl Gate {
     pub fn new(size: usize, wait: Duration) -> Gate {
         let size = size.max(1);
         Gate {
-            slots: Semaphore::new(size),
+            slots: Arc::new(Semaphore::new(size)),
             size,
             wait,
         }
     }
 
     /// A slot now, or within the wait; `None` when every slot stayed busy.
-    pub async fn acquire(&self) -> Option<SemaphorePermit<'_>> {
-        match self.slots.try_acquire() {
+    pub async fn acquire(&self) -> Option<OwnedSemaphorePermit> {
+        match Arc::clone(&self.slots).try_acquire_owned() {
             Ok(p) => Some(p),
-            Err(_) => tokio::time::timeout(self.wait, self.slots.acquire())
+            Err(_) => tokio::time::timeout(self.wait, Arc::clone(&self.slots).acquire_owned())
                 .await
                 .ok()
                 .and_then(Result::ok),
         }
+    }
+
+    /// Slots free just now.
+    pub fn free(&self) -> usize {
+        self.slots.available_permits()
     }
 
     /// How many requests may compute at once.

@@ -9,19 +9,20 @@ use axum::http::header::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use geo::MultiPolygon;
-use planmap_core::{CheckOptions, CheckReport, SiteError};
+use planmap_core::{CheckError, CheckOptions, CheckReport, SiteError};
 use planmap_history::Pending;
 use planmap_io::{export, geojson_io, GeoJsonError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::http::{self, blocking, body_bytes, typed, utf8};
+use crate::http::{self, body_bytes, typed, utf8};
 use crate::query::{precision, Query};
 use crate::resources::recorder::{self, CheckMeta, Recorder, Unrecorded};
 use crate::routes::schemas::FeatureCollection;
 use crate::state::{AppState, Snapshot};
 use crate::upload::FileInput;
+use crate::work::{self, Job};
 
 /// What `POST /api/check` answers with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -86,6 +87,15 @@ fn geojson_error(e: GeoJsonError) -> ApiError {
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     ApiError::new(status, format!("site: {e}"))
+}
+
+/// A check that gave no report: the site's fault (422), or stopped by its job (the request
+/// was answered 503 already or its client is gone).
+fn check_error(e: CheckError) -> ApiError {
+    match e {
+        CheckError::Site(e) => site_error(e),
+        CheckError::Cancelled(_) => work::stopped(),
+    }
 }
 
 fn site_error(e: SiteError) -> ApiError {
@@ -181,15 +191,15 @@ pub async fn check(
     // other on a blocking thread.
     let (pending, resp) = match parsed {
         Some(site) if light(&snap.engine, &site) => {
-            checked(&snap, site, info, opts, &recorder, answer)?
+            checked(&snap, site, info, opts, &recorder, answer, &work::current())?
         }
         parsed => {
-            blocking(move || {
+            work::blocking(move |job| {
                 let site = match parsed {
                     Some(site) => site,
                     None => parse_site(utf8(&bytes)?)?,
                 };
-                checked(&snap, site, info, opts, &recorder, answer)
+                checked(&snap, site, info, opts, &recorder, answer, job)
             })
             .await?
         }
@@ -223,8 +233,10 @@ struct Answer {
     geometry: bool,
 }
 
-/// Checks the site, hands its record to the history (the commit goes to disk while the
-/// answer is written) and writes the answer.
+/// Checks the site (stopped when `job` is cancelled), hands its record to the history (the
+/// commit goes to disk while the answer is written) and writes the answer. The record is
+/// made only if the job claims the answer first — the request is still live (not past its
+/// deadline, its client still there); from then on the answer goes out ([`crate::work`]).
 fn checked(
     snap: &Snapshot,
     site: MultiPolygon<f64>,
@@ -232,8 +244,13 @@ fn checked(
     opts: CheckOptions,
     recorder: &Recorder,
     answer: Answer,
+    job: &Job,
 ) -> ApiResult<(Result<Option<Pending>, Unrecorded>, Response)> {
-    let report = snap.engine.check(&site, opts).map_err(site_error)?;
+    let report = snap
+        .engine
+        .check_cancellable(&site, opts, job.flag())
+        .map_err(check_error)?;
+    job.claim()?;
     let pending = recorder.submit(&site, &report);
     if pending.is_err() {
         return Ok((pending, Response::default()));

@@ -41,7 +41,7 @@ pub async fn conflicts_geojson(
 /// The cached conflict scan as JSON or (a download) as GeoJSON.
 async fn conflicts_as(st: AppState, headers: HeaderMap, geojson: bool) -> ApiResult<Response> {
     let snap = st.snapshot();
-    let c = snap.conflicts().await?;
+    let c = snap.conflicts(st.shutdown().flag()).await?;
     let (kind, ty, body) = match geojson {
         false => ("json", http::JSON, c.json.clone()),
         true => ("geojson", http::GEOJSON, c.geojson.clone()),

@@ -12,11 +12,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::guards::Keeper;
 use crate::http::{blocking, json_bytes};
-use crate::query::{at_least, Query};
+use crate::query::Query;
 use crate::routes::schemas::KeeperRefusals;
 use crate::state::AppState;
 
-/// Records one page of `GET /api/history` holds unless `limit` says otherwise, and at most.
+/// Records one page of `GET /api/history` holds unless `limit` says otherwise; the most
+/// `limit` may ask of any history endpoint (an export without `limit` holds every record
+/// selected).
 const PAGE: u64 = 100;
 const MAX_PAGE: u64 = 1000;
 
@@ -24,7 +26,8 @@ const MAX_PAGE: u64 = 1000;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
-    /// At most this many records (a page: 100 by default, at most 1000).
+    /// At most this many records, 1 to 1000 (default: 100 on a page, every selected record in
+    /// an export).
     pub limit: Option<u64>,
     /// Skip this many of the newest first.
     pub offset: Option<u64>,
@@ -50,16 +53,17 @@ fn request(
         )
         .with("reason", "no history")
     })?;
-    let time = |name: &str, v: Option<&str>, end: bool| -> ApiResult<Option<String>> {
-        v.map(|v| {
+    // Checked here to name the parameter; the store reads them itself.
+    let time = |name: &str, v: Option<String>, end: bool| -> ApiResult<Option<String>> {
+        if let Some(v) = &v {
             let t = if end {
                 planmap_history::time::canonical_end(v)
             } else {
                 planmap_history::time::canonical(v)
             };
-            t.map_err(|e| ApiError::parameter(name, e))
-        })
-        .transpose()
+            t.map_err(|e| ApiError::parameter(name, e))?;
+        }
+        Ok(v)
     };
     if let Some(v) = &q.verdict {
         if !VERDICTS.contains(&v.as_str()) {
@@ -77,16 +81,11 @@ fn request(
                 .ok_or_else(|| ApiError::parameter("source", "not one of: api, web, cli"))
         })
         .transpose()?;
-    let max = if page {
-        MAX_PAGE
-    } else {
-        planmap_history::MAX_LIMIT as u64
-    };
-    let limit = match q.limit.map(|n| at_least("limit", n, 1)).transpose()? {
-        Some(n) if n > max => {
+    let limit = match q.limit {
+        Some(n) if !(1..=MAX_PAGE).contains(&n) => {
             return Err(ApiError::parameter(
                 "limit",
-                format!("{n} is more than {max}"),
+                format!("{n} is not from 1 to {MAX_PAGE}"),
             ))
         }
         Some(n) => Some(n as usize),
@@ -97,8 +96,8 @@ fn request(
     let query = planmap_history::Query {
         limit,
         offset: usize::try_from(offset).map_err(|_| ApiError::parameter("offset", "too large"))?,
-        from: time("from", q.from.as_deref(), false)?,
-        to: time("to", q.to.as_deref(), true)?,
+        from: time("from", q.from, false)?,
+        to: time("to", q.to, true)?,
         verdict: q.verdict,
         source,
     };

@@ -1,0 +1,289 @@
+//! Work bounded by its request, seen from outside a real `planmap serve` process: a check
+//! past its deadline, a client that leaves, SIGTERM mid-check. Each time the server's own CPU
+//! (from /proc) is idle within 2 s of the answer (or of the client's departure), and the
+//! check history holds a record for exactly the checks answered 200 — none for a 503 or an
+//! abandoned check, even seconds later.
+
+mod proc_support;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use planmap_tests::{data_dir, rect_geojson, ServeProcess};
+use proc_support::*;
+use serde_json::Value;
+
+const TOKEN: &str = "bounded-test-token-0123456789";
+
+fn temp_db(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("planmap-bounded-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let p = d.join(name);
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+/// `planmap serve` with its own history and `extra` options; waits until its start-up work
+/// (the conflict scan) is done, so the CPU measured afterwards is the test's.
+fn serve(db: &str, extra: &[&str]) -> ServeProcess {
+    let db = temp_db(db);
+    let mut args = vec!["--history", db.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let s = ServeProcess::start(&data_dir(), &args, &[("PLANMAP_ADMIN_TOKEN", TOKEN)]);
+    assert!(
+        seconds_until_idle(s.child.id(), 120.0).is_some(),
+        "the server never settled after start"
+    );
+    s
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(300))
+        .build()
+        .unwrap()
+}
+
+/// Records in the server's history (the keeper's listing).
+fn records(base: &str) -> Vec<i64> {
+    let r = client()
+        .get(format!("{base}/api/history?limit=1000"))
+        .bearer_auth(TOKEN)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().unwrap();
+    v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// A valid site of `n` vertices, ~10 km around the plain where the farmland is: a star-shaped
+/// ring (radius a function of the angle, angles increasing: simple) whose wiggles cross
+/// field after field.
+fn big_site(n: usize) -> String {
+    let (cx, cy, r0) = (112.13_f64, 37.40_f64, 10_600.0_f64);
+    let m_lat = 111_320.0;
+    let m_lon = m_lat * cy.to_radians().cos();
+    let mut s = String::with_capacity(n * 26);
+    s.push_str(r#"{"type":"Polygon","coordinates":[["#);
+    let first = |i: usize| {
+        let t = std::f64::consts::TAU * i as f64 / (n - 1) as f64;
+        let r = r0 * (1.0 + 0.01 * (37.0 * t).sin() + 0.002 * (997.0 * t).sin());
+        (cx + r * t.cos() / m_lon, cy + r * t.sin() / m_lat)
+    };
+    for i in 0..n {
+        let (x, y) = first(if i == n - 1 { 0 } else { i });
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!("[{x:.7},{y:.7}]"));
+    }
+    s.push_str("]]}");
+    s
+}
+
+/// A small site on farmland: answered quickly.
+fn small_site() -> String {
+    rect_geojson(112.05, 37.40, 112.0508, 37.4006)
+}
+
+#[test]
+fn a_check_past_its_deadline_stops_and_leaves_no_record() {
+    let s = serve(
+        "deadline.sqlite",
+        &[
+            "--request-timeout",
+            "1",
+            "--max-vertices",
+            "1200000",
+            "--body-limit",
+            "64000000",
+        ],
+    );
+    let pid = s.child.id();
+    // A million vertices: seconds of work, far past the deadline.
+    let site = big_site(1_000_000);
+    let cpu0 = cpu_seconds(pid);
+    let t0 = Instant::now();
+    let r = client()
+        .post(format!("{}/api/check", s.url))
+        .body(site)
+        .send()
+        .unwrap();
+    let answered = t0.elapsed().as_secs_f64();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().get("planmap-history-id").is_none());
+    let body: Value = r.json().unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("limit of 1 s"),
+        "{body}"
+    );
+    let cpu_during = cpu_seconds(pid) - cpu0;
+    let idle = seconds_until_idle(pid, 10.0).expect("the server's CPU never went idle");
+    eprintln!(
+        "1,000,000-vertex check, --request-timeout 1: 503 after {answered:.2} s; server CPU \
+         during the request {cpu_during:.2} s; idle {idle:.2} s after the answer"
+    );
+    assert!(idle <= 2.0, "CPU busy for {idle:.2} s after the 503");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(records(&s.url), Vec::<i64>::new(), "a 503 left a record");
+    // The slot is free again, and an answered check is recorded.
+    let ok = client()
+        .post(format!("{}/api/check", s.url))
+        .body(small_site())
+        .send()
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let id: i64 = ok.headers()["planmap-history-id"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(records(&s.url), vec![id]);
+}
+
+#[test]
+fn checks_at_the_vertex_limit_under_a_short_deadline_are_recorded_only_when_answered() {
+    // Several 99,999-vertex checks at once (with their GeoJSON: the pieces cut too): more
+    // CPU than the cores give within the 1 s limit, so some are answered and some are not.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let n = 6 * cores;
+    let n_s = n.to_string();
+    let s = serve(
+        "limit.sqlite",
+        &[
+            "--request-timeout",
+            "1",
+            "--max-heavy",
+            &n_s,
+            "--heavy-wait",
+            "30",
+        ],
+    );
+    let pid = s.child.id();
+    let site = std::sync::Arc::new(big_site(99_999));
+    let posts: Vec<_> = (0..n)
+        .map(|_| {
+            let (url, site) = (s.url.clone(), std::sync::Arc::clone(&site));
+            std::thread::spawn(move || {
+                let r = client()
+                    .post(format!("{url}/api/check?geometry=true"))
+                    .body(site.as_str().to_string())
+                    .send()
+                    .unwrap();
+                let id = r
+                    .headers()
+                    .get("planmap-history-id")
+                    .map(|v| v.to_str().unwrap().parse::<i64>().unwrap());
+                (r.status().as_u16(), id)
+            })
+        })
+        .collect();
+    let answers: Vec<(u16, Option<i64>)> = posts.into_iter().map(|h| h.join().unwrap()).collect();
+    let idle = seconds_until_idle(pid, 10.0).expect("the server's CPU never went idle");
+    let mut answered: Vec<i64> = Vec::new();
+    let mut refused = 0;
+    for (status, id) in &answers {
+        match (status, id) {
+            (200, Some(id)) => answered.push(*id),
+            (503, None) => refused += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    eprintln!(
+        "{n} checks of 99,999 vertices, --request-timeout 1 on {cores} cores: {} answered, \
+         {refused} × 503; server CPU idle {idle:.2} s after the last answer",
+        answered.len()
+    );
+    assert!(
+        refused > 0,
+        "every check beat the deadline: the test shows nothing"
+    );
+    assert!(
+        idle <= 2.0,
+        "CPU busy for {idle:.2} s after the last answer"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let mut recorded = records(&s.url);
+    recorded.sort_unstable();
+    answered.sort_unstable();
+    assert_eq!(recorded, answered, "records ≠ the checks answered 200");
+}
+
+#[test]
+fn a_client_that_leaves_stops_its_check() {
+    let s = serve(
+        "gone.sqlite",
+        &["--max-vertices", "1200000", "--body-limit", "64000000"],
+    );
+    let pid = s.child.id();
+    let site = big_site(1_000_000);
+    let cpu0 = cpu_seconds(pid);
+    let sock = send_request(&s.url, "POST /api/check HTTP/1.1", site.as_bytes());
+    wait_busy(pid, cpu0, 0.5, Duration::from_secs(60));
+    drop(sock);
+    let idle = seconds_until_idle(pid, 10.0).expect("the server's CPU never went idle");
+    eprintln!("1,000,000-vertex check, client gone mid-check: server CPU idle {idle:.2} s later");
+    assert!(
+        idle <= 2.0,
+        "CPU busy for {idle:.2} s after the client left"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        records(&s.url),
+        Vec::<i64>::new(),
+        "an abandoned check left a record"
+    );
+}
+
+#[test]
+fn sigterm_mid_check_answers_503_and_exits_within_the_grace() {
+    let mut s = serve(
+        "term.sqlite",
+        &[
+            "--max-vertices",
+            "1200000",
+            "--body-limit",
+            "64000000",
+            "--shutdown-grace",
+            "3",
+        ],
+    );
+    let pid = s.child.id();
+    let url = s.url.clone();
+    let site = big_site(1_000_000);
+    let cpu0 = cpu_seconds(pid);
+    let post = std::thread::spawn(move || {
+        let r = client()
+            .post(format!("{url}/api/check"))
+            .body(site)
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.text().unwrap_or_default())
+    });
+    wait_busy(pid, cpu0, 0.5, Duration::from_secs(60));
+    let t0 = Instant::now();
+    sigterm(pid);
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let exited = t0.elapsed().as_secs_f64();
+    let (code, body) = post.join().unwrap();
+    eprintln!("SIGTERM mid-check, --shutdown-grace 3: the check answered {code}, exit after {exited:.2} s");
+    assert!(status.success(), "exit status {status}");
+    assert!(exited <= 3.5, "exited {exited:.2} s after SIGTERM");
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("shutting down"), "{body}");
+}
