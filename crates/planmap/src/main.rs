@@ -1,5 +1,6 @@
 //! `planmap`: the command line of the plan viewer and checker.
 
+mod batch_cmd;
 mod export_cmd;
 mod human;
 mod import_cmd;
@@ -34,10 +35,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Checks a project site (GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection).
+    /// Checks a project site (GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection), or
+    /// with `--each` every feature of a file as its own site.
     Check {
         /// The site file; `-` reads standard input.
         site: PathBuf,
+        /// Check every feature of the file on its own (a batch: a table of sites with their
+        /// attributes, verdicts and areas; features that cannot be checked get a row with the
+        /// error).
+        #[arg(long)]
+        each: bool,
+        /// Print the batch table as CSV (with `--each`).
+        #[arg(long, requires = "each", conflicts_with_all = ["json", "geojson"])]
+        csv: bool,
+        /// Write the batch table to this file: .xlsx, .csv or .geojson (with `--each`).
+        #[arg(short = 'o', long = "output", value_name = "FILE", requires = "each")]
+        output: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -143,7 +156,35 @@ fn run(cli: Cli) -> Result<String, Failure> {
             crs,
             format,
             report_file,
+            each,
+            csv,
+            output,
         } => {
+            let opts = CheckOptions {
+                max_vertices,
+                ..Default::default()
+            };
+            if each {
+                if report_file.is_some() {
+                    return Err(Failure::input("--report is for a single site, not --each"));
+                }
+                let (dir, engine) = load(&cli.data)?;
+                let print = match (as_json, geojson, csv) {
+                    (true, _, _) => batch_cmd::Print::Json,
+                    (_, true, _) => batch_cmd::Print::GeoJson,
+                    (_, _, true) => batch_cmd::Print::Csv,
+                    _ => batch_cmd::Print::Human,
+                };
+                let a = batch_cmd::Each {
+                    file: &site,
+                    crs: &crs,
+                    format: &format,
+                    opts,
+                    print,
+                    output: &output,
+                };
+                return batch_cmd::run(&dir, &engine, a);
+            }
             let geom = if import_cmd::needs_dispatch(&site, &crs, &format) {
                 let data = cli.data.clone().unwrap_or_else(default_data);
                 import_cmd::read_site(&data, &site, &crs, &format)?
@@ -154,13 +195,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             };
             let (_, engine) = load(&cli.data)?;
             let report = engine
-                .check(
-                    &geom,
-                    CheckOptions {
-                        max_vertices,
-                        ..Default::default()
-                    },
-                )
+                .check(&geom, opts)
                 .map_err(|e: SiteError| Failure::input(format!("{}: {e}", site.display())))?;
             if let Some(path) = &report_file {
                 report_cmd::write(&engine, &report, path).map_err(Failure::other)?;
