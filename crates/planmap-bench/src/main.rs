@@ -16,6 +16,7 @@
 mod bigsite;
 mod hello;
 mod history;
+mod percentile;
 mod province;
 mod rng;
 mod sites;
@@ -30,6 +31,8 @@ use planmap_core::plan::SiteRole;
 use planmap_core::{CheckOptions, Engine, LayerStore};
 use planmap_io::PlanDir;
 use serde_json::{json, Map, Value};
+
+use percentile::percentile;
 
 #[derive(Parser)]
 #[command(about = "planmap's side of the cross-engine benchmark")]
@@ -144,14 +147,6 @@ fn load(data: &PathBuf) -> anyhow::Result<(Engine, f64, f64)> {
     let t1 = Instant::now();
     let engine = Engine::new(plan, layers)?;
     Ok((engine, read_s, t1.elapsed().as_secs_f64()))
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i]
 }
 
 fn sites_cmd(data: PathBuf, n: usize, seed: u64, out: PathBuf) -> anyhow::Result<()> {

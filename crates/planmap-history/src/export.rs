@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::Record;
+use crate::record::Record;
 
 /// The CSV columns, in order.
 pub const CSV_COLUMNS: [&str; 9] = [

@@ -25,8 +25,8 @@ use maplibre::tcs::system::{System, SystemContainer};
 use maplibre::tcs::world::World;
 use maplibre::vector::{DefaultVectorTransferables, VectorPlugin};
 
+use crate::image::{Png, RenderError};
 use crate::scene::Rgb;
-use crate::{Png, RenderError};
 
 type Pixels = Arc<Mutex<Option<Vec<u8>>>>;
 

@@ -10,10 +10,10 @@ use planmap_io::sandbox::Job;
 use planmap_io::source::ReadOptions;
 use planmap_io::PlanDir;
 
+use crate::failure::Failure;
 use crate::import_cmd::{
     near_lon, parse_crs, parse_format, read_failure, sandbox, warn, CLI_LIMITS,
 };
-use crate::Failure;
 
 /// What `check --each` prints on standard output.
 pub enum Print {

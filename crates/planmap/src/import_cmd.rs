@@ -12,7 +12,7 @@ use planmap_io::sandbox::{Job, Limits, Sandbox, SandboxSettings};
 use planmap_io::source::{Format, ReadOptions};
 use planmap_io::{PlanDir, ReadError, SourceError};
 
-use crate::Failure;
+use crate::failure::Failure;
 
 /// `planmap import` arguments.
 #[derive(Args)]

@@ -2,6 +2,7 @@
 
 mod batch_cmd;
 mod export_cmd;
+mod failure;
 mod human;
 mod import_cmd;
 mod report_cmd;
@@ -13,6 +14,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use planmap_core::{CheckOptions, Engine, SiteError};
 use planmap_io::{export, geojson_io, PlanDir};
+
+use failure::Failure;
 
 #[derive(Parser)]
 #[command(
@@ -85,27 +88,6 @@ enum Command {
     Export(export_cmd::ExportArgs),
     /// Serves the plan over HTTP: API, exports, vector tiles, OGC API - Features, the web map.
     Serve(serve::ServeArgs),
-}
-
-/// An error for the user: one line on stderr and an exit code (2: bad input, 1: anything else).
-struct Failure {
-    code: u8,
-    message: String,
-}
-
-impl Failure {
-    fn input(message: impl ToString) -> Self {
-        Failure {
-            code: 2,
-            message: message.to_string(),
-        }
-    }
-    fn other(message: impl ToString) -> Self {
-        Failure {
-            code: 1,
-            message: message.to_string(),
-        }
-    }
 }
 
 fn default_data() -> PathBuf {
