@@ -23,6 +23,7 @@ run, and writes it with every raw figure to OUT/results.json.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -92,6 +93,8 @@ def main():
     ap.add_argument("--patches", type=int, default=1_000_000)
     ap.add_argument("--scale-sites", type=int, default=200)
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--only-scale", action="store_true",
+                    help="run step 5 alone (the province layer against its peers)")
     ap.add_argument("--wrk-seconds", type=int, default=1,
                     help="seconds of each wrk run of the request path's endpoints")
     ap.add_argument("--wrk-rounds", type=int, default=6,
@@ -107,6 +110,11 @@ def main():
     plan = common.Plan(args.data)
     R = args.repeat
     res = {"machine": {"cpus": common.cpu_count(), "repeat": R}, "agreement": {}, "failures": []}
+    if args.only_scale:
+        with running_cluster(out) as cluster:
+            res["scale"] = scale(args, out, bench_bin, cluster, res)
+        finish(res, out)
+        return
 
     # -- sites: generated once, read by every engine --------------------------------------
     sites_path = out / "sites.geojson"
@@ -131,9 +139,7 @@ def main():
         "--out", out / "planmap-history.json"])
     res["history"] = json.loads((out / "planmap-history.json").read_text())
 
-    cluster = pg.Cluster(out)
-    try:
-        cluster.start()
+    with running_cluster(out) as cluster:
         cluster.create_db("wenshui")
         conn = cluster.connect("wenshui")
         t = time.perf_counter()
@@ -258,12 +264,25 @@ def main():
         # -- 5. scale ---------------------------------------------------------------------
         if not args.skip_scale:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
+    finish(res, out)
+
+
+@contextlib.contextmanager
+def running_cluster(out):
+    """A throwaway PostgreSQL cluster under OUT, stopped and removed however the block ends."""
+    cluster = pg.Cluster(out)
+    try:
+        cluster.start()
+        yield cluster
     finally:
         try:
             cluster.stop()
         finally:
             cluster.remove()
 
+
+def finish(res, out):
+    """Prints the table, writes OUT/results.json, exits 1 on any failure."""
     table = report.table(res)
     print(table)
     res["table"] = table.splitlines()
@@ -333,8 +352,8 @@ def scale(args, out, bench_bin, cluster, res):
     pss = cluster.pss_mb()
     conn.close()
     return {"patches": args.patches,
-            "planmap": {k: pm[k] for k in ("read_s", "index_s", "load_s", "peak_rss_mb", "runs",
-                                           "runs_areas")},
+            "planmap": {k: pm[k] for k in ("read_s", "index_s", "load_s", "peak_rss_mb",
+                                           "rss_steady_mb", "engine_mb", "runs", "runs_areas")},
             "shapely": {k: sp[k] for k in ("read_s", "index_s", "load_s", "peak_rss_mb", "runs")},
             "postgis": {"read_s": copy_s, "index_s": index_s, "load_s": copy_s + index_s,
                         "peak_rss_mb": pss, "runs": runs, "total_load_s": time.perf_counter() - t}}

@@ -176,6 +176,11 @@ def table(res):
                          _ratio(p50[2], a50), ""))
         rows.append(("  peak memory MB", _fmt(pm["peak_rss_mb"]), _fmt(pgs["peak_rss_mb"]),
                      _fmt(sps["peak_rss_mb"]), "", "", "≤ 4096 MB"))
+        if "rss_steady_mb" in pm:
+            rows.append(("  memory MB once loaded (RSS)", _fmt(pm["rss_steady_mb"]), "", "", "", "",
+                         "≤ 1024 MB"))
+            rows.append(("  of which Engine::memory_bytes MB", _fmt(pm["engine_mb"]), "", "", "",
+                         "", ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in rows]
     lines.insert(1, "-" * len(lines[0]))

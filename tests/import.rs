@@ -270,7 +270,7 @@ fn layers_are_written_as_geopackage_and_zipped_shapefile() {
     use planmap_io::gdal_io::{write, WriteFormat};
     let p = Plan::new();
     let text = std::fs::read_to_string(p.data().join("layers/industrial_parks.geojson")).unwrap();
-    let parks = planmap_io::geojson_io::read_features(&text, "industrial_parks").unwrap();
+    let parks = planmap_io::layer_file::read_features(&text, "industrial_parks").unwrap();
     let source = features(&serde_json::from_str(&text).unwrap());
     for (name, format) in [
         ("parks.gpkg", WriteFormat::GeoPackage),

@@ -1,5 +1,8 @@
 //! Helpers shared by the end-to-end tests: where the binary and the data are, hand geometry.
 
+pub mod sites;
+pub use sites::*;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

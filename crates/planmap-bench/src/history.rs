@@ -15,7 +15,7 @@ use anyhow::Context;
 use planmap_history::{History, NewRecord, Options, Source};
 use serde_json::{json, Value};
 
-use crate::percentile;
+use crate::percentile::percentile;
 use crate::rng::Rng;
 
 /// What one run of `planmap-bench history` measures.

@@ -16,6 +16,7 @@
 mod bigsite;
 mod hello;
 mod history;
+mod percentile;
 mod province;
 mod rng;
 mod sites;
@@ -30,6 +31,8 @@ use planmap_core::plan::SiteRole;
 use planmap_core::{CheckOptions, Engine, LayerStore};
 use planmap_io::PlanDir;
 use serde_json::{json, Map, Value};
+
+use percentile::percentile;
 
 #[derive(Parser)]
 #[command(about = "planmap's side of the cross-engine benchmark")]
@@ -109,16 +112,26 @@ enum Cmd {
     },
 }
 
-/// Peak resident set size of this process in MB (VmHWM).
-fn peak_rss_mb() -> f64 {
+/// A memory figure of this process from /proc/self/status, MB.
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Peak resident set size of this process in MB (VmHWM).
+fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// Resident set size of this process now, MB (VmRSS).
+fn rss_mb() -> f64 {
+    status_mb("VmRSS:")
 }
 
 /// Reads every layer (parse time) and builds the engine (measures + index time).
@@ -134,14 +147,6 @@ fn load(data: &PathBuf) -> anyhow::Result<(Engine, f64, f64)> {
     let t1 = Instant::now();
     let engine = Engine::new(plan, layers)?;
     Ok((engine, read_s, t1.elapsed().as_secs_f64()))
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i]
 }
 
 fn sites_cmd(data: PathBuf, n: usize, seed: u64, out: PathBuf) -> anyhow::Result<()> {
@@ -302,9 +307,16 @@ where
 
 fn check_cmd(data: PathBuf, sites: PathBuf, repeat: usize, out: PathBuf) -> anyhow::Result<()> {
     let (engine, read_s, index_s) = load(&data)?;
+    // Peak while loading, what stays resident once loaded, and the engine's own estimate.
     let rss_loaded = peak_rss_mb();
+    let rss_steady = rss_mb();
+    let engine_mb = engine.memory_bytes() as f64 / (1024.0 * 1024.0);
+    eprintln!(
+        "planmap load: {:.2} s; RSS {rss_steady:.0} MB (peak {rss_loaded:.0} MB), engine estimate {engine_mb:.0} MB",
+        read_s + index_s
+    );
     let text = std::fs::read_to_string(&sites)?;
-    let feats = planmap_io::geojson_io::read_features(&text, "sites")?;
+    let feats = planmap_io::layer_file::read_features(&text, "sites")?;
     let ids: Vec<String> = feats.iter().map(|f| f.id.clone()).collect();
     let sites: Vec<geo::MultiPolygon<f64>> = feats
         .into_iter()
@@ -335,6 +347,8 @@ fn check_cmd(data: PathBuf, sites: PathBuf, repeat: usize, out: PathBuf) -> anyh
         "index_s": index_s,
         "load_s": read_s + index_s,
         "rss_loaded_mb": rss_loaded,
+        "rss_steady_mb": rss_steady,
+        "engine_mb": engine_mb,
         "peak_rss_mb": peak_rss_mb(),
         "runs": runs,
         "sites": results,

@@ -29,8 +29,9 @@ pub struct Layer {
     /// Geodesic area of each feature in m² (0 for lines and points).
     pub areas: Vec<f64>,
     pub bboxes: Vec<Option<Rect<f64>>>,
-    /// Edge indexes of the big polygons (see [`crate::relate::Edges`]), `None` for small ones.
-    pub edges: Vec<Option<crate::relate::Edges>>,
+    /// Edge indexes of the big polygons (see [`crate::relate::Edges`]), `None` for small ones
+    /// (boxed: a million small patches hold a pointer each, not an empty tree).
+    pub edges: Vec<Option<Box<crate::relate::Edges>>>,
     /// The store's version of this layer's data.
     pub version: String,
 }
@@ -51,8 +52,27 @@ impl Layer {
             poly,
             self.bboxes[i]?,
             self.areas[i],
-            self.edges[i].as_ref(),
+            self.edges[i].as_deref(),
         ))
+    }
+
+    /// Bytes the layer holds: its features and their measures (areas, boxes, edge indexes).
+    pub fn memory_bytes(&self) -> usize {
+        use crate::memory::block;
+        use std::mem::size_of;
+        let n = self.features.len();
+        let vectors = block(self.features.capacity() * size_of::<Feature>())
+            + block(n * size_of::<f64>())
+            + block(n * size_of::<Option<Rect<f64>>>())
+            + block(n * size_of::<Option<Box<crate::relate::Edges>>>());
+        let features: usize = self.features.iter().map(Feature::heap_bytes).sum();
+        let edges: usize = self
+            .edges
+            .iter()
+            .flatten()
+            .map(|e| block(size_of::<crate::relate::Edges>()) + e.heap_bytes())
+            .sum();
+        vectors + features + edges
     }
 
     pub fn bbox(&self) -> Option<Rect<f64>> {
@@ -132,6 +152,17 @@ impl Engine {
             layers,
             trees,
         })
+    }
+
+    /// An estimate of the bytes this loaded plan holds: every layer's features, measures and
+    /// R-tree ([`crate::memory`]). Caches built beside it (vector tiles, exports) are not the
+    /// engine's and report their own. About a tenth above the live heap of the engine's parts
+    /// (each block's allocator header is counted); a process's RSS after loading is higher by
+    /// what the allocator keeps from parsing.
+    pub fn memory_bytes(&self) -> usize {
+        let layers: usize = self.layers.iter().map(Layer::memory_bytes).sum();
+        let trees: usize = self.trees.iter().map(crate::memory::tree_bytes).sum();
+        layers + trees
     }
 
     pub fn layer_index(&self, id: &str) -> Option<usize> {
@@ -230,7 +261,7 @@ impl Layer {
             }
         }
         // Measures of every feature, on every core: area, box, edge index when big.
-        type Measures = (f64, Option<Rect<f64>>, Option<crate::relate::Edges>);
+        type Measures = (f64, Option<Rect<f64>>, Option<Box<crate::relate::Edges>>);
         let measures: Vec<Measures> = features
             .par_iter()
             .with_min_len(1024)
@@ -238,7 +269,8 @@ impl Layer {
                 Shape::Polygon(mp) => (
                     geodesy::area_m2(mp),
                     mp.bounding_rect(),
-                    crate::relate::Edges::worth_it(mp).then(|| crate::relate::Edges::new(mp)),
+                    crate::relate::Edges::worth_it(mp)
+                        .then(|| Box::new(crate::relate::Edges::new(mp))),
                 ),
                 Shape::Line(l) => (0.0, l.bounding_rect(), None),
                 Shape::Point(p) => (0.0, Some(Rect::new(p.0, p.0)), None),

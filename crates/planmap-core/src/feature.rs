@@ -1,10 +1,10 @@
 //! Features: a stable id, a geometry in lon/lat, and attributes.
 
-use geo::{Geometry, MultiLineString, MultiPolygon, Point};
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
-/// Attribute map of a feature (GeoJSON `properties`).
-pub type Properties = Map<String, Value>;
+use geo::{Geometry, MultiLineString, MultiPolygon, Point};
+
+pub use crate::attributes::{Attributes, Properties};
 
 /// The geometry a layer holds, normalised to one type per layer kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,15 +61,14 @@ pub struct Feature {
     /// Stable id, unique within its layer (e.g. `farmland-000123`).
     pub id: String,
     pub shape: Shape,
-    pub properties: Properties,
+    pub properties: Attributes,
 }
 
 impl Feature {
     /// The feature's `name` attribute, or its id.
-    pub fn name(&self) -> &str {
+    pub fn name(&self) -> Cow<'_, str> {
         self.properties
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or(&self.id)
+            .get_str("name")
+            .unwrap_or(Cow::Borrowed(&self.id))
     }
 }

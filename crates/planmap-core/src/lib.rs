@@ -2,7 +2,7 @@
 //!
 //! - [`plan`]: the manifest's shape: layers (with their [`plan::Role`]s), rules, indicators;
 //!   [`draw`]: how each layer is drawn, completed with defaults.
-//! - [`feature`]: features with stable ids and attributes.
+//! - [`feature`]: features with stable ids and [`attributes`] (kept as compact JSON text).
 //! - [`store`]: the trait layer sources implement (files today, a database later).
 //! - [`engine`]: the loaded, indexed plan; its operations: [`areas`] (a site's overlap
 //!   areas), [`check`] (site check, with [`options`]), [`conflicts`] (rule scan), [`stats`]
@@ -16,6 +16,7 @@
 //!   the measures and algorithms under them; [`error`]: what goes wrong, typed.
 
 pub mod areas;
+pub mod attributes;
 pub mod bbox;
 pub mod cancel;
 pub mod check;
@@ -29,6 +30,7 @@ pub mod geodesy;
 pub mod green;
 pub mod identify;
 pub mod kinds;
+mod memory;
 pub mod nearest;
 pub mod options;
 pub mod overlay;
@@ -48,7 +50,7 @@ pub use check::{CheckReport, Verdict};
 pub use conflicts::{Conflict, ConflictScan};
 pub use engine::{Engine, Layer};
 pub use error::{PlanError, SiteError};
-pub use feature::{Feature, Properties, Shape};
+pub use feature::{Attributes, Feature, Properties, Shape};
 pub use options::CheckOptions;
 pub use plan::{Plan, Role, Rule, Severity};
 pub use store::LayerStore;

@@ -65,6 +65,11 @@ impl Edges {
         }
     }
 
+    /// Heap bytes the index holds (its R-tree's nodes).
+    pub fn heap_bytes(&self) -> usize {
+        crate::memory::tree_bytes(&self.tree)
+    }
+
     /// Whether `mp` needs an index (many edges).
     pub fn worth_it(mp: &MultiPolygon<f64>) -> bool {
         segments(mp).nth(INDEX_MIN_EDGES - 1).is_some()

@@ -16,8 +16,8 @@ use std::thread::JoinHandle;
 
 use rusqlite::{params, Connection, TransactionBehavior};
 
+use crate::error::HistoryError;
 use crate::row::Row;
-use crate::HistoryError;
 
 /// Rows one commit takes at most when more are waiting.
 pub const DEFAULT_MAX_BATCH: usize = 256;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::Record;
+use crate::record::Record;
 
 /// The CSV columns, in order.
 pub const CSV_COLUMNS: [&str; 9] = [
@@ -112,8 +112,9 @@ pub fn to_csv(records: &[Record]) -> String {
     out
 }
 
-/// A user's text as a spreadsheet will show it as text.
-fn as_text(s: Option<&str>) -> String {
+/// A user's text as a spreadsheet will show it as text: one beginning with `=`, `+`, `-`,
+/// `@`, tab or CR gets a leading `'` (CSV injection). The batch CSV writes its text with it too.
+pub fn as_text(s: Option<&str>) -> String {
     match s {
         None => String::new(),
         Some(s) if s.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{s}"),

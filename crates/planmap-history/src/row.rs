@@ -2,7 +2,9 @@
 //! of [`VERDICTS`], areas finite, the site a GeoJSON geometry, user text trimmed and capped.
 //! Done on the caller's thread, so a bad record is refused before it reaches the writer.
 
-use crate::{invalid, time, HistoryError, NewRecord, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
+use crate::error::{invalid, HistoryError};
+use crate::record::{NewRecord, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
+use crate::time;
 
 /// A record checked and put in stored form, ready to insert.
 #[derive(Debug)]

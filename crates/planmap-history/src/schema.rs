@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::HistoryError;
+use crate::error::HistoryError;
 
 /// "pmhi" — marks a planmap check-history database.
 pub const APPLICATION_ID: i32 = 0x706d_6869;

@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::HistoryError;
+use crate::error::HistoryError;
 
 /// The current time as `YYYY-MM-DDTHH:MM:SS.mmmZ` (the one clock of the crate, for callers).
 pub fn now_rfc3339() -> String {

@@ -222,9 +222,12 @@ fn fill(
         ty,
         options: Some(lco),
     })?;
+    // Each feature's attributes read once (they are kept as text).
+    let props: Vec<planmap_core::Properties> =
+        features.iter().map(|f| f.properties.to_map()).collect();
     let mut keys: Vec<String> = vec!["id".into()];
-    for f in features {
-        for k in f.properties.keys() {
+    for p in &props {
+        for k in p.keys() {
             if !keys.contains(k) {
                 keys.push(k.clone());
             }
@@ -233,12 +236,12 @@ fn fill(
     let types: Vec<OGRFieldType::Type> = keys
         .iter()
         .map(|k| {
-            let vals: Vec<&Value> = features
+            let vals: Vec<&Value> = props
                 .iter()
-                .filter_map(|f| f.properties.get(k))
+                .filter_map(|p| p.get(k))
                 .filter(|v| !v.is_null())
                 .collect();
-            if k == "id" && !features.iter().any(|f| f.properties.contains_key("id")) {
+            if k == "id" && !props.iter().any(|p| p.contains_key("id")) {
                 OGRFieldType::OFTString
             } else {
                 field_type(&vals)
@@ -251,13 +254,13 @@ fn fill(
         .zip(types.iter().copied())
         .collect();
     layer.create_defn_fields(&defs)?;
-    for f in features {
+    for (f, p) in features.iter().zip(&props) {
         let mut of = gdal::vector::Feature::new(layer.defn())?;
         for (i, (k, ty)) in keys.iter().zip(&types).enumerate() {
-            let v = if k == "id" && !f.properties.contains_key("id") {
+            let v = if k == "id" && !p.contains_key("id") {
                 Value::String(f.id.clone())
             } else {
-                f.properties.get(k).cloned().unwrap_or(Value::Null)
+                p.get(k).cloned().unwrap_or(Value::Null)
             };
             let r = match (&v, *ty) {
                 (Value::Null, _) => continue,

@@ -7,8 +7,8 @@
 //! [`Precision::Decimals`] may round an export for the web.
 
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon};
-use geojson::{Feature as GjFeature, FeatureCollection, GeoJson, GeometryValue, Position};
-use planmap_core::{Feature, Properties, Shape};
+use geojson::{Feature as GjFeature, GeoJson, GeometryValue, Position};
+use planmap_core::{Feature, Properties};
 use serde_json::{Map, Value};
 
 /// How lon/lat are written.
@@ -217,53 +217,6 @@ pub fn parse_site(text: &str) -> Result<MultiPolygon<f64>, GeoJsonError> {
     Ok(MultiPolygon(out))
 }
 
-fn feature_id(f: &GjFeature, index: usize, layer: &str) -> String {
-    match &f.id {
-        Some(geojson::feature::Id::String(s)) => s.clone(),
-        Some(geojson::feature::Id::Number(n)) => n.to_string(),
-        None => format!("{layer}-{index}"),
-    }
-}
-
-/// Reads a layer file's features. Features without an id get `<layer>-<index>`.
-pub fn read_features(text: &str, layer: &str) -> Result<Vec<Feature>, GeoJsonError> {
-    let fc = match parse(text)? {
-        GeoJson::FeatureCollection(fc) => fc,
-        GeoJson::Feature(f) => FeatureCollection::new([f]),
-        GeoJson::Geometry(g) => FeatureCollection::new([GjFeature::from(g)]),
-    };
-    // Converted on every core, each parsed feature moved (its properties too) and dropped
-    // there: a province layer holds a million. The first bad feature (by index) is reported.
-    use rayon::prelude::*;
-    let converted: Vec<Result<Feature, GeoJsonError>> = fc
-        .features
-        .into_par_iter()
-        .enumerate()
-        .with_min_len(4096)
-        .map(|(index, mut f)| {
-            let id = feature_id(&f, index, layer);
-            let g = f.geometry.as_ref().ok_or_else(|| GeoJsonError::Feature {
-                index,
-                message: format!("'{id}' has no geometry"),
-            })?;
-            let geo = to_geo(&g.value, &id).map_err(|e| GeoJsonError::Feature {
-                index,
-                message: e.to_string(),
-            })?;
-            let shape = Shape::from_geometry(geo).ok_or_else(|| GeoJsonError::Feature {
-                index,
-                message: format!("'{id}' has an unsupported {} geometry", g.value.type_name()),
-            })?;
-            Ok(Feature {
-                id,
-                shape,
-                properties: f.properties.take().unwrap_or_default(),
-            })
-        })
-        .collect();
-    converted.into_iter().collect()
-}
-
 fn pos(c: Coord<f64>, p: Precision) -> Position {
     Position::from([p.apply(c.x), p.apply(c.y)])
 }
@@ -378,7 +331,7 @@ pub fn write_features_at(features: &[Feature], name: Option<&str>, p: Precision)
     write_collection(
         features
             .iter()
-            .map(|f| feature_at(&f.id, &f.shape.to_geometry(), f.properties.clone(), p)),
+            .map(|f| feature_at(&f.id, &f.shape.to_geometry(), f.properties.to_map(), p)),
         name,
     )
 }
@@ -395,6 +348,8 @@ pub fn props<const N: usize>(pairs: [(&str, Value); N]) -> Properties {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer_file::read_features;
+    use planmap_core::Shape;
 
     #[test]
     fn unclosed_ring_is_named() {
@@ -462,7 +417,7 @@ mod tests {
         let f = Feature {
             id: "a".into(),
             shape: Shape::Line(MultiLineString(vec![LineString(ring.clone())])),
-            properties: Properties::new(),
+            properties: Default::default(),
         };
         let back = read_features(&write_features(&[f], None), "a").unwrap();
         let Shape::Line(ml) = &back[0].shape else {

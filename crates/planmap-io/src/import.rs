@@ -373,7 +373,7 @@ pub fn prepare(
         out.push(Feature {
             id,
             shape,
-            properties: props,
+            properties: props.into(),
         });
     }
     if !issues.is_empty() {
@@ -404,7 +404,7 @@ fn write_layer(
     progress.stage("writing", features.len() as u64);
     for (i, f) in features.iter().enumerate() {
         w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        let gj = geojson_io::feature(&f.id, &f.shape.to_geometry(), f.properties.clone());
+        let gj = geojson_io::feature(&f.id, &f.shape.to_geometry(), f.properties.to_map());
         w.write_all(geojson::GeoJson::Feature(gj).to_string().as_bytes())?;
         progress.advance(1);
     }

@@ -12,6 +12,7 @@ pub mod format;
 pub mod gdal_io;
 pub mod geojson_io;
 pub mod import;
+pub mod layer_file;
 pub mod limits;
 pub mod mvt;
 pub mod plan_dir;

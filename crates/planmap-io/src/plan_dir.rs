@@ -6,7 +6,7 @@ use planmap_core::plan::Indicator;
 use planmap_core::{Feature, LayerStore, Plan};
 
 use crate::error::IoError;
-use crate::geojson_io;
+use crate::layer_file;
 use crate::versions::{self, LayerFiles, Written};
 
 /// A plan stored as files in a folder (`data/wenshui`).
@@ -129,24 +129,45 @@ impl LayerStore for PlanDir {
     fn features(&self, layer: &str) -> Result<Vec<Feature>, IoError> {
         let path = self.layer_path(layer)?;
         let text = read(&path)?;
-        geojson_io::read_features(&text, layer)
+        layer_file::read_features(&text, layer)
             .map_err(|e| IoError::format(path.display().to_string(), e.to_string()))
     }
 
     /// A hash of the layer file's bytes: the same data gives the same version on any machine.
+    /// Read in blocks: the file is never held whole beside the features loaded from it.
     fn version(&self, layer: &str) -> Result<String, IoError> {
+        use std::io::Read;
         let path = self.layer_path(layer)?;
-        let bytes = std::fs::read(&path).map_err(|source| IoError::Read {
+        let err = |source| IoError::Read {
             path: path.display().to_string(),
             source,
-        })?;
-        Ok(format!("{:016x}", fnv1a(&bytes)))
+        };
+        let mut file = std::fs::File::open(&path).map_err(err)?;
+        let mut block = vec![0u8; 1 << 16];
+        let mut h = FNV_OFFSET;
+        loop {
+            let n = match file.read(&mut block) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(err(e)),
+            };
+            h = fnv1a_from(h, &block[..n]);
+        }
+        Ok(format!("{h:016x}"))
     }
 }
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// 64-bit FNV-1a.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    })
+    fnv1a_from(FNV_OFFSET, bytes)
+}
+
+/// FNV-1a continued from the hash `h` of the bytes before.
+fn fnv1a_from(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))
 }

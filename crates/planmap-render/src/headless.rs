@@ -31,8 +31,8 @@ use maplibre::tcs::world::World;
 use maplibre::vector::{DefaultVectorTransferables, VectorPlugin};
 use maplibre::window::{MapWindowConfig, WindowSize};
 
+use crate::image::{Png, RenderError};
 use crate::scene::Rgb;
-use crate::{Png, RenderError};
 
 type Pixels = Arc<Mutex<Option<Vec<u8>>>>;
 

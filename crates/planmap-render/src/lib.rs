@@ -9,7 +9,9 @@
 //! (frames, styles, tiles, the HTML report) still works.
 
 pub mod frame;
+mod image;
 pub mod maps;
+mod render;
 pub mod report;
 pub mod scene;
 
@@ -17,56 +19,11 @@ pub mod scene;
 mod headless;
 
 pub use frame::Frame;
+pub use image::{Png, RenderError, MAX_SIZE, MIN_SIZE};
 pub use maps::{layer_preview, site_map, SiteMap};
+pub use render::render_map;
 pub use report::{report_html, ReportInput};
 pub use scene::{report_style, LayerStyle, MapLayer, MapStyle, Paint, Rgb};
-
-/// A PNG image's bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Png(pub Vec<u8>);
-
-/// Why a map could not be rendered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RenderError {
-    #[error("map rendering is not built in (this planmap was built without its default `render` feature)")]
-    Disabled,
-    #[error(
-        "no Vulkan or GL adapter for rendering maps ({0}); install Mesa's drivers \
-         (Debian: mesa-vulkan-drivers) or set WGPU_BACKEND=gl"
-    )]
-    NoAdapter(String),
-    #[error("image size {0} px is out of range {MIN_SIZE}..={MAX_SIZE}")]
-    Size(u32),
-    #[error("the renderer failed: {0}")]
-    Failed(String),
-}
-
-/// Smallest and largest image side in pixels.
-pub const MIN_SIZE: u32 = 64;
-pub const MAX_SIZE: u32 = 4096;
-
-/// Renders `layers` in `frame` with `style` into a `size`×`size` PNG. Runs maplibre-rs on a
-/// dedicated thread, its panics caught and returned as errors.
-pub fn render_map(
-    frame: &Frame,
-    layers: &[MapLayer],
-    style: &MapStyle,
-    size: u32,
-) -> Result<Png, RenderError> {
-    if !(MIN_SIZE..=MAX_SIZE).contains(&size) {
-        return Err(RenderError::Size(size));
-    }
-    #[cfg(feature = "maplibre")]
-    {
-        let (tile, drawn) = scene::encode_scene(frame, layers, style, size);
-        headless::render_tile(tile, drawn, size)
-    }
-    #[cfg(not(feature = "maplibre"))]
-    {
-        let _ = (frame, layers, style);
-        Err(RenderError::Disabled)
-    }
-}
 
 /// The printable report of a check, its map rendered at `size` px; when the map cannot be
 /// rendered the page says why, and the error is returned beside it.

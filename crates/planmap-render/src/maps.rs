@@ -4,8 +4,9 @@ use geo::{BoundingRect, Rect};
 use planmap_core::{CheckReport, Engine, Role, Shape};
 
 use crate::frame::Frame;
+use crate::image::{Png, RenderError};
+use crate::render::render_map;
 use crate::scene::{report_style, MapLayer, MapStyle};
-use crate::{render_map, Png, RenderError};
 
 /// Share of the site's box added on each side of a site map.
 pub const SITE_MARGIN: f64 = 0.35;

@@ -8,8 +8,8 @@ use base64::Engine as _;
 use planmap_core::plan::SiteRole;
 use planmap_core::{CheckReport, Plan, Role};
 
+use crate::image::{Png, RenderError};
 use crate::scene::{parse_color, MapStyle, Paint, SITE_COLOR};
-use crate::{Png, RenderError};
 
 /// What a report is made of.
 pub struct ReportInput<'a> {

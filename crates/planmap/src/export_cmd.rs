@@ -9,7 +9,7 @@ use planmap_io::coordtxt::{self, TxtEncoding, WriteOptions, WriteParcel};
 use planmap_io::gdal_io::{self, WriteFormat};
 use planmap_io::geojson_io;
 
-use crate::Failure;
+use crate::failure::Failure;
 
 /// `planmap export` arguments.
 #[derive(Args)]

@@ -12,7 +12,7 @@ use planmap_io::sandbox::{Job, Limits, Sandbox, SandboxSettings};
 use planmap_io::source::{Format, ReadOptions};
 use planmap_io::{PlanDir, ReadError, SourceError};
 
-use crate::Failure;
+use crate::failure::Failure;
 
 /// `planmap import` arguments.
 #[derive(Args)]
@@ -69,7 +69,7 @@ pub const CLI_LIMITS: Limits = Limits {
 };
 
 /// The sandbox of one command: this executable as the worker, none started in advance.
-fn sandbox(limits: Limits) -> Sandbox {
+pub(crate) fn sandbox(limits: Limits) -> Sandbox {
     Sandbox::new(SandboxSettings {
         limits,
         idle: 0,
@@ -79,20 +79,20 @@ fn sandbox(limits: Limits) -> Sandbox {
 
 /// A file that could not be read: the file's fault exits 2, planmap's own (the reader
 /// process, GDAL) 1.
-fn read_failure(e: SourceError) -> Failure {
+pub(crate) fn read_failure(e: SourceError) -> Failure {
     match e.error {
         ReadError::Gdal(_) | ReadError::Worker(_) => Failure::other(e),
         _ => Failure::input(e),
     }
 }
 
-fn parse_crs(s: &Option<String>) -> Result<Option<Crs>, Failure> {
+pub(crate) fn parse_crs(s: &Option<String>) -> Result<Option<Crs>, Failure> {
     s.as_deref()
         .map(|s| s.parse::<Crs>().map_err(Failure::input))
         .transpose()
 }
 
-fn parse_format(s: &Option<String>) -> Result<Option<Format>, Failure> {
+pub(crate) fn parse_format(s: &Option<String>) -> Result<Option<Format>, Failure> {
     s.as_deref()
         .map(|s| {
             Format::from_ext(s.trim_start_matches('.'))
@@ -102,12 +102,12 @@ fn parse_format(s: &Option<String>) -> Result<Option<Format>, Failure> {
 }
 
 /// The plan's longitude, for guessing a Gauss-Krüger zone a file does not state.
-fn near_lon(dir: &PlanDir) -> Option<f64> {
+pub(crate) fn near_lon(dir: &PlanDir) -> Option<f64> {
     let plan = planmap_core::LayerStore::plan(dir).ok()?;
     plan.center.map(|c| c[0])
 }
 
-fn warn(lines: &[String], kind: &str) {
+pub(crate) fn warn(lines: &[String], kind: &str) {
     for l in lines {
         eprintln!("planmap: {kind}: {}", l.replace('\n', " "));
     }

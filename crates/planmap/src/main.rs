@@ -1,6 +1,8 @@
 //! `planmap`: the command line of the plan viewer and checker.
 
+mod batch_cmd;
 mod export_cmd;
+mod failure;
 mod human;
 mod import_cmd;
 mod plan_location;
@@ -13,6 +15,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use planmap_core::{CheckOptions, Engine, SiteError};
 use planmap_io::{export, geojson_io, PlanDir};
+
+use failure::Failure;
 
 #[derive(Parser)]
 #[command(
@@ -37,10 +41,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Checks a project site (GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection).
+    /// Checks a project site (GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection), or
+    /// with `--each` every feature of a file as its own site.
     Check {
         /// The site file; `-` reads standard input.
         site: PathBuf,
+        /// Check every feature of the file on its own (a batch: a table of sites with their
+        /// attributes, verdicts and areas; features that cannot be checked get a row with the
+        /// error).
+        #[arg(long)]
+        each: bool,
+        /// Print the batch table as CSV (with `--each`).
+        #[arg(long, requires = "each", conflicts_with_all = ["json", "geojson"])]
+        csv: bool,
+        /// Write the batch table to this file: .xlsx, .csv or .geojson (with `--each`).
+        #[arg(short = 'o', long = "output", value_name = "FILE", requires = "each")]
+        output: Option<PathBuf>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -75,27 +91,6 @@ enum Command {
     Export(export_cmd::ExportArgs),
     /// Serves the plan over HTTP: API, exports, vector tiles, OGC API - Features, the web map.
     Serve(serve::ServeArgs),
-}
-
-/// An error for the user: one line on stderr and an exit code (2: bad input, 1: anything else).
-struct Failure {
-    code: u8,
-    message: String,
-}
-
-impl Failure {
-    fn input(message: impl ToString) -> Self {
-        Failure {
-            code: 2,
-            message: message.to_string(),
-        }
-    }
-    fn other(message: impl ToString) -> Self {
-        Failure {
-            code: 1,
-            message: message.to_string(),
-        }
-    }
 }
 
 /// The plan folder (see `plan_location`): not finding one is the user's to fix.
@@ -143,7 +138,35 @@ fn run(cli: Cli) -> Result<String, Failure> {
             crs,
             format,
             report_file,
+            each,
+            csv,
+            output,
         } => {
+            let opts = CheckOptions {
+                max_vertices,
+                ..Default::default()
+            };
+            if each {
+                if report_file.is_some() {
+                    return Err(Failure::input("--report is for a single site, not --each"));
+                }
+                let (dir, engine) = load(&cli.data)?;
+                let print = match (as_json, geojson, csv) {
+                    (true, _, _) => batch_cmd::Print::Json,
+                    (_, true, _) => batch_cmd::Print::GeoJson,
+                    (_, _, true) => batch_cmd::Print::Csv,
+                    _ => batch_cmd::Print::Human,
+                };
+                let a = batch_cmd::Each {
+                    file: &site,
+                    crs: &crs,
+                    format: &format,
+                    opts,
+                    print,
+                    output: &output,
+                };
+                return batch_cmd::run(&dir, &engine, a);
+            }
             let geom = if import_cmd::needs_dispatch(&site, &crs, &format) {
                 let data = plan_folder(&cli.data)?;
                 import_cmd::read_site(&data, &site, &crs, &format)?
@@ -154,13 +177,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             };
             let (_, engine) = load(&cli.data)?;
             let report = engine
-                .check(
-                    &geom,
-                    CheckOptions {
-                        max_vertices,
-                        ..Default::default()
-                    },
-                )
+                .check(&geom, opts)
                 .map_err(|e: SiteError| Failure::input(format!("{}: {e}", site.display())))?;
             if let Some(path) = &report_file {
                 report_cmd::write(&engine, &report, path).map_err(Failure::other)?;

@@ -1,7 +1,7 @@
 //! The catalog's README.md: what is real, what is drawn and how, and each plan's figures.
 
 use super::manifest::LAYERS;
-use super::{Summary, WENSHUI_ID};
+use super::summary::{Summary, WENSHUI_ID};
 use std::fmt::Write as _;
 
 pub fn text(s: &Summary) -> String {

@@ -12,6 +12,7 @@ use planmap_core::{Engine, Feature, Shape};
 use serde_json::Value;
 
 pub mod clip;
+pub mod world;
 
 use clip::{clip_line, Square};
 use planmap_core::clip::clip_ring;
@@ -27,11 +28,21 @@ const MAX_LAT: f64 = 85.051_128_779_806_59;
 
 /// Web Mercator world coordinates of a lon/lat position: x and y in 0..1, y down.
 pub fn world(c: Coord<f64>) -> Coord<f64> {
-    let lat = c.y.clamp(-MAX_LAT, MAX_LAT).to_radians();
     Coord {
-        x: (c.x + 180.0) / 360.0,
-        y: (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0,
+        x: world_x(c.x),
+        y: world_y(c.y),
     }
+}
+
+/// Web Mercator world x of a longitude (0..1).
+fn world_x(lon: f64) -> f64 {
+    (lon + 180.0) / 360.0
+}
+
+/// Web Mercator world y of a latitude (0..1, down): the costly half of [`world`].
+fn world_y(lat: f64) -> f64 {
+    let lat = lat.clamp(-MAX_LAT, MAX_LAT).to_radians();
+    (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0
 }
 
 /// Where features go: lon/lat to tile units (0..EXTENT across the frame, y down), and the
@@ -176,53 +187,83 @@ fn finish_ring(coords: Vec<Coord<f64>>, exterior: bool) -> Option<LineString<f64
     Some(snapped)
 }
 
+/// A feature's vertices in tile units, a ring (or line) at a time. `first` is the index of its
+/// first vertex among the feature's vertices, counted exterior then holes, polygon by polygon
+/// (line by line), as [`world::WorldLayer`] stores them.
+trait Vertices {
+    fn tolerance(&self) -> f64;
+    fn project(&self, first: usize, coords: &[Coord<f64>]) -> Vec<Coord<f64>>;
+}
+
+/// Lon/lat vertices projected one by one.
+struct LonLat<'a, P>(&'a P);
+
+impl<P: Projector> Vertices for LonLat<'_, P> {
+    fn tolerance(&self) -> f64 {
+        self.0.tolerance()
+    }
+    fn project(&self, _first: usize, coords: &[Coord<f64>]) -> Vec<Coord<f64>> {
+        coords.iter().map(|c| self.0.project(*c)).collect()
+    }
+}
+
 /// A ring in tile units, clipped, simplified and snapped; `None` when it encloses nothing.
 /// A small ring that simplification would collapse is kept unsimplified, so small patches
 /// (farmland 图斑) stay on the map as long as they cover any area at the zoom.
-fn ring(t: &impl Projector, r: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
-    let projected: Vec<Coord<f64>> = r.0.iter().map(|c| t.project(*c)).collect();
+fn ring(
+    v: &impl Vertices,
+    first: usize,
+    r: &LineString<f64>,
+    exterior: bool,
+) -> Option<LineString<f64>> {
+    let projected = v.project(first, &r.0);
     let clipped = clip_ring(&projected, &SQUARE.rect());
     if clipped.len() < 4 {
         return None;
     }
     let clipped = LineString(clipped);
-    let simple = clipped.simplify(t.tolerance());
+    let simple = clipped.simplify(v.tolerance());
     finish_ring(simple.0, exterior).or_else(|| finish_ring(clipped.0, exterior))
 }
 
-fn polygons(t: &impl Projector, mp: &MultiPolygon<f64>) -> Option<geo::Geometry<f64>> {
-    let polys: Vec<Polygon<f64>> =
-        mp.0.iter()
-            .filter_map(|p| {
-                let ext = ring(t, p.exterior(), true)?;
-                let holes = p
-                    .interiors()
-                    .iter()
-                    .filter_map(|h| ring(t, h, false))
-                    .collect();
-                Some(Polygon::new(ext, holes))
-            })
-            .collect();
+fn polygons(v: &impl Vertices, mp: &MultiPolygon<f64>) -> Option<geo::Geometry<f64>> {
+    let mut first = 0;
+    let mut polys = Vec::new();
+    for p in &mp.0 {
+        let ext = ring(v, first, p.exterior(), true);
+        first += p.exterior().0.len();
+        let mut holes = Vec::new();
+        for h in p.interiors() {
+            if ext.is_some() {
+                holes.extend(ring(v, first, h, false));
+            }
+            first += h.0.len();
+        }
+        if let Some(ext) = ext {
+            polys.push(Polygon::new(ext, holes));
+        }
+    }
     (!polys.is_empty()).then_some(geo::Geometry::MultiPolygon(MultiPolygon(polys)))
 }
 
-fn lines(t: &impl Projector, ml: &MultiLineString<f64>) -> Option<geo::Geometry<f64>> {
-    let parts: Vec<LineString<f64>> =
-        ml.0.iter()
-            .flat_map(|l| {
-                clip_line(
-                    &LineString(l.0.iter().map(|c| t.project(*c)).collect()),
-                    SQUARE,
-                )
-            })
-            .map(|l| LineString(snap(l.simplify(t.tolerance()).0)))
-            .filter(|l| l.0.len() >= 2)
-            .collect();
+fn lines(v: &impl Vertices, ml: &MultiLineString<f64>) -> Option<geo::Geometry<f64>> {
+    let mut first = 0;
+    let mut parts = Vec::new();
+    for l in &ml.0 {
+        let projected = LineString(v.project(first, &l.0));
+        first += l.0.len();
+        parts.extend(
+            clip_line(&projected, SQUARE)
+                .into_iter()
+                .map(|l| LineString(snap(l.simplify(v.tolerance()).0)))
+                .filter(|l| l.0.len() >= 2),
+        );
+    }
     (!parts.is_empty()).then_some(geo::Geometry::MultiLineString(MultiLineString(parts)))
 }
 
-fn point(t: &impl Projector, p: &Point<f64>) -> Option<geo::Geometry<f64>> {
-    let c = t.project(p.0);
+fn point(v: &impl Vertices, p: &Point<f64>) -> Option<geo::Geometry<f64>> {
+    let c = v.project(0, &[p.0])[0];
     let inside =
         (SQUARE.min..=SQUARE.max).contains(&c.x) && (SQUARE.min..=SQUARE.max).contains(&c.y);
     inside.then(|| {
@@ -236,10 +277,15 @@ fn point(t: &impl Projector, p: &Point<f64>) -> Option<geo::Geometry<f64>> {
 /// A shape in tile units: clipped to the frame plus [`BUFFER`], simplified, snapped and wound
 /// for MVT; `None` when nothing of it reaches the frame.
 pub fn shape_geometry(t: &impl Projector, shape: &Shape) -> Option<geo::Geometry<f64>> {
+    vertices_geometry(&LonLat(t), shape)
+}
+
+/// [`shape_geometry`] with the vertices from `v`.
+fn vertices_geometry(v: &impl Vertices, shape: &Shape) -> Option<geo::Geometry<f64>> {
     match shape {
-        Shape::Polygon(mp) => polygons(t, mp),
-        Shape::Line(ml) => lines(t, ml),
-        Shape::Point(p) => point(t, p),
+        Shape::Polygon(mp) => polygons(v, mp),
+        Shape::Line(ml) => lines(v, ml),
+        Shape::Point(p) => point(v, p),
     }
 }
 
@@ -267,22 +313,33 @@ pub const ATTRIBUTE_ZOOM: u8 = 12;
 const LABELLED_MAX: usize = 1000;
 
 fn encode_feature(
-    t: &impl Projector,
+    v: &impl Vertices,
     z: u8,
     (index, layer_len): (usize, usize),
-    (f, shape): (&Feature, &Shape),
+    f: &Feature,
     tags: &mut TagsBuilder,
 ) -> Option<tile::Feature> {
-    let geom = shape_geometry(t, shape)?;
+    let geom = vertices_geometry(v, &f.shape)?;
     let mut out = geom.to_mvt_unscaled().ok()?;
     out.id = Some(index as u64);
     if z >= ATTRIBUTE_ZOOM {
         let (k, v) = tags.insert_ref("fid", TileValue::Str(f.id.clone()));
         out.tags.extend([k, v]);
     }
-    for (key, value) in &f.properties {
-        let wanted = z >= ATTRIBUTE_ZOOM || (key == "name" && layer_len <= LABELLED_MAX);
-        if key == "fid" || !wanted {
+    // Attributes are kept as text: read them all from ATTRIBUTE_ZOOM on, else at most `name`.
+    let attributes: Vec<(String, Value)> = if z >= ATTRIBUTE_ZOOM {
+        f.properties.to_map().into_iter().collect()
+    } else if layer_len <= LABELLED_MAX {
+        f.properties
+            .get("name")
+            .map(|v| ("name".to_string(), v))
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for (key, value) in &attributes {
+        if key == "fid" {
             continue;
         }
         if let Some(tv) = tile_value(value) {
@@ -295,58 +352,15 @@ fn encode_feature(
 
 /// The tile of one layer, encoded; empty when no feature of the layer reaches the tile.
 pub fn encode(engine: &Engine, layer: usize, t: TileId) -> Vec<u8> {
-    let l = &engine.layers[layer];
-    encode_shapes(engine, layer, t, &t, |fi| &l.features[fi].shape)
+    encode_with(engine, layer, t, |_| LonLat(&t))
 }
 
-/// A layer's shapes in Web Mercator world coordinates ([`world`]), projected once: a tile then
-/// only scales and shifts them (no trigonometry a vertex a tile).
-pub struct WorldLayer(Vec<Shape>);
-
-impl WorldLayer {
-    pub fn new(features: &[Feature]) -> WorldLayer {
-        use geo::MapCoords;
-        WorldLayer(
-            features
-                .iter()
-                .map(|f| match &f.shape {
-                    Shape::Polygon(mp) => Shape::Polygon(mp.map_coords(world)),
-                    Shape::Line(ml) => Shape::Line(ml.map_coords(world)),
-                    Shape::Point(p) => Shape::Point(p.map_coords(world)),
-                })
-                .collect(),
-        )
-    }
-}
-
-/// A tile projecting world coordinates: the same arithmetic as [`TileId::project`] after
-/// [`world`], so the same tile units to the bit.
-struct WorldTile(TileId);
-
-impl Projector for WorldTile {
-    fn project(&self, w: Coord<f64>) -> Coord<f64> {
-        let e = EXTENT as f64;
-        Coord {
-            x: (w.x * self.0.n() - self.0.x as f64) * e,
-            y: (w.y * self.0.n() - self.0.y as f64) * e,
-        }
-    }
-    fn tolerance(&self) -> f64 {
-        simplify_tolerance(self.0.z)
-    }
-}
-
-/// [`encode`] from the layer's shapes already in world coordinates (the same bytes).
-pub fn encode_world(engine: &Engine, layer: usize, t: TileId, world: &WorldLayer) -> Vec<u8> {
-    encode_shapes(engine, layer, t, &WorldTile(t), |fi| &world.0[fi])
-}
-
-fn encode_shapes<'a>(
-    engine: &'a Engine,
+/// The tile of one layer with each feature's vertices from `vertices(feature index)`.
+fn encode_with<V: Vertices>(
+    engine: &Engine,
     layer: usize,
     t: TileId,
-    proj: &impl Projector,
-    shape: impl Fn(usize) -> &'a Shape,
+    vertices: impl Fn(usize) -> V,
 ) -> Vec<u8> {
     let l = &engine.layers[layer];
     let window = t.lonlat_bounds(BUFFER);
@@ -356,7 +370,7 @@ fn encode_shapes<'a>(
         .into_iter()
         .filter_map(|fi| {
             let f = &l.features[fi];
-            encode_feature(proj, t.z, (fi, l.features.len()), (f, shape(fi)), &mut tags)
+            encode_feature(&vertices(fi), t.z, (fi, l.features.len()), f, &mut tags)
         })
         .collect();
     if features.is_empty() {
@@ -378,6 +392,7 @@ fn encode_shapes<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::world::{encode_world, WorldLayer};
     use super::*;
 
     /// Tiles from world coordinates projected once are the same bytes as tiles projected
@@ -459,9 +474,9 @@ mod tests {
                 ((1.0 - lat.to_radians().tan().asinh() / std::f64::consts::PI) / 2.0 * n) as u32;
             TileId::new(z, x, y).unwrap()
         };
-        let r = ring(&tile_at(8), &sq, true).expect("kept at z8");
+        let r = ring(&LonLat(&tile_at(8)), 0, &sq, true).expect("kept at z8");
         assert!(geo::Area::signed_area(&Polygon::new(r, vec![])) > 0.0);
         // At z3 it is a twentieth of a unit: nothing to draw.
-        assert!(ring(&tile_at(3), &sq, true).is_none());
+        assert!(ring(&LonLat(&tile_at(3)), 0, &sq, true).is_none());
     }
 }

@@ -1,5 +1,5 @@
 //! Encoded vector tiles of one snapshot, bounded in bytes (quick_cache), and each layer's
-//! shapes projected once to Web Mercator world coordinates. The endpoint is
+//! vertices' Web Mercator world y, computed once. The endpoint is
 //! [`crate::routes::tiles`].
 
 use std::sync::OnceLock;
@@ -19,11 +19,12 @@ impl Weighter<(usize, TileId), Bytes> for ByteWeight {
     }
 }
 
-/// Encoded tiles by (layer, tile), and each layer's shapes in Web Mercator world coordinates
-/// (projected on a layer's first tile, so later tiles only scale and shift them).
+/// Encoded tiles by (layer, tile), and each layer's vertices' Web Mercator world y (computed
+/// on a layer's first tile, so later tiles only scale and shift; 8 bytes a vertex, not a copy
+/// of the shapes).
 pub struct TileCache {
     tiles: Cache<(usize, TileId), Bytes, ByteWeight>,
-    world: Vec<OnceLock<mvt::WorldLayer>>,
+    world: Vec<OnceLock<mvt::world::WorldLayer>>,
 }
 
 impl TileCache {
@@ -32,6 +33,17 @@ impl TileCache {
             tiles: Cache::with_weighter(16_384, bytes.max(1), ByteWeight),
             world: (0..layers).map(|_| OnceLock::new()).collect(),
         }
+    }
+
+    /// Bytes held: the encoded tiles (as the cache weighs them) and the layers' world y.
+    pub fn memory_bytes(&self) -> u64 {
+        let world: usize = self
+            .world
+            .iter()
+            .filter_map(OnceLock::get)
+            .map(mvt::world::WorldLayer::heap_bytes)
+            .sum();
+        self.tiles.weight() + world as u64
     }
 
     /// The tile if it is cached (a lookup: fine on the async threads).
@@ -46,8 +58,8 @@ impl TileCache {
                 let bytes = match self.world.get(layer) {
                     Some(w) => {
                         let features = &engine.layers[layer].features;
-                        let world = w.get_or_init(|| mvt::WorldLayer::new(features));
-                        mvt::encode_world(engine, layer, t, world)
+                        let world = w.get_or_init(|| mvt::world::WorldLayer::new(features));
+                        mvt::world::encode_world(engine, layer, t, world)
                     }
                     None => mvt::encode(engine, layer, t),
                 };

@@ -93,7 +93,7 @@ pub async fn identify(
                 distance_m: h.distance_m,
                 area_m2: v.area_m2,
                 area_mu: v.area_m2 / M2_PER_MU,
-                properties: v.feature.properties.clone(),
+                properties: v.feature.properties.to_map(),
             })
         })
         .collect();

@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::http::header::HeaderMap;
 use axum::response::Response;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Ref, RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::{ApiResult, ErrorBody};
@@ -33,6 +34,23 @@ impl Modify for Keeper {
     }
 }
 
+/// A layer's `draw` (the resolved cartography, [`planmap_core::draw::Draw`]) in `LayerDef`:
+/// utoipa leaves out a field that serde does not deserialise, and `draw` is only written
+/// (the manifest's `[layers.draw]` is read into `draw_spec`).
+struct LayerDraw;
+
+impl Modify for LayerDraw {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let schemas = &mut doc.components.get_or_insert_with(Default::default).schemas;
+        if let Some(RefOr::T(Schema::Object(layer))) = schemas.get_mut("LayerDef") {
+            layer
+                .properties
+                .insert("draw".into(), Ref::from_schema_name("Draw").into());
+            layer.required.push("draw".into());
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -48,8 +66,8 @@ impl Modify for Keeper {
         history::list, history::geojson, history::csv, admin::reload,
         layer_import::import_layer, openapi_json,
     ),
-    components(schemas(ErrorBody, schemas::FeatureCollection)),
-    modifiers(&Keeper),
+    components(schemas(ErrorBody, schemas::FeatureCollection, planmap_core::draw::Draw)),
+    modifiers(&Keeper, &LayerDraw),
     tags(
         (name = "plan", description = "The plan, its layers and indicators"),
         (name = "check", description = "The site check (用地预审)"),

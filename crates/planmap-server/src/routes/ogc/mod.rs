@@ -179,7 +179,7 @@ pub async fn collection_handler(
 
 fn feature_value(f: &Feature, crs: Crs) -> Value {
     let g = crs.output(&f.shape.to_geometry());
-    let gj = planmap_io::geojson_io::feature(&f.id, &g, f.properties.clone());
+    let gj = planmap_io::geojson_io::feature(&f.id, &g, f.properties.to_map());
     serde_json::to_value(gj).unwrap_or(Value::Null)
 }
 

@@ -193,7 +193,7 @@ pub fn tilejson(snap: &Snapshot, li: usize, base: &BaseUrl) -> TileJson {
     let mut fields = BTreeMap::new();
     fields.insert("fid".to_string(), "String");
     for f in l.views() {
-        for (k, v) in &f.feature.properties {
+        for (k, v) in &f.feature.properties.to_map() {
             let kind = match v {
                 Value::Number(_) => "Number",
                 Value::Bool(_) => "Boolean",
