@@ -24,8 +24,11 @@ build: web
 	$(CARGO) build --release --workspace
 
 # The web front end: npm ci only when package.json/package-lock.json changed, then the Vite
-# build into web/dist (served by planmap serve).
-web: web/node_modules/.package-lock.json
+# build into web/dist (embedded in the planmap binary when it is built next).
+# Built again only when a source changed: the binary that embeds it rebuilds when it does.
+WEB_SOURCES := $(shell find web/src -type f) web/index.html web/report.html web/vite.config.ts web/tsconfig.json
+web: web/dist/index.html
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd web && npm run build
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
@@ -44,22 +47,20 @@ e2e: deps web
 release: build
 
 run: deps build
-	./target/release/planmap --data $(DATA) serve --addr $(ADDR)
+	"$${CARGO_TARGET_DIR:-target}/release/planmap" --data $(DATA) serve --addr $(ADDR)
 
 # Crates held to no import cycle between their files (scripts/import-cycles.py; empty: every
 # crate under crates/ — `python3 scripts/import-cycles.py --report` lists them all).
 ACYCLIC_CRATES ?=
 
-test: deps
+# `web` first: the release build embeds web/dist (tests/standalone.rs serves it).
+test: deps web
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	python3 scripts/import-cycles.py $(ACYCLIC_CRATES)
 	python3 scripts/layer-ids.py
 	$(CARGO) build --release --workspace
 	$(CARGO) test --workspace --release
-	# Report maps (maplibre-rs, opt-in feature `render`): their own call, so the release build
-	# above stays without it.
-	$(CARGO) test --release -p planmap-tests --features render --test render
 	$(MAKE) --no-print-directory e2e
 
 # Regenerate the illustrative data (deterministic: same bytes every run): Wenshui's layers

@@ -116,7 +116,7 @@ fn writable() -> Writable {
     let data = dir.path().join("plan");
     import_support::copy_dir(&plan_dir(), &data);
     let mut config = planmap_server::Config::new(&data);
-    config.web_dir = web_dir();
+    config.web_dir = Some(web_dir());
     config.reader = reader();
     config.admin_token = Some(AdminToken::new(TOKEN).unwrap());
     Writable {

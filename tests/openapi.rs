@@ -193,7 +193,7 @@ fn every_api_answer_matches_the_openapi_document() {
     let data = dir.path().join("plan");
     import_support::copy_dir(&plan_dir(), &data);
     let mut config = planmap_server::Config::new(&data);
-    config.web_dir = web_dir();
+    config.web_dir = Some(web_dir());
     config.admin_token = Some(AdminToken::new(TOKEN).unwrap());
     config.history_db = Some(dir.path().join("history.sqlite"));
     let base = serve(config);

@@ -9,7 +9,7 @@ use planmap_core::{CheckOptions, CheckReport, Engine, Shape};
 use planmap_io::{parse_site, PlanDir};
 use planmap_render::scene::{parse_color, Paint, BACKGROUND, SITE_COLOR};
 use planmap_render::{layer_preview, site_map, Frame, RenderError};
-use planmap_tests::{data_dir, root};
+use planmap_tests::{data_dir, planmap_bin, root};
 
 fn engine() -> Engine {
     Engine::load(&PlanDir::open(data_dir()).expect("plan folder")).expect("engine")
@@ -39,6 +39,20 @@ fn keep(name: &str, png: &[u8]) {
     if let Some(dir) = std::env::var_os("PLANMAP_RENDER_OUT") {
         std::fs::write(std::path::Path::new(&dir).join(name), png).expect("write image");
     }
+}
+
+/// A layer's colour as plan.toml states it (read with the `toml` crate, not planmap).
+fn manifest_color(id: &str) -> [u8; 3] {
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(data_dir().join("plan.toml")).unwrap()).unwrap();
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"].as_str() == Some(id))
+        .and_then(|l| l["color"].as_str())
+        .map(parse_color)
+        .unwrap()
 }
 
 fn px(img: &(u32, u32, Vec<u8>), x: u32, y: u32) -> [u8; 3] {
@@ -103,16 +117,7 @@ fn a_site_on_the_red_line_is_drawn_where_its_geometry_is() {
         .unwrap()
         .color;
     // The piece in the manifest's red-line colour, read from plan.toml independently.
-    let manifest: toml::Value =
-        toml::from_str(&std::fs::read_to_string(data_dir().join("plan.toml")).unwrap()).unwrap();
-    let red_color = manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["id"].as_str() == Some("red_line"))
-        .and_then(|l| l["color"].as_str())
-        .map(parse_color)
-        .unwrap();
+    let red_color = manifest_color("red_line");
 
     let size = 512;
     let png = match map.render(size) {
@@ -304,4 +309,63 @@ fn the_whole_county_renders_at_1024_px() {
         let n = count(id);
         assert!(n > 10_000, "{id}: {n} px");
     }
+}
+
+/// `planmap check --report` as a user runs it (the default build, no desktop session): the
+/// report holds its map — a PNG of real size showing the overlap in the manifest's red-line
+/// colour among other colours, not a blank frame — and nothing is printed on stderr.
+#[test]
+fn the_cli_report_of_a_red_line_site_has_its_map_and_stderr_is_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.html");
+    let run = std::process::Command::new(planmap_bin())
+        .arg("--data")
+        .arg(data_dir())
+        .arg("check")
+        .arg(root().join("tests/fixtures/site_red_line.geojson"))
+        .arg("--report")
+        .arg(&out)
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("DISPLAY")
+        .env_remove("VK_LOADER_LAYERS_DISABLE")
+        .env_remove("WGPU_BACKEND")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    assert_eq!(String::from_utf8_lossy(&run.stderr), "", "stderr");
+    let html = std::fs::read_to_string(&out).unwrap();
+    let at = html
+        .find("id=\"map-img\"")
+        .expect("the report has its map image");
+    let start = at + html[at..].find("base64,").unwrap() + "base64,".len();
+    let b64 = &html[start..start + html[start..].find('"').unwrap()];
+    let png = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
+    let img = decode(&png);
+    assert!(
+        img.0 >= 512 && img.0 == img.1,
+        "map size {}×{}",
+        img.0,
+        img.1
+    );
+    let red = manifest_color("red_line");
+    let pixels: Vec<[u8; 3]> = img.2.chunks(4).map(|p| [p[0], p[1], p[2]]).collect();
+    let n = pixels.len() as f64;
+    let in_red = pixels.iter().filter(|p| near(**p, red)).count() as f64;
+    assert!(
+        in_red / n > 0.01,
+        "red-line pixels: {:.3} %",
+        100.0 * in_red / n
+    );
+    let mut colours = std::collections::HashMap::new();
+    for p in &pixels {
+        *colours.entry(*p).or_insert(0usize) += 1;
+    }
+    let commonest = *colours.values().max().unwrap() as f64;
+    assert!(colours.len() >= 4, "colours in the map: {}", colours.len());
+    assert!(
+        commonest / n < 0.9,
+        "one colour covers {:.1} %",
+        100.0 * commonest / n
+    );
 }

@@ -38,7 +38,7 @@ pub fn web_dir() -> PathBuf {
 /// executable, is this test binary here).
 pub fn test_config() -> planmap_server::Config {
     let mut config = planmap_server::Config::new(plan_dir());
-    config.web_dir = web_dir();
+    config.web_dir = Some(web_dir());
     config.reader = reader();
     config
 }

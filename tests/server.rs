@@ -4,7 +4,7 @@
 
 mod serve_support;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::process::Command;
 
 use geo::{
@@ -435,6 +435,79 @@ fn farmland_tiles_z12_to_z14_decode_with_gdal_and_hold_the_patches() {
     assert_eq!(get("/tiles/farmland/12/0/0.pbf").status(), 204);
 }
 
+/// A tile saved where GDAL's MVT driver reads it; `ogrinfo -so -al`'s feature count a layer.
+fn gdal_tile_counts(name: &str, z: u32, x: u32, y: u32, bytes: &[u8]) -> HashMap<String, usize> {
+    let dir = temp_dir(name).join(format!("{z}/{x}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{y}.pbf"));
+    std::fs::write(&file, bytes).unwrap();
+    let (zs, xs, ys) = (format!("Z={z}"), format!("X={x}"), format!("Y={y}"));
+    let f = file.to_str().unwrap();
+    ogr_counts(&gdal(
+        "ogrinfo",
+        &["-ro", "-so", "-al", "-oo", &zs, "-oo", &xs, "-oo", &ys, f],
+    ))
+}
+
+#[test]
+fn the_plan_tile_holds_every_layer_as_its_own_tiles_do() {
+    let plan = get_json("/api/plan");
+    let id = plan["id"].as_str().unwrap();
+    let (_, s) = site_in_farmland();
+    let (x, y) = tile_of((s[0] + s[2]) / 2.0, (s[1] + s[3]) / 2.0, 12);
+    let r = get(&format!("/tiles/{id}/12/{x}/{y}.pbf"));
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        header(&r, "content-type"),
+        "application/vnd.mapbox-vector-tile"
+    );
+    let etag = header(&r, "etag");
+    let all = gdal_tile_counts("plan-tile", 12, x, y, &r.bytes().unwrap());
+    // Each layer's own tile, read by GDAL too: the plan tile holds the same features.
+    let mut own = HashMap::new();
+    for (l, _) in manifest_layers() {
+        let r = get(&format!("/tiles/{l}/12/{x}/{y}.pbf"));
+        if r.status() == 200 {
+            own.extend(gdal_tile_counts(
+                &format!("own-{l}"),
+                12,
+                x,
+                y,
+                &r.bytes().unwrap(),
+            ));
+        }
+    }
+    assert!(own.len() >= 3 && own.contains_key("farmland"), "{own:?}");
+    assert_eq!(all, own);
+    let again = client()
+        .get(url(&format!("/tiles/{id}/12/{x}/{y}.pbf")))
+        .header("If-None-Match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    // A chosen list: those layers only.
+    let r = get(&format!(
+        "/tiles/{id}/12/{x}/{y}.pbf?layers=farmland,county"
+    ));
+    assert_ne!(header(&r, "etag"), etag);
+    let some = gdal_tile_counts("plan-tile-some", 12, x, y, &r.bytes().unwrap());
+    let want: HashMap<String, usize> = own
+        .into_iter()
+        .filter(|(k, _)| k == "farmland" || k == "county")
+        .collect();
+    assert_eq!(some, want);
+    // Another plan's id, an unknown layer in the list, a list on a layer's tile: JSON refusals.
+    let r = get("/tiles/141182/12/0/0.pbf");
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.json::<Value>().unwrap()["plan"], id);
+    let r = get(&format!("/tiles/{id}/12/{x}/{y}.pbf?layers=farmland,nope"));
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().unwrap()["parameter"], "layers");
+    let r = get(&format!("/tiles/farmland/12/{x}/{y}.pbf?layers=county"));
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().unwrap()["parameter"], "layers");
+}
+
 #[test]
 fn tilejson_and_style_name_the_server_not_the_host_header() {
     let tj = get_json("/tiles/farmland.json");
@@ -469,14 +542,18 @@ fn tilejson_and_style_name_the_server_not_the_host_header() {
     let manifest: toml::Value =
         toml::from_str(&std::fs::read_to_string(plan_dir().join("plan.toml")).unwrap()).unwrap();
     let text = style.to_string();
+    // One source, the plan's composite tiles; each layer its source layer.
+    let plan_id = manifest["id"].as_str().unwrap();
+    let sources = style["sources"].as_object().unwrap();
+    assert_eq!(sources.keys().collect::<Vec<_>>(), [plan_id]);
+    let src = &sources[plan_id];
+    assert_eq!(src["type"], "vector");
+    assert_eq!(
+        src["tiles"][0],
+        url(&format!("/tiles/{plan_id}/{{z}}/{{x}}/{{y}}.pbf"))
+    );
     for l in manifest["layers"].as_array().unwrap() {
         let id = l["id"].as_str().unwrap();
-        let src = &style["sources"][id];
-        assert_eq!(src["type"], "vector", "{id}");
-        assert_eq!(
-            src["tiles"][0],
-            url(&format!("/tiles/{id}/{{z}}/{{x}}/{{y}}.pbf"))
-        );
         // The colours the manifest's draw table gives the layer, or its own colour where the
         // table leaves the outline to it (every layer has one by default).
         let draw = l.get("draw");
@@ -497,7 +574,7 @@ fn tilejson_and_style_name_the_server_not_the_host_header() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|s| s["source"] == id));
+            .any(|s| s["source"] == plan_id && s["source-layer"] == id));
     }
 }
 

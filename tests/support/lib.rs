@@ -62,12 +62,20 @@ impl ServeProcess {
     /// Starts `planmap --data DATA serve --addr 127.0.0.1:0 EXTRA…` with `envs` added to the
     /// environment and waits for the line that prints its URL.
     pub fn start(data: &Path, extra: &[&str], envs: &[(&str, &str)]) -> ServeProcess {
-        let mut child = Command::new(planmap_bin())
+        let mut command = Command::new(planmap_bin());
+        command
             .arg("--data")
             .arg(data)
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(extra)
-            .envs(envs.iter().copied())
+            .envs(envs.iter().copied());
+        ServeProcess::spawn(command)
+    }
+
+    /// Starts `command` (a `planmap serve` on port 0) and waits for the line that prints its
+    /// URL; its stderr is dropped.
+    pub fn spawn(mut command: Command) -> ServeProcess {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

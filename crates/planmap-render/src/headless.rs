@@ -12,18 +12,24 @@ use std::sync::{Arc, Mutex};
 use maplibre::context::MapContext;
 use maplibre::headless::environment::HeadlessEnvironment;
 use maplibre::headless::map::HeadlessMap;
-use maplibre::headless::{create_headless_renderer, HeadlessPlugin};
-use maplibre::kernel::Kernel;
+use maplibre::headless::window::HeadlessMapWindowConfig;
+use maplibre::headless::HeadlessPlugin;
+use maplibre::io::apc::SchedulerAsyncProcedureCall;
+use maplibre::kernel::{Kernel, KernelBuilder};
+use maplibre::platform::http_client::ReqwestHttpClient;
 use maplibre::platform::run_multithreaded;
+use maplibre::platform::scheduler::TokioScheduler;
 use maplibre::plugin::Plugin;
 use maplibre::render::graph::RenderGraph;
 use maplibre::render::resource::Head;
-use maplibre::render::{RenderPlugin, RenderStageLabel};
+use maplibre::render::settings::{Backends, RendererSettings, WgpuSettings};
+use maplibre::render::{RenderPlugin, RenderStageLabel, Renderer};
 use maplibre::schedule::Schedule;
 use maplibre::style::Style;
 use maplibre::tcs::system::{System, SystemContainer};
 use maplibre::tcs::world::World;
 use maplibre::vector::{DefaultVectorTransferables, VectorPlugin};
+use maplibre::window::{MapWindowConfig, WindowSize};
 
 use crate::image::{Png, RenderError};
 use crate::scene::Rgb;
@@ -107,6 +113,35 @@ fn style(drawn: &[(String, Rgb)]) -> Result<Style, RenderError> {
     Ok(style)
 }
 
+/// maplibre's `create_headless_renderer` on Vulkan alone, and an error instead of its panic
+/// when there is no adapter. Its default, every wgpu backend, also starts GL through EGL,
+/// whose probe for a Wayland display makes libwayland print "XDG_RUNTIME_DIR is invalid or
+/// not set in the environment" on stderr of a server or CLI run without a desktop session;
+/// the adapter used is Vulkan's anyway (Mesa's lavapipe on the CPU, or a GPU's driver).
+/// `WGPU_BACKEND` still chooses another backend.
+async fn headless_renderer(
+    size: u32,
+) -> Result<(Kernel<HeadlessEnvironment>, Renderer), RenderError> {
+    let size = WindowSize::new(size, size)
+        .ok_or_else(|| RenderError::Failed(format!("map size {size}")))?;
+    let kernel: Kernel<HeadlessEnvironment> = KernelBuilder::new()
+        .with_map_window_config(HeadlessMapWindowConfig::new(size))
+        .with_http_client(ReqwestHttpClient::new(None))
+        .with_apc(SchedulerAsyncProcedureCall::new(TokioScheduler::new()))
+        .with_scheduler(TokioScheduler::new())
+        .build();
+    let config: &HeadlessMapWindowConfig = kernel.map_window_config();
+    let window = config.create();
+    let mut wgpu = WgpuSettings::default();
+    if std::env::var_os("WGPU_BACKEND").is_none() {
+        wgpu.backends = Some(Backends::VULKAN);
+    }
+    let renderer = Renderer::initialize_headless(&window, wgpu, RendererSettings::default())
+        .await
+        .map_err(|e| RenderError::NoAdapter(e.to_string()))?;
+    Ok((kernel, renderer))
+}
+
 fn render_here(
     tile: Vec<u8>,
     drawn: Vec<(String, Rgb)>,
@@ -117,7 +152,7 @@ fn render_here(
     let pixels: Pixels = Arc::default();
     let out = pixels.clone();
     run_multithreaded(async move {
-        let (kernel, renderer) = create_headless_renderer(size, None).await;
+        let (kernel, renderer) = headless_renderer(size).await?;
         let plugins: Vec<Box<dyn Plugin<HeadlessEnvironment>>> = vec![
             Box::new(RenderPlugin),
             Box::new(VectorPlugin::<DefaultVectorTransferables>::default()),

@@ -7,7 +7,7 @@ pub struct Png(pub Vec<u8>);
 /// Why a map could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
-    #[error("map rendering is not built in (build planmap with the `render` feature)")]
+    #[error("map rendering is not built in (this planmap was built without its default `render` feature)")]
     Disabled,
     #[error(
         "no Vulkan or GL adapter for rendering maps ({0}); install Mesa's drivers \

@@ -51,3 +51,20 @@ pub fn check_report_page(
 
 /// Whether this build can render maps at all.
 pub const ENABLED: bool = cfg!(feature = "maplibre");
+
+/// The Vulkan layer a headless renderer does without: Mesa's device-select layer (Debian's
+/// `mesa-vulkan-drivers` installs it as an implicit layer) connects to the Wayland or X11
+/// display to order the GPUs, and without a desktop session libwayland prints
+/// "XDG_RUNTIME_DIR is invalid or not set in the environment" on stderr at every map.
+pub const DESKTOP_LAYER: &str = "VK_LAYER_MESA_device_select";
+
+/// Keeps the renderer off the desktop: tells the Vulkan loader not to load
+/// [`DESKTOP_LAYER`] (`VK_LOADER_LAYERS_DISABLE`, unless the environment sets it already).
+/// The renderer itself uses Vulkan alone, so GL/EGL's display probe is never made either.
+/// It changes the process's environment: call it first thing in `main`, before any thread.
+pub fn headless_environment() {
+    const VAR: &str = "VK_LOADER_LAYERS_DISABLE";
+    if ENABLED && std::env::var_os(VAR).is_none() {
+        std::env::set_var(VAR, DESKTOP_LAYER);
+    }
+}

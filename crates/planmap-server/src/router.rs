@@ -135,7 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ogc/collections/{id}/items", get(ogc::items))
         .route("/ogc/collections/{id}/items/{fid}", get(ogc::item))
         .method_not_allowed_fallback(error::method_not_allowed)
-        .fallback_service(assets::service(&cfg.web_dir))
+        .fallback_service(assets::service(cfg.web_dir.as_deref()))
         .with_state(state.clone());
     // Outermost first.
     let stack = ServiceBuilder::new()

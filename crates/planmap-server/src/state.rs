@@ -26,8 +26,8 @@ use crate::resources::token::AdminToken;
 pub struct Config {
     /// The plan folder (`data/wenshui`).
     pub data_dir: PathBuf,
-    /// The web front end served at `/`.
-    pub web_dir: PathBuf,
+    /// The web front end's folder served at `/`; `None`: the app built into the binary.
+    pub web_dir: Option<PathBuf>,
     /// Folders searched for the fonts glyphs are made from.
     pub font_dirs: Vec<PathBuf>,
     /// Largest request body accepted, bytes.
@@ -79,11 +79,11 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults for a plan folder: web/ and fonts found from the working directory.
+    /// Defaults for a plan folder: the built-in web app, fonts from `/usr/share/fonts`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
         Config {
             data_dir: data_dir.into(),
-            web_dir: PathBuf::from("web"),
+            web_dir: None,
             font_dirs: vec![PathBuf::from("/usr/share/fonts")],
             body_limit: 10 * 1024 * 1024,
             max_vertices: 100_000,

@@ -5,6 +5,7 @@ mod export_cmd;
 mod failure;
 mod human;
 mod import_cmd;
+mod plan_location;
 mod report_cmd;
 mod serve;
 
@@ -24,7 +25,9 @@ use failure::Failure;
     about = "County spatial plan viewer and checker (美丽文水建设规划 2024—2035)"
 )]
 struct Cli {
-    /// The plan folder (manifest `plan.toml` and its layers).
+    /// The plan folder (manifest `plan.toml` and its layers). Default: `data/wenshui` here,
+    /// else `$XDG_DATA_HOME/planmap/plan` (`~/.local/share/planmap/plan`), else
+    /// `planmap/plan` under `$XDG_DATA_DIRS` (`/usr/local/share`, `/usr/share`).
     #[arg(long, global = true, env = "PLANMAP_DATA")]
     data: Option<PathBuf>,
     #[command(subcommand)]
@@ -90,16 +93,13 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
-fn default_data() -> PathBuf {
-    let here = PathBuf::from("data/wenshui");
-    if here.join("plan.toml").exists() {
-        return here;
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/wenshui"))
+/// The plan folder (see `plan_location`): not finding one is the user's to fix.
+fn plan_folder(data: &Option<PathBuf>) -> Result<PathBuf, Failure> {
+    plan_location::plan_folder(data).map_err(Failure::input)
 }
 
 fn load(data: &Option<PathBuf>) -> Result<(PlanDir, Engine), Failure> {
-    let dir = data.clone().unwrap_or_else(default_data);
+    let dir = plan_folder(data)?;
     let store = PlanDir::open(&dir).map_err(Failure::other)?;
     let engine = Engine::load(&store).map_err(Failure::other)?;
     Ok((store, engine))
@@ -168,7 +168,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 return batch_cmd::run(&dir, &engine, a);
             }
             let geom = if import_cmd::needs_dispatch(&site, &crs, &format) {
-                let data = cli.data.clone().unwrap_or_else(default_data);
+                let data = plan_folder(&cli.data)?;
                 import_cmd::read_site(&data, &site, &crs, &format)?
             } else {
                 let text = read_input(&site)?;
@@ -204,16 +204,13 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 Ok(human::conflicts(&scan))
             }
         }
-        Command::Import(args) => {
-            import_cmd::run(cli.data.clone().unwrap_or_else(default_data), args)
-        }
+        Command::Import(args) => import_cmd::run(plan_folder(&cli.data)?, args),
         Command::Export(args) => {
             let (_, engine) = load(&cli.data)?;
             export_cmd::run(&engine, args)
         }
         Command::Serve(args) => {
-            args.run(cli.data.unwrap_or_else(default_data))
-                .map_err(Failure::other)?;
+            args.run(plan_folder(&cli.data)?).map_err(Failure::other)?;
             Ok(String::new())
         }
     }
@@ -227,6 +224,8 @@ fn main() -> ExitCode {
         let code = planmap_io::sandbox::worker::run(&args[2..]);
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
+    // Before any thread: report maps render without touching a desktop session.
+    planmap_render::headless_environment();
     let cli = Cli::parse();
     match run(cli) {
         Ok(out) => {

@@ -10,8 +10,8 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (the URL printed says which).
     #[arg(long, env = "PLANMAP_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// The web front end's folder (default: the built `web/dist`, else `web`, here or beside
-    /// the sources).
+    /// A folder of the web front end to serve instead of the one built into this binary
+    /// (for development: `web/dist` after `npm run build`).
     #[arg(long, env = "PLANMAP_WEB")]
     pub web: Option<PathBuf>,
     /// Origins allowed by CORS, comma-separated: `*` for any, `none` for none.
@@ -129,20 +129,17 @@ fn seconds(option: &str, s: f64, zero_ok: bool) -> Result<std::time::Duration, S
         .ok_or_else(|| format!("{option} {s}: expected seconds between 0 and 86400"))
 }
 
-fn default_web() -> PathBuf {
-    let sources = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../web"));
-    [PathBuf::from("web"), sources]
-        .into_iter()
-        .flat_map(|w| [w.join("dist"), w])
-        .find(|w| w.join("index.html").exists())
-        .unwrap_or_else(|| PathBuf::from("web"))
-}
-
 impl ServeArgs {
     /// Runs the server until it is stopped.
     pub fn run(self, data: PathBuf) -> Result<(), String> {
         let mut config = planmap_server::Config::new(data);
-        config.web_dir = self.web.unwrap_or_else(default_web);
+        if self.web.is_none() && !planmap_server::routes::assets::has_built_in() {
+            eprintln!(
+                "planmap: warning: {}; serving the API only",
+                planmap_server::routes::assets::NO_WEB_APP
+            );
+        }
+        config.web_dir = self.web;
         config.cors_origins = match self.cors.trim() {
             "none" | "" => vec![],
             list => list.split(',').map(|o| o.trim().to_string()).collect(),

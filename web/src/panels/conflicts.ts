@@ -57,10 +57,11 @@ export class ConflictsPanel {
 
   private item(c: Conflict): string {
     const key = conflictKey(c);
-    return `<li class="cf-item${key === this.selected ? " selected" : ""}" data-key="${esc(key)}" data-a="${esc(c.a_id)}" data-b="${esc(c.b_id)}" tabindex="0" role="button">
+    // The button inside the list item: a list holds only items (WCAG 1.3.1).
+    return `<li><div class="cf-item${key === this.selected ? " selected" : ""}" data-key="${esc(key)}" data-a="${esc(c.a_id)}" data-b="${esc(c.b_id)}" tabindex="0" role="button">
       <div class="cf-names">${this.swatch(c.a_layer)}${esc(c.a_name || c.a_id)} <span class="x">×</span> ${this.swatch(c.b_layer)}${esc(c.b_name || c.b_id)}</div>
       <div class="cf-area" data-m2="${c.area_m2}">${m2(c.area_m2)} m² · ${mu(c.area_m2)} 亩</div>
-    </li>`;
+    </div></li>`;
   }
 
   private render(): void {

@@ -31,9 +31,9 @@ fn stops(s: &Stops) -> Value {
     }
 }
 
-/// A style layer of plan layer `def`: its source, metadata and minimum zoom.
+/// A style layer of plan layer `def`: its source layer (the plan layer's id in the plan's
+/// composite tiles), metadata and minimum zoom.
 fn of_layer(def: &LayerDef, minzoom: f64, mut v: Value) -> Value {
-    v["source"] = json!(def.id);
     v["source-layer"] = json!(def.id);
     v["metadata"] = json!({ "planmap:layer": def.id, "planmap:name": def.name });
     if minzoom > 0.0 {
@@ -167,8 +167,10 @@ fn subdivision_labels(engine: &Engine) -> Vec<String> {
 
 /// The style layers of the plan, bottom to top: grounds (fills of opacity 1), then every
 /// layer's fill and outline by `order`, then the labels by `label_order` (manifest order
-/// where equal).
+/// where equal). Every plan layer's style layers draw from the one source named by the plan's
+/// id (its composite tiles).
 fn style_layers(engine: &Engine, font: &[String]) -> Vec<Value> {
+    let source = json!(engine.plan.id);
     let hidden = subdivision_labels(engine);
     let mut painted: Vec<(bool, f64, usize, usize, Value)> = Vec::new();
     let mut labels: Vec<(f64, usize, Value)> = Vec::new();
@@ -197,26 +199,37 @@ fn style_layers(engine: &Engine, font: &[String]) -> Vec<Value> {
     })];
     layers.extend(painted.into_iter().map(|p| p.4));
     layers.extend(labels.into_iter().map(|l| l.2));
+    for l in &mut layers[1..] {
+        l["source"] = source.clone();
+    }
     layers
 }
 
 /// The style document for a snapshot.
 pub fn build(snap: &Snapshot, base: &BaseUrl, font: &[String]) -> Value {
     let plan = &snap.engine.plan;
-    let mut sources = serde_json::Map::new();
-    for l in &snap.engine.layers {
-        let mut s = json!({
-            "type": "vector",
-            "tiles": [base.join(&format!("/tiles/{}/{{z}}/{{x}}/{{y}}.pbf", l.def.id))],
-            "minzoom": 0,
-            "maxzoom": NATIVE_MAX_ZOOM,
-            "attribution": plan.caveat,
-        });
-        if let Some(b) = l.bbox() {
-            s["bounds"] = json!([b.min().x, b.min().y, b.max().x, b.max().y]);
-        }
-        sources.insert(l.def.id.clone(), s);
+    // One source, the plan's composite tiles: one request a tile position for every layer.
+    let mut source = json!({
+        "type": "vector",
+        "tiles": [base.join(&format!("/tiles/{}/{{z}}/{{x}}/{{y}}.pbf", plan.id))],
+        "minzoom": 0,
+        "maxzoom": NATIVE_MAX_ZOOM,
+        "attribution": plan.caveat,
+    });
+    let boxes: Vec<_> = snap.engine.layers.iter().filter_map(|l| l.bbox()).collect();
+    if let Some(first) = boxes.first() {
+        let fold = |f: fn(f64, f64) -> f64, pick: fn(&geo::Rect<f64>) -> f64| {
+            boxes.iter().map(pick).fold(pick(first), f)
+        };
+        source["bounds"] = json!([
+            fold(f64::min, |b| b.min().x),
+            fold(f64::min, |b| b.min().y),
+            fold(f64::max, |b| b.max().x),
+            fold(f64::max, |b| b.max().y),
+        ]);
     }
+    let mut sources = serde_json::Map::new();
+    sources.insert(plan.id.clone(), source);
     let center = plan.center.or_else(|| {
         let b = snap.engine.county()?.bbox()?;
         Some([b.center().x, b.center().y])

@@ -1,13 +1,16 @@
-//! Vector tiles: `GET /tiles/{layer}/{z}/{x}/{y}.pbf` (MVT, cached per snapshot) and
-//! `GET /tiles/{layer}.json` (TileJSON 3.0).
+//! Vector tiles: `GET /tiles/{layer}/{z}/{x}/{y}.pbf` (MVT, cached per snapshot),
+//! `GET /tiles/{plan}/{z}/{x}/{y}.pbf` (the plan's id in place of a layer's: one tile holding
+//! every layer, or those of `?layers=a,b`, as its named MVT layers — what the web map asks
+//! for, one request a tile) and `GET /tiles/{layer}.json` (TileJSON 3.0).
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{clip as clip_text, ApiError, ApiResult};
@@ -21,27 +24,115 @@ pub use path::{parse_tile_path, TileRequest};
 /// The deepest zoom the tiles carry full detail for; clients overzoom beyond it.
 pub const NATIVE_MAX_ZOOM: u8 = 16;
 
-/// `GET /tiles/{layer}/{z}/{x}/{y}.pbf`
+/// The query of a tile.
+#[derive(Debug, Default, Deserialize)]
+pub struct TileQuery {
+    /// A plan tile's layers, comma-separated (default: every layer of the plan).
+    pub layers: Option<String>,
+}
+
+/// The layers a tile holds: a layer's own, or the plan's (every one, or the chosen list in
+/// the plan's order). A name that is neither is a 404 naming both kinds.
+fn tile_layers(snap: &Snapshot, name: &str, chosen: Option<&str>) -> ApiResult<Vec<usize>> {
+    let engine = &snap.engine;
+    let ids = || engine.layers.iter().map(|l| l.def.id.clone());
+    if name != engine.plan.id {
+        if chosen.is_some() {
+            return Err(ApiError::parameter(
+                "layers",
+                format!(
+                    "only the plan's tile takes a list of layers: /tiles/{}/{{z}}/{{x}}/{{y}}.pbf",
+                    engine.plan.id
+                ),
+            ));
+        }
+        return engine.layer_index(name).map(|i| vec![i]).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "unknown layer or plan '{}' (the plan: {}; its layers: {})",
+                clip_text(name),
+                engine.plan.id,
+                ids().collect::<Vec<_>>().join(", ")
+            ))
+            .with("layer", clip_text(name))
+            .with("plan", engine.plan.id.clone())
+        });
+    }
+    let Some(list) = chosen else {
+        return Ok((0..engine.layers.len()).collect());
+    };
+    let mut chosen = Vec::new();
+    for id in list.split(',').map(str::trim) {
+        let i = engine.layer_index(id).ok_or_else(|| {
+            ApiError::parameter(
+                "layers",
+                format!(
+                    "no layer '{}' (the plan's layers: {})",
+                    clip_text(id),
+                    ids().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?;
+        chosen.push(i);
+    }
+    chosen.sort_unstable();
+    chosen.dedup();
+    Ok(chosen)
+}
+
+/// `GET /tiles/{layer}/{z}/{x}/{y}.pbf`, `GET /tiles/{plan}/{z}/{x}/{y}.pbf[?layers=…]`
 pub async fn tile(
     State(st): State<AppState>,
-    JsonPath((layer, z, x, y)): JsonPath<(String, String, String, String)>,
-    _: Query<NoParams>,
+    JsonPath((name, z, x, y)): JsonPath<(String, String, String, String)>,
+    Query(q): Query<TileQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let TileRequest { layer, tile: t } = parse_tile_path(&layer, &z, &x, &y)?;
+    let TileRequest {
+        layer: name,
+        tile: t,
+    } = parse_tile_path(&name, &z, &x, &y)?;
     let snap = st.snapshot();
-    let li = snap.layer_index(&layer)?;
-    let etag = format!(
-        "{}-{}-{}-{}-{}",
-        layer, snap.engine.layers[li].version, t.z, t.x, t.y
-    );
-    // A cached tile is answered here; only encoding one goes to a blocking thread.
-    let bytes = match snap.tiles.get(li, t) {
-        Some(b) => b,
+    let layers = tile_layers(&snap, &name, q.layers.as_deref())?;
+    let versions: Vec<&[u8]> = layers
+        .iter()
+        .flat_map(|&i| {
+            let l = &snap.engine.layers[i];
+            [l.def.id.as_bytes(), l.version.as_bytes()]
+        })
+        .collect();
+    let etag = match layers[..] {
+        [li] if name != snap.engine.plan.id => format!(
+            "{}-{}-{}-{}-{}",
+            name, snap.engine.layers[li].version, t.z, t.x, t.y
+        ),
+        _ => format!(
+            "{}-{}-{}-{}-{}",
+            name,
+            http::hash_hex(&versions),
+            t.z,
+            t.x,
+            t.y
+        ),
+    };
+    // A tile message is its repeated layers: the layers' encoded tiles concatenated are the
+    // tile holding them all. Cached ones are answered here; only encoding goes to a blocking
+    // thread.
+    let in_cache: Option<Vec<Bytes>> = layers.iter().map(|&li| snap.tiles.get(li, t)).collect();
+    let mut parts = match in_cache {
+        Some(parts) => parts,
         None => {
             let s = snap.clone();
-            blocking(move || Ok(s.tiles.get_or_encode(&s.engine, li, t))).await?
+            blocking(move || {
+                Ok(layers
+                    .iter()
+                    .map(|&li| s.tiles.get_or_encode(&s.engine, li, t))
+                    .collect::<Vec<Bytes>>())
+            })
+            .await?
         }
+    };
+    let bytes = match parts.len() {
+        1 => parts.pop().unwrap_or_default(),
+        _ => Bytes::from(parts.concat()),
     };
     if bytes.is_empty() {
         let mut r = StatusCode::NO_CONTENT.into_response();
