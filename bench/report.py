@@ -104,7 +104,7 @@ def table(res):
     # 避让 geometry, townships/parks, nearest red line) and is set against the same peer times.
     for key, label, target in (("p50_ms", "p50 ms", "≥20× PG, ≥5× shapely"),
                                ("p99_ms", "p99 ms", ""),
-                               ("total_s", "1000 sites s", "")):
+                               ("total_s", "1000 sites s", "")) if c else ():
         pgv, spv = col("postgis", key), col("shapely", key)
         av = col("planmap_areas", key)
         if av:

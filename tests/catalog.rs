@@ -7,10 +7,9 @@
 //! budget that evicts one plan for the other and loads it again with the same answer.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use geo::{BooleanOps, GeodesicArea, Geometry, MultiPolygon};
-use planmap_tests::{rect_area_m2, rect_geojson, root, workspace_bin, ServeProcess};
+use planmap_tests::{generate_region, rect_area_m2, rect_geojson, root, ServeProcess};
 use serde_json::Value;
 
 const FENYANG: &str = "141182";
@@ -23,17 +22,7 @@ const IN_WENSHUI: (f64, f64, f64, f64) = (112.05, 37.40, 112.06, 37.41);
 /// The catalog folder: the generated 汾阳 plan and a link to Wenshui's folder.
 fn region() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(workspace_bin("planmap-datagen"))
-        .current_dir(root())
-        .args(["region", "--only", FENYANG, "--out"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    generate_region(FENYANG, tmp.path());
     let wenshui = root().join("data/wenshui").canonicalize().unwrap();
     std::os::unix::fs::symlink(wenshui, tmp.path().join("wenshui")).unwrap();
     tmp

@@ -10,6 +10,7 @@ use planmap_render::report::{esc, fixed};
 use serde::Serialize;
 
 use crate::catalog::plans::PlanEntry;
+use crate::routes::schemas::{Feature, FeatureCollectionType};
 use crate::snapshot::Snapshot;
 
 /// A plan a site is checked against: the part of the site in its county, m² (`None`: the
@@ -45,6 +46,22 @@ impl PlanVerdict {
             report,
         }
     }
+}
+
+/// `POST /api/check?format=geojson`'s answer (for the document): the check's RFC 7946
+/// FeatureCollection with `overall_verdict` and `plans` as foreign members.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // a description for the document, never built
+pub struct CheckCollection {
+    #[serde(rename = "type")]
+    pub kind: FeatureCollectionType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub features: Vec<Feature>,
+    /// The strictest verdict of all the plans whose county the site touches.
+    pub overall_verdict: Verdict,
+    /// Every plan whose county the site touches, as in the JSON answer.
+    pub plans: Vec<PlanVerdict>,
 }
 
 /// The strictest verdict of the plans' (permitted when there are none).

@@ -139,7 +139,7 @@ pub fn parse_site(text: &str) -> ApiResult<MultiPolygon<f64>> {
     responses(
         (status = 200, description = "The check (header Planmap-History-Id: its record)",
             content((CheckAnswer = "application/json"),
-                (FeatureCollection = "application/geo+json"), (String = "text/html"))),
+                (across::CheckCollection = "application/geo+json"), (String = "text/html"))),
         (status = 400, description = "Malformed request or JSON", body = ErrorBody),
         (status = 413, description = "The body, or a site file's features, unpacked size or \
             reading time or memory, is over its limit (`limit` names it)", body = ErrorBody),
