@@ -79,6 +79,18 @@ pub async fn list(State(st): State<AppState>, _: Query<NoParams>) -> ApiResult<R
     })
 }
 
+/// A plan outline's properties in `/api/plans.geojson`.
+#[derive(Serialize)]
+struct OutlineProps<'a> {
+    id: &'a str,
+    name: &'a str,
+    county: &'a str,
+    adcode: &'a str,
+    /// The outline's geodesic area.
+    area_km2: f64,
+    url: String,
+}
+
 /// `GET /api/plans.geojson`: each plan's county outline (simplified) as a Feature with its
 /// id, names, geodesic area (km²) and URL.
 #[utoipa::path(get, path = "/api/plans.geojson", tag = "plan",
@@ -104,13 +116,13 @@ pub async fn geojson(State(st): State<AppState>, _: Query<NoParams>) -> ApiResul
                 "type": "Feature",
                 "id": p.id,
                 "geometry": geometry,
-                "properties": {
-                    "id": p.id,
-                    "name": s.name,
-                    "county": s.county,
-                    "adcode": s.adcode,
-                    "area_km2": s.area_km2,
-                    "url": format!("{}/", p.prefix()),
+                "properties": OutlineProps {
+                    id: &p.id,
+                    name: &s.name,
+                    county: &s.county,
+                    adcode: &s.adcode,
+                    area_km2: s.area_km2,
+                    url: format!("{}/", p.prefix()),
                 },
             })
         })
