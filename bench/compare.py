@@ -18,7 +18,9 @@ Measures (each engine on the same data, the same sites, the same tiles):
   7. the request path (bench/request_path.py): every endpoint against a plain axum "hello"
      floor, and checks over HTTP with the history on and off, by 1 and 8 clients, against
      PostGIS's query alone and with its audit row at PostgreSQL's durability defaults;
-  8. the region's catalog of plans (bench/catalog.py): load time and RSS per plan, the first
+  8. the static public map (bench/publish_bench.py): `planmap publish` time and archive size,
+     tiles/s of nginx serving the PMTiles archive by Range against `planmap serve` (wrk);
+  9. the region's catalog of plans (bench/catalog.py): load time and RSS per plan, the first
      request to a cold plan, RSS with all loaded vs under a budget, a check's p50 at the
      catalog's root vs the single-plan server.
 Prints one table (median of repeats, [min–max]) with ratios peer/planmap measured in this
@@ -42,6 +44,7 @@ import shapely
 import common
 import http_client
 import pg
+import publish_bench
 import report
 import request_path
 import shapely_engine
@@ -228,6 +231,8 @@ def main():
             res["request_path"], a_records = request_path.run(ctx, typical_tile(tiles, warm))
             must_agree(res, "check planmap~postgis with its audit row", pm_records, a_records,
                        plan.check_layers)
+            # -- 8. the static public map: publish, nginx + PMTiles against the server ------
+            res["publish"] = publish_bench.run(planmap_bin, args.data, out, server.port, tiles)
         finally:
             server.stop()
         res["cold_start"] = {"planmap": [c[0] for c in colds],
@@ -281,7 +286,7 @@ def main():
         # -- 5. scale ---------------------------------------------------------------------
         if not args.skip_scale:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
-    # -- 8. the region's catalog ----------------------------------------------------------
+    # -- 9. the region's catalog ----------------------------------------------------------
     if not args.skip_catalog:
         res["catalog"] = run_catalog(args, out, planmap_bin, sites_doc, R)
     finish(res, out)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import common
 import http_client
+import publish_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -186,6 +187,7 @@ def table(res):
     lines.insert(1, "-" * len(lines[0]))
     lines.extend(history_lines(res.get("history")))
     lines.extend(request_path_lines(res.get("request_path"), res))
+    lines.extend(publish_bench.lines(res.get("publish")))
     import catalog  # noqa: E402 (it imports this module's helpers)
     lines.extend(catalog.lines(res.get("catalog")))
     lines.append("")

@@ -63,10 +63,7 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
     let listener = bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let snap = state
-        .catalog()
-        .default_plan()
-        .slot
-        .current()
+        .default_snapshot()
         .ok_or("the default plan is not loaded")?;
     {
         use std::io::Write;

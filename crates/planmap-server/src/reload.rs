@@ -74,8 +74,10 @@ pub async fn reload_now(st: &AppState, plan: &Arc<PlanEntry>) -> ApiResult<Reloa
     let _one = RELOADING.lock().await;
     let before = plan.summary().version.clone();
     let (dir, tiles) = (plan.dir.clone(), st.config().tile_cache_bytes);
+    let basemap = st.config().basemap.clone();
     let snap = blocking(move || {
-        load_snapshot(&dir, tiles).map_err(|e| ApiError::unprocessable(format!("reload: {e}")))
+        load_snapshot(&dir, tiles, basemap.as_ref())
+            .map_err(|e| ApiError::unprocessable(format!("reload: {e}")))
     })
     .await?;
     let layers = snap

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
-use planmap_core::plan::Indicator;
+use planmap_core::plan::{Basemap, Indicator};
 use planmap_core::{Cancel, ConflictScan, Engine};
 use planmap_io::{export, PlanDir};
 
@@ -118,10 +118,18 @@ impl Snapshot {
     }
 }
 
-/// Reads a plan folder into a snapshot with a tile cache of `tile_cache_bytes`.
-pub fn load_snapshot(dir: &Path, tile_cache_bytes: u64) -> Result<Snapshot, String> {
+/// Reads a plan folder into a snapshot with a tile cache of `tile_cache_bytes`; `basemap`
+/// (`--basemap`) replaces the manifest's.
+pub fn load_snapshot(
+    dir: &Path,
+    tile_cache_bytes: u64,
+    basemap: Option<&Basemap>,
+) -> Result<Snapshot, String> {
     let dir = PlanDir::open(dir).map_err(|e| e.to_string())?;
     let indicators = dir.indicators().map_err(|e| e.to_string())?;
-    let engine = Engine::load(&dir).map_err(|e| e.to_string())?;
+    let mut engine = Engine::load(&dir).map_err(|e| e.to_string())?;
+    if let Some(b) = basemap {
+        engine.plan.basemap = Some(b.clone());
+    }
     Ok(Snapshot::new(engine, indicators, tile_cache_bytes))
 }

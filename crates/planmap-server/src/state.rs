@@ -73,6 +73,8 @@ pub struct Config {
     /// ([`planmap_io::sandbox`]); by default the running executable is the worker program,
     /// so a program embedding the server must name the `planmap` binary.
     pub reader: planmap_io::sandbox::Sandbox,
+    /// A basemap given on the command line (`--basemap`), in place of the manifest's.
+    pub basemap: Option<planmap_core::plan::Basemap>,
 }
 
 impl Config {
@@ -102,6 +104,7 @@ impl Config {
             admin_token: None,
             history_db: None,
             reader: planmap_io::sandbox::Sandbox::default(),
+            basemap: None,
         }
     }
 }
@@ -152,9 +155,11 @@ impl AppState {
             config.default_plan.as_deref(),
             config.tile_cache_bytes,
             config.max_memory,
+            config.basemap.clone(),
         )?;
         let default = catalog.default_plan();
-        let snap = crate::snapshot::load_snapshot(&default.dir, config.tile_cache_bytes)
+        let basemap = config.basemap.as_ref();
+        let snap = crate::snapshot::load_snapshot(&default.dir, config.tile_cache_bytes, basemap)
             .map_err(|e| format!("{}: {e}", default.dir.display()))?;
         default.slot.set(Arc::new(snap));
         Ok(AppState::new(config, catalog, history))
@@ -163,6 +168,12 @@ impl AppState {
     /// The plans served.
     pub fn catalog(&self) -> &Catalog {
         &self.0.catalog
+    }
+
+    /// The default plan's snapshot when loaded (it is after [`AppState::load`], until a
+    /// memory budget evicts it).
+    pub fn default_snapshot(&self) -> Option<Arc<Snapshot>> {
+        self.0.catalog.default_plan().slot.current()
     }
 
     /// The check history, when the server keeps one.

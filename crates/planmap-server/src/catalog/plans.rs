@@ -8,6 +8,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use geo::{BoundingRect, MultiPolygon};
 use planmap_core::across::Outline;
+use planmap_core::plan::Basemap;
 use planmap_core::{LayerStore, Plan, Role};
 use planmap_io::PlanDir;
 
@@ -105,6 +106,8 @@ pub struct Catalog {
     single: bool,
     pub tile_cache_bytes: u64,
     pub max_memory: Option<u64>,
+    /// `--basemap`: in place of every manifest's.
+    pub basemap: Option<Basemap>,
 }
 
 /// The plan folders of `data`: itself when it holds a `plan.toml`, else every immediate
@@ -137,6 +140,7 @@ impl Catalog {
         default: Option<&str>,
         tile_cache_bytes: u64,
         max_memory: Option<u64>,
+        basemap: Option<Basemap>,
     ) -> Result<Catalog, String> {
         let (single, dirs) = plan_folders(data)?;
         let mut by_id: BTreeMap<String, Arc<PlanEntry>> = BTreeMap::new();
@@ -175,6 +179,7 @@ impl Catalog {
             single,
             tile_cache_bytes,
             max_memory,
+            basemap,
         })
     }
 
@@ -235,9 +240,10 @@ impl Catalog {
     /// the budget is kept, by evicting the least recently used other plans.
     pub async fn loaded(&self, entry: &Arc<PlanEntry>) -> Result<Arc<Snapshot>, String> {
         let (dir, tiles) = (entry.dir.clone(), self.tile_cache_bytes);
+        let basemap = self.basemap.clone();
         let (snap, fresh) = entry
             .slot
-            .get_or_load(move || load_snapshot(&dir, tiles))
+            .get_or_load(move || load_snapshot(&dir, tiles, basemap.as_ref()))
             .await
             .map_err(|e| format!("plan '{}' ({}): {e}", entry.id, entry.dir.display()))?;
         if fresh {
