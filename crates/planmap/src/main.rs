@@ -92,7 +92,7 @@ enum Command {
     /// Writes a layer as RFC 7946 GeoJSON, a GeoPackage, a zipped Shapefile or a coordinate TXT.
     Export(export_cmd::ExportArgs),
     /// Serves the plan over HTTP: API, exports, vector tiles, OGC API - Features, the web map.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Writes the plan as a static site any web server serves: the web map, one PMTiles
     /// archive of every layer, glyphs, GeoJSON downloads, the plan and conflicts as JSON.
     Publish(publish_cmd::PublishArgs),
