@@ -105,7 +105,7 @@ def table(res):
     # 避让 geometry, townships/parks, nearest red line) and is set against the same peer times.
     for key, label, target in (("p50_ms", "p50 ms", "≥20× PG, ≥5× shapely"),
                                ("p99_ms", "p99 ms", ""),
-                               ("total_s", "1000 sites s", "")):
+                               ("total_s", "1000 sites s", "")) if c else ():
         pgv, spv = col("postgis", key), col("shapely", key)
         av = col("planmap_areas", key)
         if av:
@@ -188,6 +188,8 @@ def table(res):
     lines.extend(history_lines(res.get("history")))
     lines.extend(request_path_lines(res.get("request_path"), res))
     lines.extend(publish_bench.lines(res.get("publish")))
+    import catalog  # noqa: E402 (it imports this module's helpers)
+    lines.extend(catalog.lines(res.get("catalog")))
     lines.append("")
     lines.append("figures: median [min–max] over repeats; ratios: peer median ÷ planmap median "
                  "(>1 = planmap faster), same run")

@@ -11,7 +11,7 @@ use geo::{
     Area, BooleanOps, BoundingRect, Distance, Geodesic, Geometry, Intersects, MultiPolygon, Point,
     Polygon, Rect,
 };
-use planmap_tests::{json_out, planmap_bin, rect_geojson, root, workspace_bin};
+use planmap_tests::{generate_region, json_out, planmap_bin, rect_geojson};
 
 const ADCODE: &str = "141122";
 
@@ -42,17 +42,7 @@ fn polygons(g: &Geometry<f64>) -> MultiPolygon<f64> {
 #[test]
 fn a_region_plan_names_its_townships_park_and_nearest_red_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = Command::new(workspace_bin("planmap-datagen"))
-        .current_dir(root())
-        .args(["region", "--only", ADCODE, "--out"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    generate_region(ADCODE, tmp.path());
     let plan = tmp.path().join(ADCODE);
     let layers = plan.join("layers");
 

@@ -268,7 +268,21 @@ fn check_inside_a_farmland_patch_is_not_permitted_with_the_closed_form_area() {
         .output()
         .unwrap();
     let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(cli, rep);
+    // The API adds the plans the site touches (here one, its report the same) and the
+    // strictest verdict of them.
+    let mut own = rep.clone();
+    let plans = own.as_object_mut().unwrap().remove("plans").unwrap();
+    let overall = own
+        .as_object_mut()
+        .unwrap()
+        .remove("overall_verdict")
+        .unwrap();
+    assert_eq!(cli, own);
+    assert_eq!(plans.as_array().unwrap().len(), 1);
+    assert_eq!(plans[0]["report"], cli);
+    let whole = cli["site_area_m2"].as_f64().unwrap();
+    assert!((plans[0]["area_m2"].as_f64().unwrap() / whole - 1.0).abs() < 1e-9);
+    assert_eq!(overall, cli["verdict"]);
     // As GeoJSON: the site, one overlap piece of that patch, no 避让 remainder (all of it is
     // farmland).
     let r = client()

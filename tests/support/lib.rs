@@ -41,6 +41,22 @@ pub fn workspace_bin(name: &str) -> PathBuf {
     bin
 }
 
+/// Writes the region's plans of `adcodes` (comma-separated) into `out` with `planmap-datagen
+/// region --only`.
+pub fn generate_region(adcodes: &str, out: &Path) {
+    let done = Command::new(workspace_bin("planmap-datagen"))
+        .current_dir(root())
+        .args(["region", "--only", adcodes, "--out"])
+        .arg(out)
+        .output()
+        .expect("run planmap-datagen");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
 /// Runs `planmap --data data/wenshui ARGS`.
 pub fn planmap(args: &[&str]) -> Output {
     Command::new(planmap_bin())

@@ -101,7 +101,7 @@ pub fn publish(state: &AppState, o: &Options) -> Result<Summary, String> {
         .transpose()
         .map_err(|e| format!("--api-url {e}"))?;
     site::check_out(&o.out)?;
-    let snap = state.snapshot();
+    let snap = state.default_snapshot().ok_or("the plan is not loaded")?;
     let plan = &snap.engine.plan;
     let rel = format!("plans/{}/", plan.id);
     let dir = o.out.join(&rel);

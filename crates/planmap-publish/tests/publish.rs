@@ -14,7 +14,7 @@ fn wenshui() -> AppState {
 #[test]
 fn the_style_reads_the_archive_and_glyphs_from_the_site() {
     let st = wenshui();
-    let snap = st.snapshot();
+    let snap = st.default_snapshot().unwrap();
     let s = static_style(
         &snap,
         &["Noto Sans CJK SC Regular".into()],
@@ -34,7 +34,7 @@ fn the_style_reads_the_archive_and_glyphs_from_the_site() {
 #[test]
 fn the_glyph_ranges_hold_the_labels_characters() {
     let st = wenshui();
-    let ranges = glyphs::label_ranges(&st.snapshot());
+    let ranges = glyphs::label_ranges(&st.default_snapshot().unwrap());
     // 镇 is U+9547 (凤城镇, a township's label): its range starts at 0x9500.
     assert!(ranges.contains(&0x9500), "{ranges:?}");
     assert!(ranges.contains(&0), "digits and Latin letters");

@@ -63,7 +63,12 @@ pub fn csp_with_basemap(origin: &str) -> String {
 /// Puts [`headers`] on an answer, in one pass (static values: nothing is allocated unless the
 /// plan draws a basemap from another origin, which the CSP then allows).
 pub async fn set_headers(State(st): State<AppState>, mut resp: Response) -> Response {
-    let basemap = st.snapshot().engine.plan.basemap.as_ref().and_then(|b| {
+    // `--basemap`, else the default plan's (when loaded).
+    let default = st.catalog().default_plan().slot.current();
+    let manifest = default
+        .as_ref()
+        .and_then(|s| s.engine.plan.basemap.as_ref());
+    let basemap = st.config().basemap.as_ref().or(manifest).and_then(|b| {
         let csp = csp_with_basemap(origin(&b.url)?);
         HeaderValue::from_str(&csp).ok()
     });

@@ -92,7 +92,7 @@ enum Command {
     /// Writes a layer as RFC 7946 GeoJSON, a GeoPackage, a zipped Shapefile or a coordinate TXT.
     Export(export_cmd::ExportArgs),
     /// Serves the plan over HTTP: API, exports, vector tiles, OGC API - Features, the web map.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Writes the plan as a static site any web server serves: the web map, one PMTiles
     /// archive of every layer, glyphs, GeoJSON downloads, the plan and conflicts as JSON.
     Publish(publish_cmd::PublishArgs),
@@ -105,6 +105,7 @@ fn plan_folder(data: &Option<PathBuf>) -> Result<PathBuf, Failure> {
 
 fn load(data: &Option<PathBuf>) -> Result<(PlanDir, Engine), Failure> {
     let dir = plan_folder(data)?;
+    plan_location::not_a_catalog(&dir).map_err(Failure::input)?;
     let store = PlanDir::open(&dir).map_err(Failure::other)?;
     let engine = Engine::load(&store).map_err(Failure::other)?;
     Ok((store, engine))

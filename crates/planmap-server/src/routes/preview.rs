@@ -3,7 +3,7 @@
 //! county. Without the `render` feature the report says its map was not rendered and the
 //! preview is a 501.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use planmap_core::{CheckReport, Engine};
@@ -11,10 +11,10 @@ use planmap_render::report::today_utc;
 use planmap_render::{check_report_page, layer_preview, RenderError};
 use serde::Deserialize;
 
+use crate::catalog::extract::Loaded;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::blocking;
 use crate::query::Query;
-use crate::state::AppState;
 
 /// The side of a report's map in pixels.
 pub const REPORT_MAP_SIZE: u32 = 1024;
@@ -31,10 +31,20 @@ fn render_error(e: RenderError) -> ApiError {
 
 /// The check report as a self-contained HTML page (blocking: renders the map).
 pub fn check_report(engine: &Engine, report: &CheckReport) -> Response {
+    html_page(check_report_html(engine, report))
+}
+
+/// The check report's HTML (blocking: renders the map).
+pub fn check_report_html(engine: &Engine, report: &CheckReport) -> String {
     let (html, error) = check_report_page(engine, report, REPORT_MAP_SIZE, today_utc());
     if let Some(e) = error {
         tracing::warn!("report without a map: {e}");
     }
+    html
+}
+
+/// An HTML page as an answer.
+pub fn html_page(html: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
@@ -55,7 +65,7 @@ pub struct PreviewQuery {
         (status = 501, description = "This server was built without map rendering", body = ErrorBody),
         (status = 503, description = "No graphics adapter, or busy", body = ErrorBody)))]
 pub async fn preview(
-    State(st): State<AppState>,
+    Loaded(snap): Loaded,
     Path(id): Path<String>,
     Query(q): Query<PreviewQuery>,
 ) -> ApiResult<Response> {
@@ -69,7 +79,6 @@ pub async fn preview(
             ))
         }
     };
-    let snap = st.snapshot();
     blocking(move || {
         let map = layer_preview(&snap.engine, Some(&id))
             .ok_or_else(|| ApiError::not_found(format!("no such layer: '{id}'")))?;
