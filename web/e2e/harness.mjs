@@ -65,10 +65,11 @@ export const CHROMIUM_ARGS = [
 export const TOKEN = "e2e-keeper-token-0123456789";
 
 /** Starts `planmap serve` on port 0 (its check history in a temp folder) and resolves with
- * its base URL once it listens. */
-export async function startServer() {
+ * its base URL once it listens; `data` (default DATA) and `serveArgs` (more `serve` flags) for
+ * suites of their own data. */
+export async function startServer({ data = DATA, serveArgs = [] } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), "planmap-e2e-history-"));
-  const args = ["--data", DATA, "serve", "--addr", "127.0.0.1:0", "--web", WEB, "--history", join(scratch, "history.sqlite")];
+  const args = ["--data", data, "serve", "--addr", "127.0.0.1:0", "--web", WEB, "--history", join(scratch, "history.sqlite"), ...serveArgs];
   const child = spawn(BIN, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
@@ -143,8 +144,8 @@ export async function launch({ width = 1400, height = 900 } = {}) {
 
 /** What every suite of these tests runs on: the real server, a browser, its first page
  * (60 s default timeout: maps are drawn in software GL). `close()` stops both. */
-export async function session() {
-  const server = await startServer();
+export async function session(serverOptions = {}) {
+  const server = await startServer(serverOptions);
   const browser = await launch();
   const page = browser.page;
   page.setDefaultTimeout(60_000);
