@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import intersect from "@turf/intersect";
 import geographiclib from "geographiclib-geodesic";
-import { assertClean, BIN, parseNum, ROOT, session, shot } from "./harness.mjs";
+import { assertAccessible, assertClean, BIN, parseNum, ROOT, session, shot } from "./harness.mjs";
 
 const FENYANG = "141182";
 const WENSHUI = "wenshui";
@@ -151,6 +151,7 @@ describe("catalog: overview, plan picker, a site across county lines", () => {
     await page.locator(`.plan-pop[data-plan="${FENYANG}"]`).waitFor();
     await page.waitForTimeout(700); // the fly-to
     await shot(page, "40-catalog-overview");
+    await assertAccessible(page, "the overview with a plan's figures");
     // Search finds a plan by its division code.
     await page.locator("#search-input").fill("141182");
     await page.locator(".sr-item").first().waitFor();
@@ -250,6 +251,7 @@ describe("catalog: overview, plan picker, a site across county lines", () => {
     assert.match(await page.locator("#caveat").innerText(), /示意数据，非官方成果/);
     await page.locator(".plans-verdicts").scrollIntoViewIfNeeded();
     await shot(page, "41-catalog-across-county-line");
+    await assertAccessible(page, "a site across county lines");
 
     // Wenshui's report link prints Wenshui's answer for the same site.
     const [report] = await Promise.all([
@@ -258,7 +260,10 @@ describe("catalog: overview, plan picker, a site across county lines", () => {
     ]);
     await report.waitForSelector("body.ready", { timeout: 120_000 });
     assert.equal(new URL(report.url()).pathname, `/plans/${WENSHUI}/report.html`);
-    assert.equal(await report.locator(".verdict").first().getAttribute("data-verdict"), verdicts[1]);
+    assert.equal(await report.locator(".r-verdict .verdict").getAttribute("data-verdict"), verdicts[1]);
+    // The report carries both plans' answers too, the overall verdict first.
+    assert.equal(await report.locator(".ck-overall [data-verdict]").getAttribute("data-verdict"), overall);
+    assert.equal(await report.locator(".plans-verdicts tbody tr[data-plan]").count(), 2);
     await report.close();
     assertClean(assert, browser.guards);
   });

@@ -7,10 +7,12 @@
 // CHROMIUM (default /usr/bin/chromium),
 // PLANMAP_SCREENSHOTS (default out/screenshots), all relative to the repository root.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -231,3 +233,30 @@ export async function downloadJson(download) {
 
 /** Numbers as the page writes them: "12,345.67" → 12345.67. */
 export const parseNum = (s) => Number(String(s).replace(/[^\d.-]/g, ""));
+
+// Accessibility: axe-core (npm) evaluated in the page.
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/** axe-core's violations of WCAG 2 A/AA on the page as it is now. Evaluated through the
+ * DevTools protocol, so the page's Content-Security-Policy does not block the injected engine. */
+async function violations(page) {
+  await page.evaluate(AXE);
+  const found = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
+    WCAG_A_AA,
+  );
+  return found.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(0, 2).join(" ")}`),
+    count: v.nodes.length,
+  }));
+}
+
+/** Fails with the list of WCAG 2 A/AA violations axe-core finds on the page. */
+export async function assertAccessible(page, where) {
+  const v = await violations(page);
+  assert.deepEqual(v, [], `${where}: WCAG 2 A/AA violations:\n${JSON.stringify(v, null, 2)}`);
+}
