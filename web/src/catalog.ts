@@ -5,6 +5,7 @@
 // when the server holds several plans and the hash names no plan view, the overview.
 
 import type { FeatureCollection, MultiPolygon, Polygon } from "geojson";
+import { getLang } from "./i18n";
 import { getParam } from "./permalink";
 
 /** One plan of `GET /api/plans`. */
@@ -49,6 +50,10 @@ export const planHref = (id: string): string => `${rootPath()}plans/${encodeURIC
 
 /** The overview's page. */
 export const overviewHref = (): string => `${rootPath()}#overview`;
+
+/** `href` keeping the page's language (`lang=en`). */
+export const keepLang = (href: string): string =>
+  getLang() === "en" ? `${href}${href.includes("#") ? "&" : "#"}lang=en` : href;
 
 /** Hash parameters only a plan's page writes: a root URL holding one is an old permalink of
  * the default plan. */

@@ -5,7 +5,7 @@
 
 import type { FeatureCollection } from "geojson";
 import { api, type LayerDef, type LayerStats, type Role } from "./api";
-import { planHref, planLabel, type PlanEntry } from "./catalog";
+import { keepLang, planHref, planLabel, type PlanEntry } from "./catalog";
 import { esc } from "./format";
 import { bbox, labelPoint, type BBox } from "./geo";
 import { layerName, onLang, t } from "./i18n";
@@ -164,7 +164,7 @@ export class Search {
     this.input.value = e.name;
     this.close();
     this.input.blur();
-    if (e.href) return void (location.href = e.href);
+    if (e.href) return void (location.href = keepLang(e.href));
     if (!this.pm) return;
     this.pm.setOverlay("search", {
       type: "FeatureCollection",

@@ -2,7 +2,7 @@
 // every plan; picking one opens its page) and the overview's panel (each plan's county, division
 // code, area and layer count; a row picks the plan on the map, its link opens it).
 
-import { overviewHref, planHref, planLabel, type Catalog, type Outlines } from "../catalog";
+import { keepLang, overviewHref, planHref, planLabel, type Catalog, type Outlines } from "../catalog";
 import { esc, num } from "../format";
 import { onLang, t } from "../i18n";
 
@@ -19,10 +19,10 @@ export function installPicker(header: HTMLElement, cat: Catalog, current: string
       .join("");
     box.innerHTML = `<label for="plan-picker">${t("pickPlan")}</label>
       <select id="plan-picker"><option value="${OVERVIEW}"${current === null ? " selected" : ""}>${t("overview")} (${cat.plans.length})</option>${options}</select>
-      ${current === null ? "" : `<a class="btn ghost back-overview" href="${esc(overviewHref())}" title="${esc(t("backOverview"))}">⌂ <span>${t("overview")}</span></a>`}`;
+      ${current === null ? "" : `<a class="btn ghost back-overview" href="${esc(keepLang(overviewHref()))}" title="${esc(t("backOverview"))}">⌂ <span>${t("overview")}</span></a>`}`;
     box.querySelector<HTMLSelectElement>("select")!.addEventListener("change", (e) => {
       const id = (e.target as HTMLSelectElement).value;
-      location.href = id === OVERVIEW ? overviewHref() : planHref(id);
+      location.href = keepLang(id === OVERVIEW ? overviewHref() : planHref(id));
     });
   };
   onLang(render);
@@ -60,7 +60,7 @@ export class PlansPanel {
       .map((p) => {
         const area = this.areaOf(p.id);
         return `<tr data-plan="${esc(p.id)}" tabindex="0">
-          <td><a class="plan-open" href="${esc(planHref(p.id))}">${esc(p.county || p.name)}</a>
+          <td><a class="plan-open" href="${esc(keepLang(planHref(p.id)))}">${esc(p.county || p.name)}</a>
             <div class="muted small">${esc(p.name)}${p.loaded ? ` · ${t("loaded")}` : ""}</div></td>
           <td class="n">${esc(p.adcode)}</td>
           <td class="n plan-area">${area === null ? "—" : num(area, 2)}</td>
@@ -96,5 +96,5 @@ export function planFigures(cat: Catalog, outlines: Outlines, id: string): strin
       <tr><td>${t("adcode")}</td><td class="n">${esc(p.adcode)}</td></tr>
       <tr><td>${t("areaKm2")}</td><td class="n">${area == null ? "—" : num(area, 2)}</td></tr>
       <tr><td>${t("layersCount")}</td><td class="n">${num(p.layers, 0)}</td></tr></tbody></table>
-    <a class="btn primary plan-open" href="${esc(planHref(p.id))}">${t("openPlan")} →</a></div>`;
+    <a class="btn primary plan-open" href="${esc(keepLang(planHref(p.id)))}">${t("openPlan")} →</a></div>`;
 }
