@@ -445,15 +445,29 @@ impl Engine {
 
     /// A version string of all the data: the layers' versions joined.
     pub fn data_version(&self) -> String {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for l in &self.layers {
-            for b in l.def.id.bytes().chain(l.version.bytes()) {
-                h ^= b as u64;
-                h = h.wrapping_mul(0x100_0000_01b3);
-            }
-        }
-        format!("{}-{:012x}", self.plan.id, h & 0xffff_ffff_ffff)
+        data_version_of(
+            &self.plan.id,
+            self.layers
+                .iter()
+                .map(|l| (l.def.id.as_str(), l.version.as_str())),
+        )
     }
+}
+
+/// The data version of a plan from its layers' ids and versions, in manifest order (what
+/// [`Engine::data_version`] says, computable without loading the features).
+pub fn data_version_of<'a>(
+    plan_id: &str,
+    layers: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for (id, version) in layers {
+        for b in id.bytes().chain(version.bytes()) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    format!("{plan_id}-{:012x}", h & 0xffff_ffff_ffff)
 }
 
 #[cfg(test)]

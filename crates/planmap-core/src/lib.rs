@@ -15,6 +15,7 @@
 //!   areas without building them), [`units`] (m², 公顷, 亩), [`validate`] (a user's site):
 //!   the measures and algorithms under them; [`error`]: what goes wrong, typed.
 
+pub mod across;
 pub mod areas;
 pub mod attributes;
 pub mod bbox;

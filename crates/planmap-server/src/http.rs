@@ -29,6 +29,11 @@ impl BaseUrl {
     }
 }
 
+/// The path a request's plan is served under (`/plans/{plan}`), when the request named it:
+/// the answers' absolute URLs then point at the plan's own paths.
+#[derive(Debug, Clone)]
+pub struct PathPrefix(pub String);
+
 /// Where absolute URLs come from, in order: the configured public URL; with `trust_proxy`,
 /// a proxy's `X-Forwarded-Host` (and `X-Forwarded-Proto`); else the listening address. The
 /// `Host` header is never used: a cache in front would serve one client's host to all.
@@ -103,10 +108,14 @@ impl<S: Send + Sync> FromRequestParts<S> for BaseUrl {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        match parts.extensions.get::<UrlPolicy>() {
-            Some(p) => p.base(parts),
-            None => Err(ApiError::internal("internal error: no URL policy")),
+        let mut base = match parts.extensions.get::<UrlPolicy>() {
+            Some(p) => p.base(parts)?,
+            None => return Err(ApiError::internal("internal error: no URL policy")),
+        };
+        if let Some(PathPrefix(prefix)) = parts.extensions.get::<PathPrefix>() {
+            base.0.push_str(prefix);
         }
+        Ok(base)
     }
 }
 

@@ -8,7 +8,9 @@
 //!    bodies and uploaded site files; [`work`]: blocking work bounded by its request.
 //! 2. [`resources`]: what the server holds besides the plan — fonts, tile cache, the gate of
 //!    heavy requests, the keeper's token, the check recorder. No handlers.
-//! 3. [`state`]: settings and the swappable snapshot of loaded data; [`guards`] (the keeper's
+//! 3. [`snapshot`]: one loaded plan and what is derived from it; [`catalog`]: the plans
+//!    served, each loaded on first use and evicted under the memory budget, and the plan a
+//!    request addresses; [`state`]: settings and the catalog; [`guards`] (the keeper's
 //!    guard, time limit, heavy gate) and [`reload`] over it.
 //! 4. [`routes`]: one module a resource, thin handlers with typed requests and answers;
 //!    `/api/openapi.json` is generated from them.
@@ -17,6 +19,7 @@
 //!
 //! The domain work is `planmap-core`'s.
 
+pub mod catalog;
 pub mod error;
 pub mod guards;
 pub mod http;
@@ -28,6 +31,7 @@ pub mod resources;
 pub mod router;
 pub mod routes;
 pub mod security;
+pub mod snapshot;
 pub mod state;
 pub mod upload;
 pub mod work;
@@ -58,7 +62,12 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())??;
     let listener = bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
-    let snap = state.snapshot();
+    let snap = state
+        .catalog()
+        .default_plan()
+        .slot
+        .current()
+        .ok_or("the default plan is not loaded")?;
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -67,6 +76,20 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
             "planmap: serving {} ({}) at http://{local}/",
             snap.engine.plan.name, snap.engine.plan.caveat
         );
+        let catalog = state.catalog();
+        if !catalog.is_single() {
+            let _ = writeln!(
+                out,
+                "planmap: a catalog of {} plans (loaded on first use{}); the root URLs mean '{}', \
+                 the others are at /plans/{{id}}/",
+                catalog.plans().len(),
+                catalog.max_memory.map_or(String::new(), |m| format!(
+                    ", at most {} MB together",
+                    m >> 20
+                )),
+                catalog.default_plan().id
+            );
+        }
         let _ = match state.history() {
             Some(h) => writeln!(out, "planmap: {}", h.settings()),
             None => writeln!(

@@ -6,16 +6,19 @@
 //! leaves the old one served.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use planmap_core::LayerStore;
 use planmap_io::PlanDir;
 use serde::Serialize;
 
+use crate::catalog::plans::PlanEntry;
 use crate::error::{ApiError, ApiResult};
 use crate::http::blocking;
-use crate::state::{load_snapshot, AppState};
+use crate::snapshot::load_snapshot;
+use crate::state::AppState;
 
 /// What a reload did (the answer of `POST /api/admin/reload`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -66,13 +69,13 @@ pub fn fingerprint(data_dir: &Path) -> Result<String, String> {
     Ok(parts.join("\n"))
 }
 
-/// Loads the plan folder again and serves it; the old snapshot stays if it does not load.
-pub async fn reload_now(st: &AppState) -> ApiResult<Reloaded> {
+/// Loads a plan's folder again and serves it; the old snapshot stays if it does not load.
+pub async fn reload_now(st: &AppState, plan: &Arc<PlanEntry>) -> ApiResult<Reloaded> {
     let _one = RELOADING.lock().await;
-    let config = st.config().clone();
-    let before = st.snapshot().data_version.clone();
+    let before = plan.summary().version.clone();
+    let (dir, tiles) = (plan.dir.clone(), st.config().tile_cache_bytes);
     let snap = blocking(move || {
-        load_snapshot(&config).map_err(|e| ApiError::unprocessable(format!("reload: {e}")))
+        load_snapshot(&dir, tiles).map_err(|e| ApiError::unprocessable(format!("reload: {e}")))
     })
     .await?;
     let layers = snap
@@ -88,8 +91,12 @@ pub async fn reload_now(st: &AppState) -> ApiResult<Reloaded> {
         })
         .collect();
     let after = snap.data_version.clone();
-    st.replace(snap);
-    tracing::info!(%before, %after, "reloaded the plan folder");
+    plan.slot.set(Arc::new(snap));
+    if let Err(e) = plan.refresh() {
+        tracing::warn!(plan = %plan.id, "reload: {e}");
+    }
+    st.catalog().keep_budget(&plan.id);
+    tracing::info!(plan = %plan.id, %before, %after, "reloaded the plan folder");
     Ok(Reloaded {
         reloaded: true,
         changed: before != after,
@@ -99,26 +106,41 @@ pub async fn reload_now(st: &AppState) -> ApiResult<Reloaded> {
     })
 }
 
-/// Watches the plan folder every `every` and reloads when its fingerprint changes.
+/// Watches every plan folder every `every`; a loaded plan whose fingerprint changed is
+/// reloaded, an unloaded one has its summary read again (it loads fresh on next use).
 pub fn spawn_watch(st: AppState, every: Duration) {
     tokio::spawn(async move {
-        let dir = st.config().data_dir.clone();
-        let fp = |d: std::path::PathBuf| async move {
-            tokio::task::spawn_blocking(move || fingerprint(&d))
-                .await
-                .unwrap_or_else(|e| Err(e.to_string()))
+        let dirs: Vec<PathBuf> = st.catalog().plans().iter().map(|p| p.dir.clone()).collect();
+        let fps = |dirs: Vec<PathBuf>| async move {
+            tokio::task::spawn_blocking(move || {
+                dirs.iter().map(|d| fingerprint(d).ok()).collect::<Vec<_>>()
+            })
+            .await
+            .unwrap_or_default()
         };
-        let mut seen = fp(dir.clone()).await.ok();
+        let mut seen = fps(dirs.clone()).await;
         loop {
             tokio::time::sleep(every).await;
-            let now = fp(dir.clone()).await.ok();
-            if now.is_none() || now == seen {
-                continue;
-            }
-            match reload_now(&st).await {
-                Ok(_) => seen = now,
-                // Half-written manifest or the like: try again next time.
-                Err(e) => tracing::warn!("watch: {}", e.message),
+            let now = fps(dirs.clone()).await;
+            for (i, plan) in st.catalog().plans().iter().enumerate() {
+                let (Some(fp), Some(old)) = (now.get(i).cloned().flatten(), seen.get_mut(i)) else {
+                    continue;
+                };
+                if old.as_ref() == Some(&fp) {
+                    continue;
+                }
+                let done = match plan.slot.current() {
+                    Some(_) => reload_now(&st, plan)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.message),
+                    None => plan.refresh(),
+                };
+                match done {
+                    Ok(()) => *old = Some(fp),
+                    // Half-written manifest or the like: try again next time.
+                    Err(e) => tracing::warn!(plan = %plan.id, "watch: {e}"),
+                }
             }
         }
     });

@@ -27,10 +27,10 @@ use crate::http::UrlPolicy;
 use crate::resources::recorder;
 use crate::routes::{
     admin, assets, check, conflicts, fonts, history, identify, layer_import, ogc, openapi, plan,
-    preview, style, tiles,
+    plans, preview, style, tiles,
 };
 use crate::state::AppState;
-use crate::{guards, security};
+use crate::{catalog, guards, security};
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {
     if origins.is_empty() {
@@ -112,6 +112,8 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .merge(heavy)
         .route("/api/openapi.json", get(openapi::openapi_json))
+        .route("/api/plans", get(plans::list))
+        .route("/api/plans.geojson", get(plans::geojson))
         .route("/api/plan", get(plan::plan))
         .route("/api/layers", get(plan::layers))
         .route("/api/layers/{file}", get(plan::layer_geojson))
@@ -150,8 +152,16 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             guards::body_size,
         ))
-        .layer(middleware::from_fn_with_state(state, guards::time_limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guards::time_limit,
+        ))
         .layer(DefaultBodyLimit::max(cfg.body_limit))
+        // `/plans/{plan}/…` served as the root paths for that plan.
+        .layer(middleware::from_fn_with_state(
+            state,
+            catalog::extract::route,
+        ))
         .service(app);
     Router::new().fallback_service(stack)
 }

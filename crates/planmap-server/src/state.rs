@@ -1,31 +1,28 @@
-//! Shared state: the server's settings and the loaded plan, swappable as one snapshot.
-//!
-//! Everything derived from the data (the conflict scan, exports, tiles) lives in the
-//! [`Snapshot`] beside the engine it came from, so replacing the snapshot (a reload) can never
-//! mix old caches with new data.
+//! Shared state: the server's settings and its catalog of plans, each plan's loaded data a
+//! swappable [`Snapshot`].
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use arc_swap::ArcSwap;
-use axum::body::Bytes;
-use planmap_core::plan::Indicator;
-use planmap_core::{Cancel, ConflictScan, Engine};
 use planmap_history::History;
-use planmap_io::{export, PlanDir};
 
-use crate::error::{ApiError, ApiResult};
+use crate::catalog::plans::Catalog;
 use crate::resources::fonts::Fonts;
 use crate::resources::gate::Gate;
 use crate::resources::shutdown::Shutdown;
-use crate::resources::tile_cache::TileCache;
 use crate::resources::token::AdminToken;
+pub use crate::snapshot::Snapshot;
 
 /// Settings of a server.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The plan folder (`data/wenshui`).
+    /// The plan folder (`data/wenshui`), or a folder of plan folders (`data/region`).
     pub data_dir: PathBuf,
+    /// The plan the root URLs mean (`--default-plan`); `None`: the first id in sort order.
+    pub default_plan: Option<String>,
+    /// The memory the loaded plans may hold together, bytes (`--max-memory`): beyond it the
+    /// least recently used plans are evicted; `None`: no limit.
+    pub max_memory: Option<u64>,
     /// The web front end's folder served at `/`; `None`: the app built into the binary.
     pub web_dir: Option<PathBuf>,
     /// Folders searched for the fonts glyphs are made from.
@@ -83,6 +80,8 @@ impl Config {
     pub fn new(data_dir: impl Into<PathBuf>) -> Config {
         Config {
             data_dir: data_dir.into(),
+            default_plan: None,
+            max_memory: None,
             web_dir: None,
             font_dirs: vec![PathBuf::from("/usr/share/fonts")],
             body_limit: 10 * 1024 * 1024,
@@ -107,103 +106,9 @@ impl Config {
     }
 }
 
-/// The conflict scan with its two serialisations, computed once per snapshot.
-pub struct Conflicts {
-    pub scan: ConflictScan,
-    pub json: Bytes,
-    pub geojson: Bytes,
-}
-
-/// One loaded version of the plan and everything derived from it.
-pub struct Snapshot {
-    pub engine: Engine,
-    pub indicators: Vec<Indicator>,
-    pub data_version: String,
-    conflicts: tokio::sync::OnceCell<Arc<Conflicts>>,
-    /// Whole-layer GeoJSON exports, built on first request.
-    exports: Vec<OnceLock<Bytes>>,
-    /// `/api/plan`'s JSON, written on first request.
-    plan_answer: OnceLock<Bytes>,
-    pub tiles: TileCache,
-}
-
-impl Snapshot {
-    pub fn new(engine: Engine, indicators: Vec<Indicator>, tile_cache_bytes: u64) -> Snapshot {
-        let exports = engine.layers.iter().map(|_| OnceLock::new()).collect();
-        let tiles = TileCache::new(tile_cache_bytes, engine.layers.len());
-        Snapshot {
-            data_version: engine.data_version(),
-            engine,
-            indicators,
-            conflicts: tokio::sync::OnceCell::new(),
-            exports,
-            plan_answer: OnceLock::new(),
-            tiles,
-        }
-    }
-
-    /// `/api/plan`'s answer, written by `write` on first request and kept with the data it
-    /// describes (a failed write is not kept).
-    pub fn plan_answer<E>(
-        &self,
-        write: impl FnOnce(&Snapshot) -> Result<Bytes, E>,
-    ) -> Result<Bytes, E> {
-        if let Some(b) = self.plan_answer.get() {
-            return Ok(b.clone());
-        }
-        let b = write(self)?;
-        Ok(self.plan_answer.get_or_init(|| b).clone())
-    }
-
-    /// The conflict scan, computed on a blocking thread the first time it is asked for;
-    /// `stop` (the server's shutdown flag) stops it.
-    pub async fn conflicts(self: &Arc<Self>, stop: &Arc<Cancel>) -> ApiResult<Arc<Conflicts>> {
-        let snap = Arc::clone(self);
-        let stop = Arc::clone(stop);
-        self.conflicts
-            .get_or_try_init(|| async move {
-                tokio::task::spawn_blocking(move || {
-                    let scan = snap
-                        .engine
-                        .conflicts_cancellable(&stop)
-                        .map_err(|e| e.to_string())?;
-                    let json = serde_json::to_vec(&scan).map_err(|e| e.to_string())?;
-                    let geojson = export::conflicts_geojson(&scan);
-                    Ok::<_, String>(Arc::new(Conflicts {
-                        scan,
-                        json: json.into(),
-                        geojson: geojson.into(),
-                    }))
-                })
-                .await
-                .map_err(|e| ApiError::internal(format!("conflict scan failed: {e}")))?
-                .map_err(ApiError::internal)
-            })
-            .await
-            .cloned()
-    }
-
-    /// A whole layer as RFC 7946 GeoJSON, built once.
-    pub fn export(&self, layer: usize) -> Bytes {
-        self.exports[layer]
-            .get_or_init(|| {
-                let l = &self.engine.layers[layer];
-                planmap_io::geojson_io::write_features(&l.features, Some(&l.def.id)).into()
-            })
-            .clone()
-    }
-
-    /// The index of a layer, or the 404 naming it and the known ones.
-    pub fn layer_index(&self, id: &str) -> ApiResult<usize> {
-        self.engine.layer_index(id).ok_or_else(|| {
-            ApiError::unknown_layer(id, self.engine.layers.iter().map(|l| l.def.id.clone()))
-        })
-    }
-}
-
 struct Inner {
     config: Config,
-    current: ArcSwap<Snapshot>,
+    catalog: Catalog,
     fonts: Fonts,
     gate: Gate,
     history: Option<History>,
@@ -217,12 +122,12 @@ struct Inner {
 pub struct AppState(Arc<Inner>);
 
 impl AppState {
-    /// The state over a loaded snapshot and an opened history (if the server keeps one).
-    pub fn new(config: Config, snapshot: Snapshot, history: Option<History>) -> AppState {
+    /// The state over a catalog and an opened history (if the server keeps one).
+    pub fn new(config: Config, catalog: Catalog, history: Option<History>) -> AppState {
         let fonts = Fonts::discover(&config.font_dirs);
         let gate = Gate::new(config.max_heavy, config.heavy_wait);
         AppState(Arc::new(Inner {
-            current: ArcSwap::from_pointee(snapshot),
+            catalog,
             config,
             fonts,
             gate,
@@ -232,8 +137,9 @@ impl AppState {
         }))
     }
 
-    /// Opens the check history of `config` (first: a bad history file fails fast), loads the
-    /// plan folder and builds the state. The error names the file at fault.
+    /// Opens the check history of `config` (first: a bad history file fails fast), finds the
+    /// catalog's plans and loads the default one (a plan folder that does not load fails
+    /// here). The error names the file at fault. Call it off the async threads.
     pub fn load(config: Config) -> Result<AppState, String> {
         let history = config
             .history_db
@@ -241,24 +147,27 @@ impl AppState {
             .map(History::open)
             .transpose()
             .map_err(|e| e.to_string())?;
-        let snapshot =
-            load_snapshot(&config).map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
-        Ok(AppState::new(config, snapshot, history))
+        let catalog = Catalog::open(
+            &config.data_dir,
+            config.default_plan.as_deref(),
+            config.tile_cache_bytes,
+            config.max_memory,
+        )?;
+        let default = catalog.default_plan();
+        let snap = crate::snapshot::load_snapshot(&default.dir, config.tile_cache_bytes)
+            .map_err(|e| format!("{}: {e}", default.dir.display()))?;
+        default.slot.set(Arc::new(snap));
+        Ok(AppState::new(config, catalog, history))
+    }
+
+    /// The plans served.
+    pub fn catalog(&self) -> &Catalog {
+        &self.0.catalog
     }
 
     /// The check history, when the server keeps one.
     pub fn history(&self) -> Option<&History> {
         self.0.history.as_ref()
-    }
-
-    /// The current snapshot; a request keeps the one it started with.
-    pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.0.current.load_full()
-    }
-
-    /// Replaces the data (a reload); requests in flight finish on the old snapshot.
-    pub fn replace(&self, snapshot: Snapshot) {
-        self.0.current.store(Arc::new(snapshot));
     }
 
     pub fn config(&self) -> &Config {
@@ -299,12 +208,4 @@ impl AppState {
             .map(String::as_str)
             .unwrap_or("http://localhost")
     }
-}
-
-/// Reads the plan folder into a snapshot.
-pub fn load_snapshot(config: &Config) -> Result<Snapshot, String> {
-    let dir = PlanDir::open(&config.data_dir).map_err(|e| e.to_string())?;
-    let indicators = dir.indicators().map_err(|e| e.to_string())?;
-    let engine = Engine::load(&dir).map_err(|e| e.to_string())?;
-    Ok(Snapshot::new(engine, indicators, config.tile_cache_bytes))
 }

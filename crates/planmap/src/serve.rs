@@ -78,6 +78,15 @@ pub struct ServeArgs {
     /// Memory for cached vector tiles, MiB.
     #[arg(long, env = "PLANMAP_TILE_CACHE_MB", default_value_t = 256)]
     pub tile_cache_mb: u64,
+    /// With a catalog (a folder of plan folders): the plan the root URLs mean (default: the
+    /// first plan id in sort order).
+    #[arg(long, env = "PLANMAP_DEFAULT_PLAN", value_name = "ID")]
+    pub default_plan: Option<String>,
+    /// The memory the loaded plans may hold together (engines and tile caches), e.g. `2GB`,
+    /// `512MB`: beyond it the least recently used plans are unloaded (loaded again on their
+    /// next request). Default: no limit.
+    #[arg(long, env = "PLANMAP_MAX_MEMORY", value_name = "SIZE", value_parser = memory_size)]
+    pub max_memory: Option<u64>,
     /// A file holding the data keeper's token (≥ 16 characters), needed by layer import,
     /// reload and the check history. Without it (or PLANMAP_ADMIN_TOKEN) those are disabled.
     #[arg(long, env = "PLANMAP_ADMIN_TOKEN_FILE")]
@@ -100,6 +109,31 @@ pub struct ServeArgs {
     /// Memory (address space, MiB) the reader of one uploaded file may use (more: 413).
     #[arg(long, env = "PLANMAP_READER_MEMORY_MB", default_value_t = Limits::default().memory_mib)]
     pub reader_memory_mb: u64,
+}
+
+/// A memory size: bytes, or a number with KB, MB, GB (powers of 1024; `K`, `M`, `G`, `KiB`… too).
+fn memory_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (e.g. 2GB, 512MB)"))?;
+    let shift = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(format!("'{s}': unknown unit (use B, KB, MB, GB or TB)")),
+    };
+    let bytes = n * (1u64 << shift) as f64;
+    if !(bytes >= 1.0 && bytes < 1.8e19) {
+        return Err(format!("'{s}' is not a size above 0"));
+    }
+    Ok(bytes as u64)
 }
 
 /// `history.sqlite` beside the plan folder.
@@ -133,6 +167,8 @@ impl ServeArgs {
     /// Runs the server until it is stopped.
     pub fn run(self, data: PathBuf) -> Result<(), String> {
         let mut config = planmap_server::Config::new(data);
+        config.default_plan = self.default_plan;
+        config.max_memory = self.max_memory;
         if self.web.is_none() && !planmap_server::routes::assets::has_built_in() {
             eprintln!(
                 "planmap: warning: {}; serving the API only",
@@ -193,5 +229,21 @@ impl ServeArgs {
             .warm()
             .map_err(|e| format!("the reader of uploaded files: {e}"))?;
         planmap_server::serve_blocking(&self.addr, config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory_size;
+
+    #[test]
+    fn memory_sizes_read_in_powers_of_1024() {
+        assert_eq!(memory_size("2GB"), Ok(2 << 30));
+        assert_eq!(memory_size("512 MB"), Ok(512 << 20));
+        assert_eq!(memory_size("1.5g"), Ok(3 << 29));
+        assert_eq!(memory_size("4096"), Ok(4096));
+        assert!(memory_size("0").is_err());
+        assert!(memory_size("2 parsecs").unwrap_err().contains("unit"));
+        assert!(memory_size("lots").is_err());
     }
 }

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::Json;
 
+use crate::catalog::extract::PlanRef;
 use crate::error::{ApiResult, ErrorBody};
 use crate::guards::Keeper;
 use crate::query::{NoParams, Query};
@@ -21,7 +22,8 @@ use crate::state::AppState;
 pub async fn reload(
     _: Keeper,
     State(st): State<AppState>,
+    plan: PlanRef,
     _: Query<NoParams>,
 ) -> ApiResult<Json<Reloaded>> {
-    reload_now(&st).await.map(Json)
+    reload_now(&st, &plan.plan).await.map(Json)
 }

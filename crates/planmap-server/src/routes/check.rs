@@ -15,6 +15,7 @@ use planmap_io::{export, geojson_io, GeoJsonError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::catalog::extract::Loaded;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{self, body_bytes, typed, utf8};
 use crate::query::{precision, Query};
@@ -143,6 +144,7 @@ pub fn parse_site(text: &str) -> ApiResult<MultiPolygon<f64>> {
             body = ErrorBody)))]
 pub async fn check(
     State(st): State<AppState>,
+    Loaded(snap): Loaded,
     Query(q): Query<CheckQuery>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -172,7 +174,6 @@ pub async fn check(
         max_parts: st.config().max_parts,
     };
     let limits = st.config().upload_limits;
-    let snap = st.snapshot();
     // A site file is read first, in the sandbox when it needs GDAL (its reader stopped if
     // this request is dropped); small plain GeoJSON is parsed here, bigger on a blocking thread.
     let (parsed, info) = match input.is_plain_geojson() {

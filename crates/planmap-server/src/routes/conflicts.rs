@@ -2,16 +2,19 @@
 //! `GET /api/conflicts.geojson` (every piece, a download). Computed once a snapshot
 //! ([`crate::state::Snapshot::conflicts`]), served with an ETag.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::Response;
 use planmap_core::ConflictScan;
 
+use crate::catalog::extract::Loaded;
 use crate::error::{ApiResult, ErrorBody};
 use crate::http::{self, cached};
 use crate::query::{NoParams, Query};
 use crate::routes::schemas::FeatureCollection;
-use crate::state::AppState;
+use crate::state::{AppState, Snapshot};
 
 /// `GET /api/conflicts`: the summary by rule and the list of conflicts and slivers.
 #[utoipa::path(get, path = "/api/conflicts", tag = "conflicts",
@@ -19,10 +22,11 @@ use crate::state::AppState;
         (status = 400, description = "A parameter was given", body = ErrorBody)))]
 pub async fn conflicts(
     State(st): State<AppState>,
+    Loaded(snap): Loaded,
     _: Query<NoParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    conflicts_as(st, headers, false).await
+    conflicts_as(st, snap, headers, false).await
 }
 
 /// `GET /api/conflicts.geojson`: every conflict and sliver piece as a FeatureCollection.
@@ -32,15 +36,20 @@ pub async fn conflicts(
         (status = 400, description = "A parameter was given", body = ErrorBody)))]
 pub async fn conflicts_geojson(
     State(st): State<AppState>,
+    Loaded(snap): Loaded,
     _: Query<NoParams>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    conflicts_as(st, headers, true).await
+    conflicts_as(st, snap, headers, true).await
 }
 
 /// The cached conflict scan as JSON or (a download) as GeoJSON.
-async fn conflicts_as(st: AppState, headers: HeaderMap, geojson: bool) -> ApiResult<Response> {
-    let snap = st.snapshot();
+async fn conflicts_as(
+    st: AppState,
+    snap: Arc<Snapshot>,
+    headers: HeaderMap,
+    geojson: bool,
+) -> ApiResult<Response> {
     let c = snap.conflicts(st.shutdown().flag()).await?;
     let (kind, ty, body) = match geojson {
         false => ("json", http::JSON, c.json.clone()),

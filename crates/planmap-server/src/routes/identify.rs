@@ -1,15 +1,14 @@
 //! `GET /api/identify?lon=&lat=[&tolerance=m]`: what lies at a point of the map, every layer
 //! ([`planmap_core::Engine::identify`]).
 
-use axum::extract::State;
 use axum::Json;
 use planmap_core::units::M2_PER_MU;
 use planmap_core::Properties;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::extract::Loaded;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::query::{in_range, Query};
-use crate::state::AppState;
 
 /// Default search radius of identify for lines and points, metres.
 const IDENTIFY_TOLERANCE_M: f64 = 30.0;
@@ -62,7 +61,7 @@ pub struct IdentifyAnswer {
     responses((status = 200, description = "The features at the point", body = IdentifyAnswer),
         (status = 400, description = "A parameter is missing or wrong", body = ErrorBody)))]
 pub async fn identify(
-    State(st): State<AppState>,
+    Loaded(snap): Loaded,
     Query(q): Query<IdentifyQuery>,
 ) -> ApiResult<Json<IdentifyAnswer>> {
     let lon = in_range("lon", q.lon, -180.0..=180.0)?;
@@ -77,7 +76,6 @@ pub async fn identify(
             ))
         }
     };
-    let snap = st.snapshot();
     let features: Vec<IdentifyHit> = snap
         .engine
         .identify(lon, lat, tolerance)

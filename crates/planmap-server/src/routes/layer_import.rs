@@ -16,6 +16,7 @@ use planmap_io::import::{self, ImportError, ImportOptions, ImportReport, Quiet};
 use planmap_io::{PlanDir, ReadOptions};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::extract::{Loaded, PlanRef};
 use crate::error::{clip, ApiError, ApiResult, ErrorBody};
 use crate::guards::Keeper;
 use crate::http::{blocking, body_bytes};
@@ -104,12 +105,13 @@ pub struct Imported {
 pub async fn import_layer(
     _: Keeper,
     State(st): State<AppState>,
+    plan: PlanRef,
+    Loaded(snap): Loaded,
     Path(id): Path<String>,
     Query(q): Query<ImportQuery>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Imported>> {
-    let snap = st.snapshot();
     snap.layer_index(&id)?;
     let bytes = body_bytes(body, st.config().body_limit)?;
     let (bytes, named) = crate::multipart::unpack(&headers, bytes).await?;
@@ -139,7 +141,7 @@ pub async fn import_layer(
         id_field: q.id_field,
         repair,
     };
-    let data_dir = st.config().data_dir.clone();
+    let data_dir = plan.plan.dir.clone();
     let _one = IMPORTING.lock().await;
     let format = input.format;
     let (sandbox, time_limit) = (&st.config().reader, st.config().request_timeout);
@@ -153,7 +155,7 @@ pub async fn import_layer(
     })
     .await?;
     tracing::info!(layer = %report.layer, version = report.version, features = report.features, "layer imported over HTTP");
-    let reloaded = reload_now(&st).await?;
+    let reloaded = reload_now(&st, &plan.plan).await?;
     let mut report = report;
     // The folder's absolute path is the server's business, not the client's.
     report.file = std::path::Path::new(&report.file)

@@ -2,6 +2,7 @@
 //! ([`crate::query`], [`crate::http`], [`crate::upload`]), call the engine or a resource, and
 //! answer with a typed struct. [`crate::router`] puts them on their paths.
 //!
+//! - [`plans`]: the catalog, `/api/plans[.geojson]`.
 //! - [`plan`]: `/api/plan`, `/api/layers`, `/api/layers/{id}.geojson`; [`preview`]: a layer's
 //!   image and the printable check report.
 //! - [`check`]: `POST /api/check`; [`conflicts`]: the rule scan; [`identify`]: what lies at a
@@ -24,6 +25,7 @@ pub mod layer_import;
 pub mod ogc;
 pub mod openapi;
 pub mod plan;
+pub mod plans;
 pub mod preview;
 pub mod schemas;
 pub mod style;

@@ -2,7 +2,6 @@
 //! `/api/layers/{id}.geojson` (a layer as RFC 7946 GeoJSON, whole or in a box).
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::Response;
 use axum::Json;
@@ -12,11 +11,11 @@ use planmap_core::{Feature, Plan};
 use planmap_io::geojson_io::{self, Precision};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::extract::Loaded;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{self, blocking, cached, JsonPath};
 use crate::query::{precision, Bbox, NoParams, Query};
 use crate::routes::schemas::FeatureCollection;
-use crate::state::AppState;
 
 /// `GET /api/plan`: the manifest's metadata, layers and rules, the data version and the
 /// indicator table.
@@ -34,8 +33,8 @@ pub struct PlanAnswer {
 #[utoipa::path(get, path = "/api/plan", tag = "plan",
     responses((status = 200, description = "The plan", body = PlanAnswer),
         (status = 400, description = "A parameter was given", body = ErrorBody)))]
-pub async fn plan(State(st): State<AppState>, _: Query<NoParams>) -> ApiResult<Response> {
-    let body = st.snapshot().plan_answer(|snap| {
+pub async fn plan(Loaded(snap): Loaded, _: Query<NoParams>) -> ApiResult<Response> {
+    let body = snap.plan_answer(|snap| {
         http::json_bytes(&PlanAnswer {
             plan: snap.engine.plan.clone(),
             data_version: snap.data_version.clone(),
@@ -49,8 +48,8 @@ pub async fn plan(State(st): State<AppState>, _: Query<NoParams>) -> ApiResult<R
 #[utoipa::path(get, path = "/api/layers", tag = "plan",
     responses((status = 200, description = "Each layer's features and geodesic totals", body = PlanStats),
         (status = 400, description = "A parameter was given", body = ErrorBody)))]
-pub async fn layers(State(st): State<AppState>, _: Query<NoParams>) -> Json<PlanStats> {
-    Json(st.snapshot().engine.stats())
+pub async fn layers(Loaded(snap): Loaded, _: Query<NoParams>) -> Json<PlanStats> {
+    Json(snap.engine.stats())
 }
 
 /// The query of a layer export.
@@ -75,7 +74,7 @@ pub struct ExportQuery {
         (status = 400, description = "A parameter is wrong", body = ErrorBody),
         (status = 404, description = "No such layer", body = ErrorBody)))]
 pub async fn layer_geojson(
-    State(st): State<AppState>,
+    Loaded(snap): Loaded,
     JsonPath(file): JsonPath<String>,
     Query(q): Query<ExportQuery>,
     headers: HeaderMap,
@@ -87,7 +86,6 @@ pub async fn layer_geojson(
             crate::error::clip(&file)
         )));
     };
-    let snap = st.snapshot();
     let li = snap.layer_index(id)?;
     let layer = &snap.engine.layers[li];
     let plan_id = snap.engine.plan.id.clone();

@@ -3,7 +3,7 @@
 //! county. Without the `render` feature the report says its map was not rendered and the
 //! preview is a 501.
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use planmap_core::{CheckReport, Engine};
@@ -11,10 +11,10 @@ use planmap_render::report::today_utc;
 use planmap_render::{check_report_page, layer_preview, RenderError};
 use serde::Deserialize;
 
+use crate::catalog::extract::Loaded;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::blocking;
 use crate::query::Query;
-use crate::state::AppState;
 
 /// The side of a report's map in pixels.
 pub const REPORT_MAP_SIZE: u32 = 1024;
@@ -55,7 +55,7 @@ pub struct PreviewQuery {
         (status = 501, description = "This server was built without map rendering", body = ErrorBody),
         (status = 503, description = "No graphics adapter, or busy", body = ErrorBody)))]
 pub async fn preview(
-    State(st): State<AppState>,
+    Loaded(snap): Loaded,
     Path(id): Path<String>,
     Query(q): Query<PreviewQuery>,
 ) -> ApiResult<Response> {
@@ -69,7 +69,6 @@ pub async fn preview(
             ))
         }
     };
-    let snap = st.snapshot();
     blocking(move || {
         let map = layer_preview(&snap.engine, Some(&id))
             .ok_or_else(|| ApiError::not_found(format!("no such layer: '{id}'")))?;

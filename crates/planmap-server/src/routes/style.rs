@@ -13,6 +13,7 @@ use planmap_core::plan::{GeometryKind, LayerDef, Role};
 use planmap_core::Engine;
 use serde_json::{json, Value};
 
+use crate::catalog::extract::Loaded;
 use crate::error::ApiResult;
 use crate::http::BaseUrl;
 use crate::query::{NoParams, Query};
@@ -254,9 +255,10 @@ pub fn build(snap: &Snapshot, base: &BaseUrl, font: &[String]) -> Value {
 /// `GET /style.json`
 pub async fn style(
     State(st): State<AppState>,
+    Loaded(snap): Loaded,
     _: Query<NoParams>,
     base: BaseUrl,
 ) -> ApiResult<Json<Value>> {
     let font = st.fonts().default_stack();
-    Ok(Json(build(&st.snapshot(), &base, &font)))
+    Ok(Json(build(&snap, &base, &font)))
 }

@@ -7,7 +7,7 @@ pub mod openapi;
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::response::Response;
@@ -16,6 +16,7 @@ use planmap_core::{Feature, FeatureView};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::catalog::extract::Loaded;
 use crate::error::{ApiError, ApiResult};
 use crate::http::{self, json_bytes, BaseUrl, JsonPath};
 use crate::query::{self, at_least, Query};
@@ -54,7 +55,7 @@ impl FromRequestParts<AppState> for Meta {
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, ApiError> {
         query::parse::<FormatOnly>(parts.uri.query())?;
         Ok(Meta {
-            snap: st.snapshot(),
+            snap: Loaded::from_request_parts(parts, st).await?.0,
             base: BaseUrl::from_request_parts(parts, st).await?,
         })
     }
@@ -211,7 +212,7 @@ pub struct ItemsQuery {
 
 /// `GET /ogc/collections/{id}/items?limit=&offset=&bbox=&bbox-crs=&crs=`
 pub async fn items(
-    State(st): State<AppState>,
+    Loaded(snap): Loaded,
     JsonPath(id): JsonPath<String>,
     Query(q): Query<ItemsQuery>,
     base: BaseUrl,
@@ -234,7 +235,6 @@ pub async fn items(
         .map(|v| query::parse_bbox(v).map_err(|e| ApiError::parameter("bbox", e)))
         .transpose()?
         .map(|b| bbox_crs.input_bbox(b));
-    let snap = st.snapshot();
     let li = snap.layer_index(&id)?;
     let matched: Vec<FeatureView> = match bbox {
         None => snap.engine.layers[li].views().collect(),
@@ -306,13 +306,12 @@ pub struct ItemQuery {
 
 /// `GET /ogc/collections/{id}/items/{fid}`
 pub async fn item(
-    State(st): State<AppState>,
+    Loaded(snap): Loaded,
     JsonPath((id, fid)): JsonPath<(String, String)>,
     Query(q): Query<ItemQuery>,
     base: BaseUrl,
 ) -> ApiResult<Response> {
     let out_crs = crs_param("crs", q.crs.as_deref())?;
-    let snap = st.snapshot();
     let li = snap.layer_index(&id)?;
     let f = snap.engine.layers[li].feature(&fid).ok_or_else(|| {
         ApiError::not_found(format!(

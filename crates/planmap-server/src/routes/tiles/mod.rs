@@ -4,7 +4,6 @@
 //! for, one request a tile) and `GET /tiles/{layer}.json` (TileJSON 3.0).
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,10 +12,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::catalog::extract::Loaded;
 use crate::error::{clip as clip_text, ApiError, ApiResult};
 use crate::http::{self, blocking, cached, BaseUrl, JsonPath};
 use crate::query::{NoParams, Query};
-use crate::state::{AppState, Snapshot};
+use crate::state::Snapshot;
 
 mod path;
 pub use path::{parse_tile_path, TileRequest};
@@ -81,7 +81,7 @@ fn tile_layers(snap: &Snapshot, name: &str, chosen: Option<&str>) -> ApiResult<V
 
 /// `GET /tiles/{layer}/{z}/{x}/{y}.pbf`, `GET /tiles/{plan}/{z}/{x}/{y}.pbf[?layers=…]`
 pub async fn tile(
-    State(st): State<AppState>,
+    Loaded(snap): Loaded,
     JsonPath((name, z, x, y)): JsonPath<(String, String, String, String)>,
     Query(q): Query<TileQuery>,
     headers: HeaderMap,
@@ -90,7 +90,6 @@ pub async fn tile(
         layer: name,
         tile: t,
     } = parse_tile_path(&name, &z, &x, &y)?;
-    let snap = st.snapshot();
     let layers = tile_layers(&snap, &name, q.layers.as_deref())?;
     let versions: Vec<&[u8]> = layers
         .iter()
@@ -226,7 +225,7 @@ pub fn tilejson(snap: &Snapshot, li: usize, base: &BaseUrl) -> TileJson {
 
 /// `GET /tiles/{layer}.json`
 pub async fn tilejson_handler(
-    State(st): State<AppState>,
+    Loaded(snap): Loaded,
     JsonPath(file): JsonPath<String>,
     _: Query<NoParams>,
     base: BaseUrl,
@@ -237,7 +236,6 @@ pub async fn tilejson_handler(
             clip_text(&file)
         )));
     };
-    let snap = st.snapshot();
     let li = snap.layer_index(id)?;
     Ok(Json(tilejson(&snap, li, &base)))
 }

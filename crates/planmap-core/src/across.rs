@@ -1,0 +1,122 @@
+//! A site across county lines: which county outlines it touches, the geodesic area of its part
+//! in each, and the strictest of several plans' verdicts. No I/O: the outlines are given.
+
+use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon, Rect};
+
+use crate::check::Verdict;
+use crate::geodesy;
+
+/// A county outline with its bounding box (kept to skip the outlines far from a site).
+#[derive(Debug, Clone)]
+pub struct Outline {
+    pub shape: MultiPolygon<f64>,
+    pub bbox: Option<Rect<f64>>,
+}
+
+impl Outline {
+    pub fn new(shape: MultiPolygon<f64>) -> Outline {
+        let bbox = shape.bounding_rect();
+        Outline { shape, bbox }
+    }
+
+    /// The outline's geodesic area, m².
+    pub fn area_m2(&self) -> f64 {
+        geodesy::area_m2(&self.shape)
+    }
+
+    /// The part of `site` inside this outline (geo's boolean intersection), `None` when the
+    /// boxes do not meet.
+    pub fn part(
+        &self,
+        site: &MultiPolygon<f64>,
+        site_box: &Rect<f64>,
+    ) -> Option<MultiPolygon<f64>> {
+        let b = self.bbox?;
+        if !b.intersects(site_box) {
+            return None;
+        }
+        Some(site.intersection(&self.shape))
+    }
+}
+
+/// For each outline the site's part covers with positive area: its index and the part's
+/// geodesic area (m²), in the outlines' order.
+pub fn site_parts(site: &MultiPolygon<f64>, outlines: &[&Outline]) -> Vec<(usize, f64)> {
+    let Some(site_box) = site.bounding_rect() else {
+        return Vec::new();
+    };
+    outlines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            let part = o.part(site, &site_box)?;
+            let a = geodesy::area_m2(&part);
+            (a > 0.0).then_some((i, a))
+        })
+        .collect()
+}
+
+/// How strict a verdict is: not permitted is the strictest.
+fn rank(v: Verdict) -> u8 {
+    match v {
+        Verdict::NotPermitted => 2,
+        Verdict::NeedsAssessment => 1,
+        Verdict::Permitted => 0,
+    }
+}
+
+/// The strictest of the verdicts (`None` for none).
+pub fn strictest(verdicts: impl IntoIterator<Item = Verdict>) -> Option<Verdict> {
+    verdicts.into_iter().max_by_key(|v| rank(*v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    fn sq(x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        MultiPolygon(vec![polygon![
+            (x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1), (x: x0, y: y0)
+        ]])
+    }
+
+    #[test]
+    fn a_site_across_a_line_splits_into_the_two_counties_parts() {
+        let west = Outline::new(sq(111.0, 37.0, 112.0, 38.0));
+        let east = Outline::new(sq(112.0, 37.0, 113.0, 38.0));
+        let far = Outline::new(sq(120.0, 30.0, 121.0, 31.0));
+        // 1/4 of the site west of the line at 112°, 3/4 east of it.
+        let site = sq(111.99, 37.5, 112.03, 37.51);
+        let parts = site_parts(&site, &[&west, &far, &east]);
+        assert_eq!(parts.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0, 2]);
+        // Independent: the pieces as hand-built rectangles.
+        let w = geodesy::area_m2(&sq(111.99, 37.5, 112.0, 37.51));
+        let e = geodesy::area_m2(&sq(112.0, 37.5, 112.03, 37.51));
+        assert!((parts[0].1 - w).abs() < 1e-6 * w);
+        assert!((parts[1].1 - e).abs() < 1e-6 * e);
+        let whole = geodesy::area_m2(&site);
+        assert!((parts[0].1 + parts[1].1 - whole).abs() < 1e-6 * whole);
+    }
+
+    #[test]
+    fn a_site_touching_only_an_edge_or_nothing_has_no_part() {
+        let west = Outline::new(sq(111.0, 37.0, 112.0, 38.0));
+        assert!(site_parts(&sq(112.0, 37.5, 112.1, 37.6), &[&west]).is_empty());
+        assert!(site_parts(&MultiPolygon(vec![]), &[&west]).is_empty());
+    }
+
+    #[test]
+    fn the_strictest_verdict_wins() {
+        use Verdict::*;
+        assert_eq!(
+            strictest([Permitted, NotPermitted, NeedsAssessment]),
+            Some(NotPermitted)
+        );
+        assert_eq!(
+            strictest([Permitted, NeedsAssessment]),
+            Some(NeedsAssessment)
+        );
+        assert_eq!(strictest([]), None);
+    }
+}

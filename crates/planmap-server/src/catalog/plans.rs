@@ -1,0 +1,278 @@
+//! The plans of a catalog: each one's folder, what is known of it without loading it (its
+//! [`Summary`]), its [`Slot`], and the catalog's budget over them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use geo::{BoundingRect, MultiPolygon};
+use planmap_core::across::Outline;
+use planmap_core::{LayerStore, Plan, Role};
+use planmap_io::PlanDir;
+
+use super::slot::Slot;
+use crate::snapshot::{load_snapshot, Snapshot};
+
+/// What is known of a plan without loading it.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub name: String,
+    pub county: String,
+    pub adcode: String,
+    pub layers: usize,
+    pub version: String,
+    /// The county outline (the layer with the county role); empty when it has none.
+    pub outline: Arc<Outline>,
+    /// The outline simplified for an overview map (about 50 m).
+    pub overview: MultiPolygon<f64>,
+    /// The outline's geodesic area, km².
+    pub area_km2: f64,
+}
+
+/// One plan of the catalog.
+pub struct PlanEntry {
+    pub id: String,
+    pub dir: PathBuf,
+    summary: ArcSwap<Summary>,
+    pub slot: Slot,
+}
+
+impl PlanEntry {
+    pub fn summary(&self) -> Arc<Summary> {
+        self.summary.load_full()
+    }
+
+    /// Reads the manifest and the county outline again (after a change of the folder).
+    pub fn refresh(&self) -> Result<(), String> {
+        let s = summarize(&self.dir)?.1;
+        self.summary.store(Arc::new(s));
+        Ok(())
+    }
+
+    /// `/plans/{id}`: the prefix of the plan's own URLs.
+    pub fn prefix(&self) -> String {
+        format!("/plans/{}", self.id)
+    }
+}
+
+/// Reads a plan folder's manifest, county outline and data version.
+fn summarize(dir: &Path) -> Result<(Plan, Summary), String> {
+    let pd = PlanDir::open(dir).map_err(|e| e.to_string())?;
+    let plan = pd.plan().map_err(|e| e.to_string())?;
+    let mut polys = Vec::new();
+    if let Some(county) = plan.role(Role::County) {
+        for f in pd.features(&county.id).map_err(|e| e.to_string())? {
+            if let Some(mp) = f.shape.as_polygon() {
+                polys.extend(mp.0.iter().cloned());
+            }
+        }
+    }
+    let mut versions = Vec::with_capacity(plan.layers.len());
+    for l in &plan.layers {
+        versions.push(pd.version(&l.id).map_err(|e| e.to_string())?);
+    }
+    let version = planmap_core::check::data_version_of(
+        &plan.id,
+        plan.layers
+            .iter()
+            .zip(&versions)
+            .map(|(l, v)| (l.id.as_str(), v.as_str())),
+    );
+    let summary = Summary {
+        name: plan.name.clone(),
+        county: plan.county.clone(),
+        adcode: plan.adcode.clone(),
+        layers: plan.layers.len(),
+        version,
+        overview: geo::Simplify::simplify(&MultiPolygon(polys.clone()), 0.0005),
+        outline: Arc::new(Outline::new(MultiPolygon(polys))),
+        area_km2: 0.0,
+    };
+    let summary = Summary {
+        area_km2: summary.outline.area_m2() / 1e6,
+        ..summary
+    };
+    Ok((plan, summary))
+}
+
+/// The plans of a server.
+pub struct Catalog {
+    /// In id order.
+    plans: Vec<Arc<PlanEntry>>,
+    default: usize,
+    /// Whether `--data` named one plan folder (not a folder of plan folders).
+    single: bool,
+    pub tile_cache_bytes: u64,
+    pub max_memory: Option<u64>,
+}
+
+/// The plan folders of `data`: itself when it holds a `plan.toml`, else every immediate
+/// subfolder (symlinks followed) that holds one, in name order.
+pub fn plan_folders(data: &Path) -> Result<(bool, Vec<PathBuf>), String> {
+    if data.join("plan.toml").is_file() {
+        return Ok((true, vec![data.to_path_buf()]));
+    }
+    let rd = std::fs::read_dir(data).map_err(|e| format!("{}: {e}", data.display()))?;
+    let mut dirs: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.join("plan.toml").is_file())
+        .collect();
+    dirs.sort();
+    if dirs.is_empty() {
+        return Err(format!(
+            "{}: no plan.toml here nor in any of its folders: not a plan folder or a catalog",
+            data.display()
+        ));
+    }
+    Ok((false, dirs))
+}
+
+impl Catalog {
+    /// Finds and summarizes the plans of `data`; `default` names the default plan (else the
+    /// only plan, else the first id in sort order). Errors name the folder at fault.
+    pub fn open(
+        data: &Path,
+        default: Option<&str>,
+        tile_cache_bytes: u64,
+        max_memory: Option<u64>,
+    ) -> Result<Catalog, String> {
+        let (single, dirs) = plan_folders(data)?;
+        let mut by_id: BTreeMap<String, Arc<PlanEntry>> = BTreeMap::new();
+        for dir in dirs {
+            let (plan, summary) = summarize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            if let Some(other) = by_id.get(&plan.id) {
+                return Err(format!(
+                    "{} and {} both hold plan '{}': a plan id may be served once",
+                    other.dir.display(),
+                    dir.display(),
+                    plan.id
+                ));
+            }
+            let entry = PlanEntry {
+                id: plan.id.clone(),
+                dir,
+                summary: ArcSwap::from_pointee(summary),
+                slot: Slot::default(),
+            };
+            by_id.insert(plan.id, Arc::new(entry));
+        }
+        let plans: Vec<Arc<PlanEntry>> = by_id.into_values().collect();
+        let default = match default {
+            None => 0,
+            Some(id) => plans.iter().position(|p| p.id == id).ok_or_else(|| {
+                format!(
+                    "--default-plan '{id}' is not a plan of {} (known: {})",
+                    data.display(),
+                    known(&plans)
+                )
+            })?,
+        };
+        Ok(Catalog {
+            plans,
+            default,
+            single,
+            tile_cache_bytes,
+            max_memory,
+        })
+    }
+
+    /// Every plan, in id order.
+    pub fn plans(&self) -> &[Arc<PlanEntry>] {
+        &self.plans
+    }
+
+    pub fn default_plan(&self) -> &Arc<PlanEntry> {
+        &self.plans[self.default]
+    }
+
+    /// Whether the catalog is one plan folder.
+    pub fn is_single(&self) -> bool {
+        self.single
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Arc<PlanEntry>> {
+        self.plans
+            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.plans[i])
+    }
+
+    /// The plans whose county outline the site covers with positive area, with the geodesic
+    /// area of the site's part in each (m²), in id order.
+    pub fn counties_of(&self, site: &MultiPolygon<f64>) -> Vec<(Arc<PlanEntry>, f64)> {
+        let Some(site_box) = site.bounding_rect() else {
+            return Vec::new();
+        };
+        let summaries: Vec<Arc<Summary>> = self.plans.iter().map(|p| p.summary()).collect();
+        // Only the outlines whose box meets the site's are intersected.
+        let near: Vec<usize> = (0..self.plans.len())
+            .filter(|&i| {
+                let b = summaries[i].outline.bbox;
+                b.is_some_and(|b| geo::Intersects::intersects(&b, &site_box))
+            })
+            .collect();
+        let outlines: Vec<&Outline> = near.iter().map(|&i| &*summaries[i].outline).collect();
+        planmap_core::across::site_parts(site, &outlines)
+            .into_iter()
+            .map(|(k, a)| (Arc::clone(&self.plans[near[k]]), a))
+            .collect()
+    }
+}
+
+/// The ids of the plans, for error messages.
+pub fn known(plans: &[Arc<PlanEntry>]) -> String {
+    plans
+        .iter()
+        .map(|p| p.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Catalog {
+    /// The plan's loaded snapshot, loading it first if needed (once, however many ask); then
+    /// the budget is kept, by evicting the least recently used other plans.
+    pub async fn loaded(&self, entry: &Arc<PlanEntry>) -> Result<Arc<Snapshot>, String> {
+        let (dir, tiles) = (entry.dir.clone(), self.tile_cache_bytes);
+        let (snap, fresh) = entry
+            .slot
+            .get_or_load(move || load_snapshot(&dir, tiles))
+            .await
+            .map_err(|e| format!("plan '{}' ({}): {e}", entry.id, entry.dir.display()))?;
+        if fresh {
+            tracing::info!(plan = %entry.id, bytes = snap.memory_bytes(), "loaded a plan");
+        }
+        self.keep_budget(&entry.id);
+        Ok(snap)
+    }
+
+    /// Evicts the least recently used loaded plans other than `keep` while the loaded plans
+    /// hold more than the budget (tile caches included). Does nothing without a budget.
+    pub fn keep_budget(&self, keep: &str) {
+        let Some(max) = self.max_memory else {
+            return;
+        };
+        loop {
+            let loaded: Vec<(&Arc<PlanEntry>, u64)> = self
+                .plans
+                .iter()
+                .filter_map(|p| p.slot.memory_bytes().map(|m| (p, m)))
+                .collect();
+            let total: u64 = loaded.iter().map(|(_, m)| m).sum();
+            if total <= max {
+                return;
+            }
+            let victim = loaded
+                .iter()
+                .filter(|(p, _)| p.id != keep)
+                .min_by_key(|(p, _)| p.slot.last_used());
+            let Some((victim, bytes)) = victim else {
+                return;
+            };
+            if victim.slot.evict() {
+                tracing::info!(plan = %victim.id, bytes, total, max, "evicted a plan");
+            }
+        }
+    }
+}
