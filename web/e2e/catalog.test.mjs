@@ -185,6 +185,7 @@ describe("catalog: overview, plan picker, a site across county lines", () => {
     await page.locator(".ck-out:not([data-shown='']) .ck-result .verdict").waitFor();
     assert.equal(posts.length - sent, 1);
     assert.equal(posts.at(-1).path, `/plans/${FENYANG}/api/check`);
+    await shot(page, "42-catalog-fenyang-check");
     const api = await (
       await fetch(`${server.url}plans/${FENYANG}/api/check`, { method: "POST", body: JSON.stringify(site) })
     ).json();
