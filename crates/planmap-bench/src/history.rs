@@ -71,6 +71,7 @@ fn record(rng: &mut Rng, i: usize) -> NewRecord {
         project: Some(format!("基准测试项目 {i}")),
         applicant: None,
         key: None,
+        plan: None,
     }
 }
 

@@ -1,22 +1,45 @@
 //! A site across county lines: which county outlines it touches, the geodesic area of its part
 //! in each, and the strictest of several plans' verdicts. No I/O: the outlines are given.
 
-use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon, Rect};
+use geo::{BooleanOps, BoundingRect, Coord, Intersects, Line, MultiPolygon, Rect};
+use rstar::{RTree, AABB};
 
 use crate::check::Verdict;
 use crate::geodesy;
 
-/// A county outline with its bounding box (kept to skip the outlines far from a site).
+/// A county outline with its bounding box and an index of its edges: a site whose box meets
+/// no edge lies wholly inside or wholly outside, told by one of its points, and only a site
+/// across the outline's line is intersected with it.
 #[derive(Debug, Clone)]
 pub struct Outline {
     pub shape: MultiPolygon<f64>,
     pub bbox: Option<Rect<f64>>,
+    edges: RTree<Line<f64>>,
 }
 
 impl Outline {
     pub fn new(shape: MultiPolygon<f64>) -> Outline {
         let bbox = shape.bounding_rect();
-        Outline { shape, bbox }
+        let edges = shape
+            .0
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .flat_map(|r| r.lines())
+            .collect();
+        Outline {
+            shape,
+            bbox,
+            edges: RTree::bulk_load(edges),
+        }
+    }
+
+    /// Whether some edge's box meets `b`.
+    fn edge_near(&self, b: &Rect<f64>) -> bool {
+        let env = AABB::from_corners(b.min().into(), b.max().into());
+        self.edges
+            .locate_in_envelope_intersecting(&env)
+            .next()
+            .is_some()
     }
 
     /// The outline's geodesic area, m².
@@ -40,20 +63,34 @@ impl Outline {
 }
 
 /// For each outline the site's part covers with positive area: its index and the part's
-/// geodesic area (m²), in the outlines' order.
+/// geodesic area (m²), in the outlines' order. A site across an outline's line is cut with
+/// geo's boolean intersection; one wholly inside counts whole.
 pub fn site_parts(site: &MultiPolygon<f64>, outlines: &[&Outline]) -> Vec<(usize, f64)> {
     let Some(site_box) = site.bounding_rect() else {
         return Vec::new();
     };
+    let mut whole = None;
     outlines
         .iter()
         .enumerate()
         .filter_map(|(i, o)| {
-            let part = o.part(site, &site_box)?;
-            let a = geodesy::area_m2(&part);
+            let a = if o.edge_near(&site_box) {
+                geodesy::area_m2(&o.part(site, &site_box)?)
+            } else {
+                let inside = o.bbox?.intersects(&site_box) && o.shape.intersects(&first(site)?);
+                if !inside {
+                    return None;
+                }
+                *whole.get_or_insert_with(|| geodesy::area_m2(site))
+            };
             (a > 0.0).then_some((i, a))
         })
         .collect()
+}
+
+/// A vertex of the site.
+fn first(site: &MultiPolygon<f64>) -> Option<Coord<f64>> {
+    site.0.first()?.exterior().0.first().copied()
 }
 
 /// How strict a verdict is: not permitted is the strictest.
@@ -97,6 +134,21 @@ mod tests {
         assert!((parts[1].1 - e).abs() < 1e-6 * e);
         let whole = geodesy::area_m2(&site);
         assert!((parts[0].1 + parts[1].1 - whole).abs() < 1e-6 * whole);
+    }
+
+    #[test]
+    fn a_site_wholly_inside_counts_whole_and_one_around_a_hole_not_at_all() {
+        let holed = MultiPolygon(vec![geo::Polygon::new(
+            sq(111.0, 37.0, 112.0, 38.0).0[0].exterior().clone(),
+            vec![sq(111.4, 37.4, 111.6, 37.6).0[0].exterior().clone()],
+        )]);
+        let county = Outline::new(holed);
+        let inside = sq(111.1, 37.1, 111.2, 37.2);
+        let parts = site_parts(&inside, &[&county]);
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].1, geodesy::area_m2(&inside));
+        // In the hole: no part.
+        assert!(site_parts(&sq(111.45, 37.45, 111.5, 37.5), &[&county]).is_empty());
     }
 
     #[test]

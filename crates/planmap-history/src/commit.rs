@@ -251,8 +251,8 @@ fn insert(sp: &Connection, row: &Row) -> rusqlite::Result<i64> {
     }
     sp.prepare_cached(
         "INSERT INTO checks (time, verdict, site_area_m2, overlaps, data_version, source,
-                             project, applicant, site, check_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                             project, applicant, site, check_key, plan)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         row.time,
@@ -265,6 +265,7 @@ fn insert(sp: &Connection, row: &Row) -> rusqlite::Result<i64> {
         row.applicant,
         row.site,
         key,
+        row.plan,
     ])?;
     Ok(sp.last_insert_rowid())
 }

@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 use crate::record::Record;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 9] = [
+pub const CSV_COLUMNS: [&str; 10] = [
     "id",
     "time",
     "verdict",
@@ -16,6 +16,7 @@ pub const CSV_COLUMNS: [&str; 9] = [
     "project",
     "applicant",
     "overlaps",
+    "plan",
 ];
 
 #[derive(Serialize)]
@@ -45,6 +46,7 @@ struct Properties<'a> {
     source: &'a str,
     project: Option<&'a str>,
     applicant: Option<&'a str>,
+    plan: Option<&'a str>,
 }
 
 /// An RFC 7946 FeatureCollection: one Feature a record, its geometry the site as submitted
@@ -66,6 +68,7 @@ pub fn to_geojson(records: &[Record]) -> String {
                 source: &r.source,
                 project: r.project.as_deref(),
                 applicant: r.applicant.as_deref(),
+                plan: r.plan.as_deref(),
             },
         })
         .collect();
@@ -102,6 +105,7 @@ pub fn to_csv(records: &[Record]) -> String {
             &as_text(r.project.as_deref()),
             &as_text(r.applicant.as_deref()),
             r.overlaps.get(),
+            r.plan.as_deref().unwrap_or(""),
         ])
         .expect("writes to memory");
     }

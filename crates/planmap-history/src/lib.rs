@@ -65,6 +65,8 @@ pub struct Query {
     pub verdict: Option<String>,
     /// Only checks from this source.
     pub source: Option<Source>,
+    /// Only the verdicts of this plan.
+    pub plan: Option<String>,
 }
 
 /// How a history is opened.
@@ -271,15 +273,16 @@ impl History {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, time, verdict, site_area_m2, overlaps, data_version, source, project,
-                    applicant, site
+                    applicant, site, plan
              FROM checks
              WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
                AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)
+               AND (?7 IS NULL OR plan = ?7)
              ORDER BY time DESC, id DESC
              LIMIT ?5 OFFSET ?6",
         )?;
         let rows = stmt.query_map(
-            params![f.from, f.to, f.verdict, f.source, limit, offset],
+            params![f.from, f.to, f.verdict, f.source, limit, offset, f.plan],
             |r| {
                 Ok((
                     Record {
@@ -292,6 +295,7 @@ impl History {
                         source: r.get(6)?,
                         project: r.get(7)?,
                         applicant: r.get(8)?,
+                        plan: r.get(10)?,
                         site: RawValue::from_string("null".into()).expect("null is JSON"),
                     },
                     r.get::<_, String>(4)?,
@@ -316,8 +320,9 @@ impl History {
         let n: i64 = self.conn().query_row(
             "SELECT count(*) FROM checks
              WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
-               AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)",
-            params![f.from, f.to, f.verdict, f.source],
+               AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)
+               AND (?5 IS NULL OR plan = ?5)",
+            params![f.from, f.to, f.verdict, f.source, f.plan],
             |r| r.get(0),
         )?;
         Ok(n as u64)
@@ -368,6 +373,7 @@ struct Filter {
     to: Option<String>,
     verdict: Option<String>,
     source: Option<&'static str>,
+    plan: Option<String>,
 }
 
 impl Filter {
@@ -386,6 +392,7 @@ impl Filter {
             to: q.to.as_deref().map(time::canonical_end).transpose()?,
             verdict: q.verdict.clone(),
             source: q.source.map(Source::as_str),
+            plan: q.plan.clone(),
         })
     }
 }

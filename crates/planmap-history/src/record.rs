@@ -63,6 +63,9 @@ pub struct NewRecord {
     /// report and for the GeoJSON of the same check): see [`crate::History::record`]. 8 to 64 of
     /// `A-Z a-z 0-9 - _`.
     pub key: Option<String>,
+    /// The id of the plan whose verdict this is (a catalog serves many); at most
+    /// [`MAX_NAME_CHARS`].
+    pub plan: Option<String>,
 }
 
 /// A recorded check. `site` and `overlaps` are the stored JSON text, verbatim.
@@ -80,6 +83,8 @@ pub struct Record {
     pub source: String,
     pub project: Option<String>,
     pub applicant: Option<String>,
+    /// The plan whose verdict this is (null: recorded before plans were).
+    pub plan: Option<String>,
     /// The site as checked: a GeoJSON geometry object (lon/lat).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub site: Box<RawValue>,

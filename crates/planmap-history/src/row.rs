@@ -19,6 +19,7 @@ pub struct Row {
     pub applicant: Option<String>,
     pub site: String,
     pub key: Option<String>,
+    pub plan: Option<String>,
 }
 
 /// A record checked and put in stored form.
@@ -52,6 +53,7 @@ pub fn row(rec: &NewRecord) -> Result<Row, HistoryError> {
     if let Some(k) = &rec.key {
         check_key(k)?;
     }
+    let plan = user_text("plan", rec.plan.as_deref())?;
     Ok(Row {
         time,
         verdict: rec.verdict.clone(),
@@ -63,6 +65,7 @@ pub fn row(rec: &NewRecord) -> Result<Row, HistoryError> {
         applicant: applicant.map(str::to_string),
         site: site.to_string(),
         key: rec.key.clone(),
+        plan: plan.map(str::to_string),
     })
 }
 

@@ -32,6 +32,9 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX checks_time ON checks (time, id);
     CREATE UNIQUE INDEX checks_key ON checks (check_key);",
+    // 2: the plan a check's verdict is of (a catalog serves many; NULL: recorded before).
+    "ALTER TABLE checks ADD COLUMN plan TEXT;
+    CREATE INDEX checks_plan ON checks (plan, time, id);",
 ];
 
 /// The schema version this build writes.

@@ -42,6 +42,7 @@ fn record(i: u64) -> NewRecord {
         project: Some(format!("写入者 {i}")),
         applicant: None,
         key: None,
+        plan: None,
     }
 }
 

@@ -39,6 +39,7 @@ fn rec(i: usize) -> NewRecord {
         }),
         applicant: (!i.is_multiple_of(5)).then(|| "张三 / Zhang San".to_string()),
         key: None,
+        plan: None,
     }
 }
 

@@ -76,13 +76,14 @@ impl Recorder {
         })
     }
 
-    /// Hands an answered check to the history's writer without waiting: the [`Pending`]
+    /// Hands an answered check of `plan` to the history's writer without waiting: the [`Pending`]
     /// gives the record's id once its (group) commit is on disk — wait for it (or `.await`
     /// it) before the answer leaves. `Ok(None)`: the server keeps no history.
     pub fn submit(
         &self,
         site: &MultiPolygon<f64>,
         report: &CheckReport,
+        plan: &str,
     ) -> Result<Option<Pending>, Unrecorded> {
         let Some(h) = &self.history else {
             return Ok(None);
@@ -110,6 +111,7 @@ impl Recorder {
             project: self.project.clone(),
             applicant: self.applicant.clone(),
             key: self.key.clone(),
+            plan: Some(plan.to_string()),
         };
         h.submit(&rec).map(Some).map_err(unrecorded)
     }

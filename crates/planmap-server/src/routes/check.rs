@@ -9,19 +9,20 @@ use axum::http::header::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use geo::MultiPolygon;
-use planmap_core::{CheckError, CheckOptions, CheckReport, SiteError};
+use planmap_core::{CheckError, CheckOptions, CheckReport, SiteError, Verdict};
 use planmap_history::Pending;
 use planmap_io::{export, geojson_io, GeoJsonError};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::catalog::extract::Loaded;
+use crate::catalog::extract::{load, Loaded, PlanRef};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{self, body_bytes, typed, utf8};
 use crate::query::{precision, Query};
 use crate::resources::recorder::{self, CheckMeta, Recorder, Unrecorded};
+use crate::routes::across::{self, PlanVerdict, Target};
 use crate::routes::schemas::FeatureCollection;
-use crate::state::{AppState, Snapshot};
+use crate::state::AppState;
 use crate::upload::FileInput;
 use crate::work::{self, Job};
 
@@ -64,12 +65,18 @@ pub struct CheckQuery {
     pub precision: Option<u64>,
 }
 
-/// The JSON answer of a check: the report, how a file was read, and (asked with
-/// `geometry=true`) the site, pieces and 避让 geometry.
+/// The JSON answer of a check: the addressed plan's report, every touched plan's answer and
+/// the overall verdict, how a file was read, and (asked with `geometry=true`) the site,
+/// pieces and 避让 geometry.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckAnswer {
     #[serde(flatten)]
     pub report: CheckReport,
+    /// The strictest verdict of all the plans whose county the site touches.
+    pub overall_verdict: Verdict,
+    /// Every plan whose county the site touches (one when it lies in one county), in id
+    /// order: its verdict, the site's area in its county and its full report.
+    pub plans: Vec<PlanVerdict>,
     /// How a site file was read (absent for GeoJSON in lon/lat).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<FileInput>,
@@ -144,6 +151,7 @@ pub fn parse_site(text: &str) -> ApiResult<MultiPolygon<f64>> {
             body = ErrorBody)))]
 pub async fn check(
     State(st): State<AppState>,
+    plan: PlanRef,
     Loaded(snap): Loaded,
     Query(q): Query<CheckQuery>,
     headers: HeaderMap,
@@ -187,29 +195,67 @@ pub async fn check(
             (Some(site), Some(info))
         }
     };
-    // A site of few vertices meeting few features is checked here, on the async thread (a
-    // fraction of a millisecond: less than handing it to a blocking thread and back); any
-    // other on a blocking thread.
-    let (pending, resp) = match parsed {
-        Some(site) if light(&snap.engine, &site) => {
-            checked(&snap, site, info, opts, &recorder, answer, &work::current())?
-        }
-        parsed => {
-            work::blocking(move |job| {
-                let site = match parsed {
-                    Some(site) => site,
-                    None => parse_site(utf8(&bytes)?)?,
-                };
-                checked(&snap, site, info, opts, &recorder, answer, job)
-            })
-            .await?
-        }
+    let site = match parsed {
+        Some(site) => site,
+        None => work::blocking(move |_| parse_site(utf8(&bytes)?)).await?,
     };
-    // The answer leaves once its record is on disk; the wait holds no thread.
-    Ok(match Recorder::durable(pending).await {
-        Ok(id) => recorder::tag(resp, id),
-        Err(unrecorded) => unrecorded.into_response(),
-    })
+    // Every plan whose county the site touches; at the root of a one-plan folder, that plan.
+    let counties = st.catalog().counties_of(&site);
+    let single = counties.is_empty() || (counties.len() == 1 && counties[0].0.id == plan.plan.id);
+    let (targets, main) = if single {
+        let area_m2 = counties.first().map(|c| c.1);
+        let t = Target {
+            plan: plan.plan,
+            snap,
+            area_m2,
+        };
+        (vec![t], 0)
+    } else {
+        let mut targets = Vec::with_capacity(counties.len());
+        for (entry, area) in counties {
+            let snap = load(&st, &entry).await?;
+            targets.push(Target {
+                plan: entry,
+                snap,
+                area_m2: Some(area),
+            });
+        }
+        // The addressed plan's report leads; a site outside its county: the first plan's.
+        let main = targets
+            .iter()
+            .position(|t| t.plan.id == plan.plan.id)
+            .unwrap_or(0);
+        (targets, main)
+    };
+    // A site of few vertices meeting few features, checked against one plan, is checked
+    // here, on the async thread (a fraction of a millisecond: less than handing it to a
+    // blocking thread and back); any other on a blocking thread.
+    let (pending, resp) = if targets.len() == 1 && light(&targets[0].snap.engine, &site) {
+        checked(
+            &targets,
+            main,
+            site,
+            info,
+            opts,
+            &recorder,
+            answer,
+            &work::current(),
+        )?
+    } else {
+        work::blocking(move |job| checked(&targets, main, site, info, opts, &recorder, answer, job))
+            .await?
+    };
+    // The answer leaves once its records are on disk; the wait holds no thread. It names
+    // the record of the leading plan's verdict.
+    let mut id = None;
+    for (i, p) in pending.into_iter().enumerate() {
+        match Recorder::durable(p).await {
+            Ok(got) if i == main => id = got,
+            Ok(_) => {}
+            Err(unrecorded) => return Ok(unrecorded.into_response()),
+        }
+    }
+    Ok(recorder::tag(resp, id))
 }
 
 /// The largest GeoJSON body parsed on the async thread (a site of some hundred vertices).
@@ -234,34 +280,54 @@ struct Answer {
     geometry: bool,
 }
 
-/// Checks the site (stopped when `job` is cancelled), hands its record to the history (the
-/// commit goes to disk while the answer is written) and writes the answer. The record is
-/// made only if the job claims the answer first — the request is still live (not past its
-/// deadline, its client still there); from then on the answer goes out ([`crate::work`]).
+/// What a check hands back: each plan's record on its way to disk, and the answer.
+type Checked = (Vec<Result<Option<Pending>, Unrecorded>>, Response);
+
+/// Checks the site against each target plan (stopped when `job` is cancelled), hands their
+/// records to the history (the commits go to disk while the answer is written) and writes
+/// the answer: `main`'s report with every plan's answer and the strictest verdict. The
+/// records are made only if the job claims the answer first — the request is still live
+/// (not past its deadline, its client still there); from then on the answer goes out
+/// ([`crate::work`]).
+#[allow(clippy::too_many_arguments)]
 fn checked(
-    snap: &Snapshot,
+    targets: &[Target],
+    main: usize,
     site: MultiPolygon<f64>,
     input: Option<FileInput>,
     opts: CheckOptions,
     recorder: &Recorder,
     answer: Answer,
     job: &Job,
-) -> ApiResult<(Result<Option<Pending>, Unrecorded>, Response)> {
-    let report = snap
-        .engine
-        .check_cancellable(&site, opts, job.flag())
-        .map_err(check_error)?;
+) -> ApiResult<Checked> {
+    let mut plans = Vec::with_capacity(targets.len());
+    for t in targets {
+        let report = t
+            .snap
+            .engine
+            .check_cancellable(&site, opts, job.flag())
+            .map_err(check_error)?;
+        plans.push(PlanVerdict::new(t, report));
+    }
     job.claim()?;
-    let pending = recorder.submit(&site, &report);
-    if pending.is_err() {
+    let pending: Vec<_> = plans
+        .iter()
+        .map(|p| recorder.submit(&site, &p.report, &p.plan))
+        .collect();
+    if pending.iter().any(Result::is_err) {
         return Ok((pending, Response::default()));
     }
+    let overall = across::overall(&plans);
+    let report = plans[main].report.clone();
     let resp = match answer.format {
-        CheckFormat::Geojson => typed(
-            http::GEOJSON,
-            export::check_geojson_at(&report, answer.precision),
-        ),
-        CheckFormat::Report => super::preview::check_report(&snap.engine, &report),
+        CheckFormat::Geojson => {
+            let fc = export::check_geojson_at(&report, answer.precision);
+            typed(http::GEOJSON, across::geojson_with(&fc, overall, &plans))
+        }
+        CheckFormat::Report => {
+            let html = super::preview::check_report_html(&targets[main].snap.engine, &report);
+            super::preview::html_page(across::report_with(html, overall, &plans))
+        }
         CheckFormat::Json => {
             let geojson = match answer.geometry {
                 false => None,
@@ -272,6 +338,8 @@ fn checked(
             };
             http::json(&CheckAnswer {
                 report,
+                overall_verdict: overall,
+                plans,
                 input,
                 geojson,
             })?

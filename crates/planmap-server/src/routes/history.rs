@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use planmap_history::{export, History, HistoryError, Record, Source, VERDICTS};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::extract::PlanRef;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::guards::Keeper;
 use crate::http::{blocking, json_bytes};
@@ -39,6 +40,8 @@ pub struct HistoryQuery {
     pub verdict: Option<String>,
     /// Only checks from this source: api, web or cli.
     pub source: Option<String>,
+    /// Only the verdicts of this plan (its id); under `/plans/{plan}/` always that plan.
+    pub plan: Option<String>,
 }
 
 /// The history and the store's query of a listing (`page`) or export request.
@@ -46,6 +49,7 @@ fn request(
     st: &AppState,
     q: HistoryQuery,
     page: bool,
+    via: &PlanRef,
 ) -> ApiResult<(History, planmap_history::Query)> {
     let h = st.history().cloned().ok_or_else(|| {
         ApiError::not_found(
@@ -93,6 +97,20 @@ fn request(
         None => None,
     };
     let offset = q.offset.unwrap_or(0);
+    let plan = match (via.addressed, q.plan) {
+        (false, plan) => plan,
+        (true, Some(p)) if p != via.plan.id => {
+            return Err(ApiError::parameter(
+                "plan",
+                format!(
+                    "'{}' is not the plan of this path ({})",
+                    crate::error::clip(&p),
+                    via.plan.id
+                ),
+            ))
+        }
+        (true, _) => Some(via.plan.id.clone()),
+    };
     let query = planmap_history::Query {
         limit,
         offset: usize::try_from(offset).map_err(|_| ApiError::parameter("offset", "too large"))?,
@@ -100,6 +118,7 @@ fn request(
         to: time("to", q.to, true)?,
         verdict: q.verdict,
         source,
+        plan,
     };
     Ok((h, query))
 }
@@ -156,9 +175,10 @@ pub struct HistoryPage {
 pub async fn list(
     _: Keeper,
     State(st): State<AppState>,
+    via: PlanRef,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Response> {
-    let (h, query) = request(&st, q, true)?;
+    let (h, query) = request(&st, q, true, &via)?;
     blocking(move || {
         let total = h.count(&query).map_err(store_error)?;
         let records = h.list(&query).map_err(store_error)?;
@@ -177,12 +197,12 @@ pub async fn list(
 /// The selected records as a download made by `write`.
 async fn download(
     st: &AppState,
-    q: HistoryQuery,
+    (q, via): (HistoryQuery, PlanRef),
     content_type: &'static str,
     file_name: &'static str,
     write: fn(&[planmap_history::Record]) -> String,
 ) -> ApiResult<Response> {
-    let (h, query) = request(st, q, false)?;
+    let (h, query) = request(st, q, false, &via)?;
     blocking(move || {
         let records = h.list(&query).map_err(store_error)?;
         Ok(private(content_type, write(&records), Some(file_name)))
@@ -202,10 +222,18 @@ async fn download(
 pub async fn geojson(
     _: Keeper,
     State(st): State<AppState>,
+    via: PlanRef,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Response> {
     let name = "planmap-history.geojson";
-    download(&st, q, crate::http::GEOJSON, name, export::to_geojson).await
+    download(
+        &st,
+        (q, via),
+        crate::http::GEOJSON,
+        name,
+        export::to_geojson,
+    )
+    .await
 }
 
 /// `GET /api/history.csv[?filters]`: the selected records as a spreadsheet table (UTF-8 with
@@ -221,8 +249,9 @@ pub async fn geojson(
 pub async fn csv(
     _: Keeper,
     State(st): State<AppState>,
+    via: PlanRef,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Response> {
     let ct = "text/csv; charset=utf-8";
-    download(&st, q, ct, "planmap-history.csv", export::to_csv).await
+    download(&st, (q, via), ct, "planmap-history.csv", export::to_csv).await
 }

@@ -16,7 +16,7 @@ use planmap_io::import::{self, ImportError, ImportOptions, ImportReport, Quiet};
 use planmap_io::{PlanDir, ReadOptions};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::extract::{Loaded, PlanRef};
+use crate::catalog::extract::{load, PlanRef};
 use crate::error::{clip, ApiError, ApiResult, ErrorBody};
 use crate::guards::Keeper;
 use crate::http::{blocking, body_bytes};
@@ -106,12 +106,12 @@ pub async fn import_layer(
     _: Keeper,
     State(st): State<AppState>,
     plan: PlanRef,
-    Loaded(snap): Loaded,
     Path(id): Path<String>,
     Query(q): Query<ImportQuery>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Json<Imported>> {
+    let snap = load(&st, &plan.plan).await?;
     snap.layer_index(&id)?;
     let bytes = body_bytes(body, st.config().body_limit)?;
     let (bytes, named) = crate::multipart::unpack(&headers, bytes).await?;

@@ -14,6 +14,7 @@
 //! - [`tiles`], [`style`], [`fonts`]: the map; [`ogc`]: OGC API - Features; [`assets`]: the web
 //!   front end.
 
+pub mod across;
 pub mod admin;
 pub mod assets;
 pub mod check;

@@ -31,10 +31,20 @@ fn render_error(e: RenderError) -> ApiError {
 
 /// The check report as a self-contained HTML page (blocking: renders the map).
 pub fn check_report(engine: &Engine, report: &CheckReport) -> Response {
+    html_page(check_report_html(engine, report))
+}
+
+/// The check report's HTML (blocking: renders the map).
+pub fn check_report_html(engine: &Engine, report: &CheckReport) -> String {
     let (html, error) = check_report_page(engine, report, REPORT_MAP_SIZE, today_utc());
     if let Some(e) = error {
         tracing::warn!("report without a map: {e}");
     }
+    html
+}
+
+/// An HTML page as an answer.
+pub fn html_page(html: String) -> Response {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
 }
 
