@@ -47,8 +47,12 @@ e2e: deps web
 
 release: build
 
+# `make run DATA=data/region` serves the region's catalog with Wenshui as the default plan
+# (DEFAULT_PLAN=ID picks another; for any other folder it is passed only when given).
+DEFAULT_PLAN ?= $(if $(filter data/region data/region/,$(DATA)),wenshui,)
 run: deps build
-	"$${CARGO_TARGET_DIR:-target}/release/planmap" --data $(DATA) serve --addr $(ADDR)
+	"$${CARGO_TARGET_DIR:-target}/release/planmap" --data $(DATA) serve --addr $(ADDR) \
+		$(if $(DEFAULT_PLAN),--default-plan $(DEFAULT_PLAN),)
 
 # Crates held to no import cycle between their files (scripts/import-cycles.py; empty: every
 # crate under crates/ — `python3 scripts/import-cycles.py --report` lists them all).
@@ -88,7 +92,7 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 
 bench bench-compare: $(BENCH_VENV)/.installed
 	@$(MAKE) --no-print-directory deps APT_PACKAGES="postgresql postgis wrk"
-	$(CARGO) build --release -p planmap -p planmap-bench
+	$(CARGO) build --release -p planmap -p planmap-bench -p planmap-datagen
 	$(BENCH_VENV)/bin/python bench/compare.py $(BENCH_ARGS)
 
 # Load test of the release server (wrk): requests/s and p99 of /api/check and farmland tiles.

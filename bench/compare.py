@@ -17,12 +17,16 @@ Measures (each engine on the same data, the same sites, the same tiles):
      writers, group commit against one commit a record;
   7. the request path (bench/request_path.py): every endpoint against a plain axum "hello"
      floor, and checks over HTTP with the history on and off, by 1 and 8 clients, against
-     PostGIS's query alone and with its audit row at PostgreSQL's durability defaults.
+     PostGIS's query alone and with its audit row at PostgreSQL's durability defaults;
+  8. the region's catalog of plans (bench/catalog.py): load time and RSS per plan, the first
+     request to a cold plan, RSS with all loaded vs under a budget, a check's p50 at the
+     catalog's root vs the single-plan server.
 Prints one table (median of repeats, [min–max]) with ratios peer/planmap measured in this
 run, and writes it with every raw figure to OUT/results.json.
 """
 
 import argparse
+import catalog
 import contextlib
 import json
 import os
@@ -99,6 +103,13 @@ def main():
                     help="seconds of each wrk run of the request path's endpoints")
     ap.add_argument("--wrk-rounds", type=int, default=6,
                     help="rounds of wrk runs over every endpoint and the floor")
+    ap.add_argument("--region", type=Path, default=None,
+                    help="the catalog of step 8 (default: generated into OUT/region)")
+    ap.add_argument("--catalog-budget-mb", type=int, default=64,
+                    help="step 8's --max-memory, MB")
+    ap.add_argument("--skip-catalog", action="store_true")
+    ap.add_argument("--only-catalog", action="store_true",
+                    help="run step 8 alone (the region's catalog against the single-plan server)")
     args = ap.parse_args()
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     planmap_bin, bench_bin = target / "release/planmap", target / "release/planmap-bench"
@@ -110,6 +121,12 @@ def main():
     plan = common.Plan(args.data)
     R = args.repeat
     res = {"machine": {"cpus": common.cpu_count(), "repeat": R}, "agreement": {}, "failures": []}
+    if args.only_catalog:
+        sites_path = out / "sites.geojson"
+        sh([bench_bin, "sites", "--data", args.data, "--n", args.sites, "--out", sites_path])
+        res["catalog"] = run_catalog(args, out, planmap_bin, common.read_sites(sites_path)[1], R)
+        finish(res, out)
+        return
     if args.only_scale:
         with running_cluster(out) as cluster:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
@@ -264,7 +281,21 @@ def main():
         # -- 5. scale ---------------------------------------------------------------------
         if not args.skip_scale:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
+    # -- 8. the region's catalog ----------------------------------------------------------
+    if not args.skip_catalog:
+        res["catalog"] = run_catalog(args, out, planmap_bin, sites_doc, R)
     finish(res, out)
+
+
+def run_catalog(args, out, planmap_bin, sites_doc, repeat):
+    """Step 8 on the region (generated into OUT/region unless --region names one)."""
+    region = args.region
+    if region is None:
+        region = out / "region"
+        if not region.exists():
+            datagen = planmap_bin.parent / "planmap-datagen"
+            sh([datagen, "region", "--out", region, "--wenshui", args.data.resolve()])
+    return catalog.run(planmap_bin, region, args.data, sites_doc, repeat, args.catalog_budget_mb)
 
 
 @contextlib.contextmanager

@@ -186,6 +186,8 @@ def table(res):
     lines.insert(1, "-" * len(lines[0]))
     lines.extend(history_lines(res.get("history")))
     lines.extend(request_path_lines(res.get("request_path"), res))
+    import catalog  # noqa: E402 (it imports this module's helpers)
+    lines.extend(catalog.lines(res.get("catalog")))
     lines.append("")
     lines.append("figures: median [min–max] over repeats; ratios: peer median ÷ planmap median "
                  "(>1 = planmap faster), same run")

@@ -218,6 +218,10 @@ fn every_api_answer_matches_the_openapi_document() {
     let cases = vec![
         case("GET", "/api/openapi.json", "/api/openapi.json", 200),
         case("GET", "/api/openapi.json", "/api/openapi.json?x=1", 400),
+        case("GET", "/api/plans", "/api/plans", 200),
+        case("GET", "/api/plans", "/api/plans?all=1", 400),
+        case("GET", "/api/plans.geojson", "/api/plans.geojson", 200),
+        case("GET", "/api/plans.geojson", "/api/plans.geojson?x=1", 400),
         case("GET", "/api/plan", "/api/plan", 200),
         case("GET", "/api/plan", "/api/plan?verbose=1", 400),
         case("GET", "/api/layers", "/api/layers", 200),

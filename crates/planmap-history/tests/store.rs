@@ -457,3 +457,47 @@ fn submitted_records_are_answered_once_committed() {
         assert!(matches!(h.submit(&bad), Err(HistoryError::Invalid(_))));
     }
 }
+
+#[test]
+fn a_version_1_file_gains_the_plan_column_and_records_filter_by_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.sqlite");
+    // A history as planmap wrote it before plans: migration 1's table and one row.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE checks (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL,
+            verdict TEXT NOT NULL, site_area_m2 REAL NOT NULL, overlaps TEXT NOT NULL,
+            data_version TEXT NOT NULL, source TEXT NOT NULL, project TEXT, applicant TEXT,
+            site TEXT NOT NULL, check_key TEXT);
+         CREATE INDEX checks_time ON checks (time, id);
+         CREATE UNIQUE INDEX checks_key ON checks (check_key);
+         INSERT INTO checks (time, verdict, site_area_m2, overlaps, data_version, source, site)
+         VALUES ('2026-10-01T08:00:00.000Z', '通过', 1.0, '[]', 'v-old', 'api',
+                 '{\"type\":\"Point\",\"coordinates\":[112,37]}');
+         PRAGMA user_version = 1; PRAGMA application_id = 1886218345;",
+    )
+    .unwrap();
+    drop(c);
+    let h = History::open(&path).expect("migrates");
+    for (i, plan) in ["wenshui", "141182", "wenshui"].into_iter().enumerate() {
+        let mut r = rec(i);
+        r.plan = Some(plan.into());
+        h.record(&r).unwrap();
+    }
+    let all = h.list(&Query::default()).unwrap();
+    assert_eq!(all.len(), 4);
+    assert_eq!(all.last().unwrap().plan, None, "the old row has no plan");
+    let of = |p: &str| Query {
+        plan: Some(p.into()),
+        ..Query::default()
+    };
+    let w = h.list(&of("wenshui")).unwrap();
+    assert_eq!(w.len(), 2);
+    assert!(w.iter().all(|r| r.plan.as_deref() == Some("wenshui")));
+    assert_eq!(h.count(&of("141182")).unwrap(), 1);
+    assert_eq!(h.count(&of("nowhere")).unwrap(), 0);
+    // The CSV's last column and the GeoJSON's properties carry it.
+    assert!(to_csv(&w).lines().nth(1).unwrap().ends_with(",wenshui"));
+    let fc: Value = serde_json::from_str(&to_geojson(&w)).unwrap();
+    assert_eq!(fc["features"][0]["properties"]["plan"], "wenshui");
+}

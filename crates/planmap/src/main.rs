@@ -100,6 +100,7 @@ fn plan_folder(data: &Option<PathBuf>) -> Result<PathBuf, Failure> {
 
 fn load(data: &Option<PathBuf>) -> Result<(PlanDir, Engine), Failure> {
     let dir = plan_folder(data)?;
+    plan_location::not_a_catalog(&dir).map_err(Failure::input)?;
     let store = PlanDir::open(&dir).map_err(Failure::other)?;
     let engine = Engine::load(&store).map_err(Failure::other)?;
     Ok((store, engine))

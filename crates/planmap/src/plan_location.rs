@@ -44,6 +44,36 @@ pub fn plan_folder(given: &Option<PathBuf>) -> Result<PathBuf, String> {
     ))
 }
 
+/// An error when `dir` is a catalog (no `plan.toml`, but plan folders in it): the commands
+/// other than `serve` work on one plan, so it names them.
+pub fn not_a_catalog(dir: &Path) -> Result<(), String> {
+    if dir.join("plan.toml").is_file() {
+        return Ok(());
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut plans: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("plan.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if plans.is_empty() {
+        return Ok(());
+    }
+    plans.sort();
+    let first = dir.join(&plans[0]);
+    let shown = plans.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+    let more = if plans.len() > 5 { ", …" } else { "" };
+    Err(format!(
+        "{} is a catalog of {} plans ({shown}{more}): this command works on one plan, \
+         pick a plan folder (e.g. --data {}); `planmap serve` serves them all",
+        dir.display(),
+        plans.len(),
+        first.display()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -130,7 +130,7 @@ fn memory_size(s: &str) -> Result<u64, String> {
         _ => return Err(format!("'{s}': unknown unit (use B, KB, MB, GB or TB)")),
     };
     let bytes = n * (1u64 << shift) as f64;
-    if !(bytes >= 1.0 && bytes < 1.8e19) {
+    if !(1.0..1.8e19).contains(&bytes) {
         return Err(format!("'{s}' is not a size above 0"));
     }
     Ok(bytes as u64)
