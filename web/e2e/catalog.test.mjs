@@ -182,7 +182,7 @@ describe("catalog: overview, plan picker, a site across county lines", () => {
     await page.locator(".ck-text").fill(JSON.stringify(site));
     const sent = posts.length;
     await page.locator(".ck-run").click();
-    await page.locator(".ck-out:not([data-shown='']) .ck-result .verdict").waitFor();
+    await page.locator(".ck-out:not([data-shown='']) .ck-result .ck-head .verdict").waitFor();
     assert.equal(posts.length - sent, 1);
     assert.equal(posts.at(-1).path, `/plans/${FENYANG}/api/check`);
     await shot(page, "42-catalog-fenyang-check");
@@ -214,7 +214,7 @@ describe("catalog: overview, plan picker, a site across county lines", () => {
     const corners = [[-px, -px], [px, -px], [px, px], [-px, px]];
     for (const [dx, dy] of corners) await page.mouse.click(cx + dx, cy + dy);
     await page.mouse.click(cx + corners[0][0], cy + corners[0][1]); // close on the first point
-    await page.locator(".ck-out:not([data-shown='']) .ck-result .verdict").waitFor();
+    await page.locator(".ck-out:not([data-shown='']) .ck-result .ck-head .verdict").waitFor();
     assert.equal(posts.length - sent, 1);
     assert.equal(posts.at(-1).path, `/plans/${FENYANG}/api/check`);
     const drawn = JSON.parse(posts.at(-1).body);
