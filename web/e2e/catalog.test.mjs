@@ -195,6 +195,10 @@ describe("catalog: overview, plan picker, a site across county lines", () => {
     assert.equal(api.plans[0].plan, FENYANG);
     assert.ok(api.townships.length > 0, "汾阳's answer names its township");
     await page.locator(".ck-clear").click();
+    // ⌂ 总览 goes back to the overview.
+    await Promise.all([page.waitForURL((u) => new URL(u).pathname === "/"), page.locator(".back-overview").click()]);
+    await page.waitForFunction(() => (document.getElementById("map")?.dataset.plans ?? "").split(",").length >= 2);
+    assert.equal(await page.locator("#plan-picker").inputValue(), "");
   });
 
   test("a site drawn across the Wenshui–汾阳 line gets both plans' answers", async () => {
