@@ -37,8 +37,9 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	@touch $@
 
 # Browser end-to-end tests: playwright-core drives Debian's Chromium against the real server.
+# e2e/catalog.test.mjs draws a second county's plan with planmap-datagen (built here too).
 e2e: deps web
-	$(CARGO) build --release -p planmap
+	$(CARGO) build --release -p planmap -p planmap-datagen
 	cd web && PLANMAP_BIN="$${CARGO_TARGET_DIR:-target}/release/planmap" node --test --test-concurrency=1 e2e/*.test.mjs
 	# The rename run: the map and check suites again on Wenshui with every layer id renamed.
 	rm -rf out/e2e-renamed && mkdir -p out && python3 scripts/rename-plan.py data/wenshui out/e2e-renamed

@@ -3,35 +3,8 @@
 // check can be made with the keyboard alone (no mouse, no pointer events).
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
-import { assertClean, openMap, readJson, session, DATA } from "./harness.mjs";
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-
-/** axe-core's violations of WCAG 2 A/AA on the page as it is now. Evaluated through the
- * DevTools protocol, so the page's Content-Security-Policy does not block the injected engine. */
-async function violations(page) {
-  await page.evaluate(AXE);
-  const found = await page.evaluate(
-    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
-    WCAG_A_AA,
-  );
-  return found.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(0, 2).join(" ")}`),
-    count: v.nodes.length,
-  }));
-}
-
-async function assertAccessible(page, where) {
-  const v = await violations(page);
-  assert.deepEqual(v, [], `${where}: WCAG 2 A/AA violations:\n${JSON.stringify(v, null, 2)}`);
-}
+import { assertAccessible, assertClean, openMap, readJson, session, DATA } from "./harness.mjs";
 
 /** The planted red-line × farmland overlap's centre: land on the red line. */
 function redLineSpot() {

@@ -7,10 +7,12 @@
 // CHROMIUM (default /usr/bin/chromium),
 // PLANMAP_SCREENSHOTS (default out/screenshots), all relative to the repository root.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -64,11 +66,12 @@ export const CHROMIUM_ARGS = [
 /** The data keeper's token the test servers are started with (the check history needs it). */
 export const TOKEN = "e2e-keeper-token-0123456789";
 
-/** Starts `planmap serve` on port 0 (its check history in a temp folder; `data` the plan
- * folder, `extra` more options) and resolves with its base URL once it listens. */
-export async function startServer({ data = DATA, extra = [] } = {}) {
+/** Starts `planmap serve` on port 0 (its check history in a temp folder) and resolves with
+ * its base URL once it listens; `data` (default DATA) and `serveArgs` (more `serve` flags) for
+ * suites of their own data. */
+export async function startServer({ data = DATA, serveArgs = [] } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), "planmap-e2e-history-"));
-  const args = ["--data", data, "serve", "--addr", "127.0.0.1:0", "--web", WEB, "--history", join(scratch, "history.sqlite"), ...extra];
+  const args = ["--data", data, "serve", "--addr", "127.0.0.1:0", "--web", WEB, "--history", join(scratch, "history.sqlite"), ...serveArgs];
   const child = spawn(BIN, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
@@ -146,9 +149,11 @@ export async function launch({ width = 1400, height = 900 } = {}) {
 }
 
 /** What every suite of these tests runs on: the real server, a browser, its first page
- * (60 s default timeout: maps are drawn in software GL). `close()` stops both. */
-export async function session(server_ = startServer) {
-  const server = await server_();
+ * (60 s default timeout: maps are drawn in software GL). `close()` stops both. `server_`: how
+ * to start the server — options of `startServer` (default: the plan of DATA), or
+ * a function resolving with a server of the same shape (e.g. nginx serving a published site). */
+export async function session(server_ = {}) {
+  const server = typeof server_ === "function" ? await server_() : await startServer(server_);
   const browser = await launch();
   const page = browser.page;
   page.setDefaultTimeout(60_000);
@@ -234,3 +239,30 @@ export async function downloadJson(download) {
 
 /** Numbers as the page writes them: "12,345.67" → 12345.67. */
 export const parseNum = (s) => Number(String(s).replace(/[^\d.-]/g, ""));
+
+// Accessibility: axe-core (npm) evaluated in the page.
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/** axe-core's violations of WCAG 2 A/AA on the page as it is now. Evaluated through the
+ * DevTools protocol, so the page's Content-Security-Policy does not block the injected engine. */
+async function violations(page) {
+  await page.evaluate(AXE);
+  const found = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }),
+    WCAG_A_AA,
+  );
+  return found.violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(0, 2).join(" ")}`),
+    count: v.nodes.length,
+  }));
+}
+
+/** Fails with the list of WCAG 2 A/AA violations axe-core finds on the page. */
+export async function assertAccessible(page, where) {
+  const v = await violations(page);
+  assert.deepEqual(v, [], `${where}: WCAG 2 A/AA violations:\n${JSON.stringify(v, null, 2)}`);
+}

@@ -165,6 +165,20 @@ export interface CheckReport {
   data_version: string;
   illustrative: boolean;
   caveat: string;
+  /** The strictest verdict of every plan whose county the site touches (a catalog server). */
+  overall_verdict?: Verdict;
+  /** Each plan whose county the site touches, in id order (one entry in one county). */
+  plans?: PlanVerdict[];
+}
+
+/** One plan's answer to a site across county lines. */
+export interface PlanVerdict {
+  plan: string;
+  name: string;
+  verdict: Verdict;
+  /** Geodesic area of the part of the site inside that plan's county. */
+  area_m2: number;
+  report: CheckReport;
 }
 
 /** A check's answer with `geometry=true`: the report, how a file was read, and the site,

@@ -14,7 +14,32 @@ export const VERDICT_CLASS: Record<string, string> = {
 };
 
 export function verdictBadge(r: CheckReport): string {
-  return `<div class="verdict ${VERDICT_CLASS[r.verdict] ?? ""}" data-verdict="${esc(r.verdict)}">${esc(verdictLabel(r.verdict))}</div>`;
+  return badge(r.verdict);
+}
+
+const badge = (v: string, cls = "verdict") =>
+  `<div class="${cls} ${VERDICT_CLASS[v] ?? ""}" data-verdict="${esc(v)}">${esc(verdictLabel(v))}</div>`;
+
+/** A site across county lines (the answer's `plans` has more than one entry): the overall
+ * verdict (the strictest) first, then each plan's verdict, the area of the site inside its
+ * county and a link to that plan's printable report. Empty for a site in one county. */
+export function plansVerdicts(r: CheckReport, reportHref: (plan: string) => string): string {
+  const plans = r.plans ?? [];
+  if (plans.length < 2) return "";
+  const total = plans.reduce((s, p) => s + p.area_m2, 0);
+  const rows = plans
+    .map(
+      (p) => `<tr data-plan="${esc(p.plan)}" data-m2="${p.area_m2}"><td>${esc(p.name)}</td>
+        <td>${badge(p.verdict, "verdict small")}</td>
+        <td class="n">${m2(p.area_m2)}<div class="muted small">${mu(p.area_m2)} ${t("mu")}</div></td>
+        <td><a class="plan-report" href="${esc(reportHref(p.plan))}" target="_blank" rel="opener">${t("planReport")}</a></td></tr>`,
+    )
+    .join("");
+  return `<div class="ck-overall"><span class="k">${t("overallVerdict")}</span>${badge(r.overall_verdict ?? r.verdict)}
+      <span class="muted small">${esc(t("acrossPlans", { n: plans.length }))}</span></div>
+    <table class="data plans-verdicts"><thead><tr><th>${t("planCol")}</th><th>${t("verdict")}</th>
+      <th class="n">${t("partArea")} m²</th><th></th></tr></thead><tbody>${rows}</tbody>
+      <tfoot><tr><td>${t("total")}</td><td></td><td class="n plans-total" data-m2="${total}">${m2(total)}</td><td></td></tr></tfoot></table>`;
 }
 
 /** Site area in the three units. */

@@ -1,16 +1,21 @@
-// The map page: loads the plan, builds the map and wires the panels.
+// The map page: loads the plan, builds the map and wires the panels. With a catalog of
+// several plans (catalog.ts) the root opens on their overview (overview.ts), and a plan's page
+// carries the plan picker.
 
 import "maplibre-gl/dist/maplibre-gl.css";
 import "./style.css";
 import { api } from "./api";
+import { loadCatalog, pathPlan, rootPath, wantsOverview } from "./catalog";
 import { esc } from "./format";
 import { getLang, onLang, setLang, t, translateDom, type Lang } from "./i18n";
 import { addAreaLabels } from "./labels";
 import { Legend } from "./legend";
 import { createMap } from "./map";
+import { startOverview } from "./overview";
 import { CheckPanel } from "./panels/check";
 import { ConflictsPanel } from "./panels/conflicts";
 import { planPanel } from "./panels/plan";
+import { installPicker } from "./panels/plans";
 import { getParam, setParam } from "./permalink";
 import { installPopups } from "./popup";
 import { roleLayer } from "./roles";
@@ -37,10 +42,23 @@ async function start(): Promise<void> {
   // Published by `planmap publish`: files and a PMTiles archive, no server (static.ts).
   const published = await loadStaticConfig();
   if (published) staticChrome(published, getLang, onLang);
+
+  // A published site is one plan's files: no catalog to ask for.
+  const catalog = published ? null : await loadCatalog();
+  const many = catalog !== null && catalog.plans.length > 1;
+  if (wantsOverview(catalog)) {
+    installPicker($(".topbar"), catalog!, null);
+    new Search($(".search"), null, [], [], catalog!.plans);
+    return startOverview(catalog!, rootPath());
+  }
+
   const hadView = getParam("map") !== null;
   const [plan, stats, style] = await Promise.all([api.plan(), api.layers(), api.style()]);
+  if (many) installPicker($(".topbar"), catalog, pathPlan() ?? catalog.default);
 
   onLang((l) => {
+    $("h1").textContent = t("planTitle", { county: l === "en" ? plan.county_en || plan.county : plan.county });
+    document.title = `${$("h1").textContent} · planmap`;
     $("#plan-name").textContent = l === "en" ? plan.name_en || plan.name : plan.name;
     const banner = $("#caveat");
     banner.hidden = !plan.illustrative;
@@ -66,7 +84,7 @@ async function start(): Promise<void> {
   planPanel($("#panel-plan"), plan, stats.layers);
   const conflicts = new ConflictsPanel($("#panel-conflicts"), pm, plan.layers);
   const check = new CheckPanel($("#panel-check"), pm, plan);
-  new Search($(".search"), pm, plan.layers, stats.layers);
+  new Search($(".search"), pm, plan.layers, stats.layers, many ? catalog.plans : []);
   installPopups(pm.map, plan.layers, () => check.idle, (id) => legend.isVisible(id));
 
   const show = (tab: Tab) => {

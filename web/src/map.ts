@@ -73,14 +73,7 @@ export async function createMap(
     canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
   });
   map.touchZoomRotate.disableRotation();
-  // Each complete render is counted on the container: tests (and anyone curious) can tell
-  // when the map has drawn everything it started.
-  let idle = 0;
-  map.on("idle", () => {
-    const c = map.getCenter();
-    container.dataset.view = `${map.getZoom().toFixed(3)}/${c.lat.toFixed(6)}/${c.lng.toFixed(6)}`;
-    container.dataset.idle = String(++idle);
-  });
+  trackIdle(map, container);
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric", maxWidth: 120 }), "bottom-right");
   map.addControl(new maplibregl.AttributionControl({ compact: true }), "bottom-right");
@@ -142,6 +135,17 @@ export async function createMap(
       );
     },
   };
+}
+
+/** Counts each complete render on the container (`data-idle`, and the view in `data-view`):
+ * tests (and anyone curious) can tell when the map has drawn everything it started. */
+export function trackIdle(map: maplibregl.Map, container: HTMLElement): void {
+  let idle = 0;
+  map.on("idle", () => {
+    const c = map.getCenter();
+    container.dataset.view = `${map.getZoom().toFixed(3)}/${c.lat.toFixed(6)}/${c.lng.toFixed(6)}`;
+    container.dataset.idle = String(++idle);
+  });
 }
 
 /** A 16×16 diagonal hatch in `color`, seamless when tiled. */

@@ -6,7 +6,8 @@ import maplibregl from "maplibre-gl";
 import type { FeatureCollection, MultiPolygon, Polygon, Position } from "geojson";
 import "./report.css";
 import { api, basemapCredit, newCheckKey, type CheckReport, type FileInput, type Plan } from "./api";
-import { areaLine, factsList, fileInfo, overlapTable, reasonsList, verdictBadge } from "./checkview";
+import { planHref } from "./catalog";
+import { areaLine, factsList, fileInfo, overlapTable, plansVerdicts, reasonsList, verdictBadge } from "./checkview";
 import { esc, num, today } from "./format";
 import { bbox, type BBox } from "./geo";
 import { setLang, t, translateDom } from "./i18n";
@@ -142,6 +143,7 @@ function sheetHtml(plan: Plan, r: CheckReport & { input?: FileInput }, site: Fea
       </dl>
     </header>
     ${r.illustrative ? `<div class="r-caveat"><b>${esc(r.caveat)}</b> ${esc(plan.caveat_en)}</div>` : ""}
+    ${plansVerdicts(r, (id) => `${planHref(id)}report.html`)}
     <section class="r-verdict">${verdictBadge(r)}${areaLine(r)}</section>
     ${fileInfo(r.input ?? null)}
     ${reasonsList(r)}

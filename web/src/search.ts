@@ -1,9 +1,11 @@
 // Place search over the named features of the layers the manifest makes searchable
 // (`draw.search`: by default points and polygons but the county), loaded on first use: places
 // first, then subdivisions, parks, the other layers in manifest order, the neighbours last.
+// With a catalog of plans, the plans too (name, county, division code): a hit opens the plan.
 
-import type { FeatureCollection, Geometry } from "geojson";
+import type { FeatureCollection } from "geojson";
 import { api, type LayerDef, type LayerStats, type Role } from "./api";
+import { keepLang, planHref, planLabel, type PlanEntry } from "./catalog";
 import { esc } from "./format";
 import { bbox, labelPoint, type BBox } from "./geo";
 import { layerName, onLang, t } from "./i18n";
@@ -17,12 +19,26 @@ const MAX_FEATURES = 20_000;
 
 interface Entry {
   name: string;
-  nameEn: string;
-  layer: LayerDef;
+  /** Other texts that find it (the English name; a plan's name and division code). */
+  alt: string[];
+  color: string;
+  /** What it is, beside the name: its layer, or "规划". */
+  tag: () => string;
   point: [number, number];
   box: BBox | null;
-  geometry: Geometry;
+  /** A plan's page: a hit opens it. */
+  href?: string;
 }
+
+const planEntry = (p: PlanEntry): Entry => ({
+  name: planLabel(p),
+  alt: [p.name, p.id],
+  color: "#0d47a1",
+  tag: () => t("planHit"),
+  point: [(p.bbox[0] + p.bbox[2]) / 2, (p.bbox[1] + p.bbox[3]) / 2],
+  box: p.bbox,
+  href: planHref(p.id),
+});
 
 export class Search {
   private entries: Entry[] | null = null;
@@ -34,9 +50,10 @@ export class Search {
 
   constructor(
     root: HTMLElement,
-    private pm: PlanMap,
+    private pm: PlanMap | null,
     private defs: LayerDef[],
     private stats: LayerStats[],
+    private plans: PlanEntry[] = [],
   ) {
     this.input = root.querySelector("input")!;
     this.list = root.querySelector("ul")!;
@@ -62,7 +79,7 @@ export class Search {
           ),
         ),
       ).then((all) => {
-        const out: Entry[] = [];
+        const out: Entry[] = this.plans.map(planEntry);
         for (const { d, fc } of all) {
           for (const f of fc.features) {
             const name = f.properties?.name;
@@ -71,11 +88,11 @@ export class Search {
             if (!point) continue;
             out.push({
               name: String(name),
-              nameEn: String(f.properties?.name_en ?? ""),
-              layer: d,
+              alt: [String(f.properties?.name_en ?? "")],
+              color: d.color,
+              tag: () => layerName(d),
               point,
               box: f.geometry.type === "Point" ? null : bbox(f.geometry),
-              geometry: f.geometry,
             });
           }
         }
@@ -95,7 +112,7 @@ export class Search {
       if (n === q) return 0;
       if (n.startsWith(q)) return 1;
       if (n.includes(q)) return 2;
-      if (e.nameEn.toLowerCase().includes(q)) return 3;
+      if (e.alt.some((a) => a.toLowerCase().includes(q))) return 3;
       return 9;
     };
     this.results = (this.entries ?? [])
@@ -117,8 +134,8 @@ export class Search {
     this.list.innerHTML = this.results
       .map(
         (e, i) => `<li role="option" class="sr-item${i === this.active ? " active" : ""}" data-i="${i}">
-          <span class="sw sw-fill" style="--c:${esc(e.layer.color)}"></span>
-          <span class="sr-name">${esc(e.name)}</span><span class="sr-layer">${esc(layerName(e.layer))}</span></li>`,
+          <span class="sw sw-fill" style="--c:${esc(e.color)}"></span>
+          <span class="sr-name">${esc(e.name)}</span><span class="sr-layer">${esc(e.tag())}</span></li>`,
       )
       .join("");
     this.list.querySelectorAll<HTMLElement>(".sr-item").forEach((li) =>
@@ -147,6 +164,8 @@ export class Search {
     this.input.value = e.name;
     this.close();
     this.input.blur();
+    if (e.href) return void (location.href = keepLang(e.href));
+    if (!this.pm) return;
     this.pm.setOverlay("search", {
       type: "FeatureCollection",
       features: [

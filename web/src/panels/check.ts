@@ -7,7 +7,8 @@ import type { FeatureCollection, MultiPolygon, Polygon } from "geojson";
 import { TerraDraw, TerraDrawPolygonMode } from "terra-draw";
 import { TerraDrawMapLibreGLAdapter } from "terra-draw-maplibre-gl-adapter";
 import { api, newCheckKey, type CheckReport, type FileInput, type Plan } from "../api";
-import { areaLine, factsList, fileInfo, overlapTable, reasonsList, verdictBadge } from "../checkview";
+import { planHref } from "../catalog";
+import { areaLine, factsList, fileInfo, overlapTable, plansVerdicts, reasonsList, verdictBadge } from "../checkview";
 import { esc, today } from "../format";
 import { bbox } from "../geo";
 import { getLang, onLang, t, translateDom } from "../i18n";
@@ -32,6 +33,9 @@ function decodeText(bytes: ArrayBuffer): string {
 }
 
 const PRINT_ICON = `<svg class="ic-svg" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true"><path d="M6 9V3h12v6"/><rect x="3" y="9" width="18" height="8" rx="2"/><path d="M6 14h12v7H6z"/></svg>`;
+
+/** The printable report of plan `id`'s answer: its page re-checks the stored site. */
+const reportOf = (id: string) => `${planHref(id)}report.html${getLang() === "en" ? "#lang=en" : ""}`;
 
 /** What the report page re-checks: the site, or the file the server read. */
 /** A checked site as the printable report re-checks it; `key` names its history record. */
@@ -309,6 +313,7 @@ export class CheckPanel {
     }
     this.out.innerHTML = `
       <div class="ck-result">
+        ${plansVerdicts(r, reportOf)}${(r.plans?.length ?? 0) > 1 ? `<h4 class="ck-this-plan">${esc(this.plan.name)}</h4>` : ""}
         <div class="ck-head">${verdictBadge(r)}${areaLine(r)}</div>
         ${fileInfo(this.fileInput)}
         ${reasonsList(r)}
