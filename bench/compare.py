@@ -17,7 +17,10 @@ Measures (each engine on the same data, the same sites, the same tiles):
      writers, group commit against one commit a record;
   7. the request path (bench/request_path.py): every endpoint against a plain axum "hello"
      floor, and checks over HTTP with the history on and off, by 1 and 8 clients, against
-     PostGIS's query alone and with its audit row at PostgreSQL's durability defaults.
+     PostGIS's query alone and with its audit row at PostgreSQL's durability defaults;
+  8. batch checks (bench/batch.py): 10,000 sites in a GeoPackage through `check --each` and
+     `POST /api/check/batch` against PostGIS doing the same checks (INSERT … SELECT or a loop,
+     the faster), areas compared; planmap's peak memory.
 Prints one table (median of repeats, [min–max]) with ratios peer/planmap measured in this
 run, and writes it with every raw figure to OUT/results.json.
 """
@@ -35,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+import batch
 import common
 import http_client
 import pg
@@ -95,6 +99,10 @@ def main():
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--only-scale", action="store_true",
                     help="run step 5 alone (the province layer against its peers)")
+    ap.add_argument("--batch-sites", type=int, default=10_000,
+                    help="sites of step 8, the batch check")
+    ap.add_argument("--only-batch", action="store_true",
+                    help="run step 8 alone (the batch check against PostGIS)")
     ap.add_argument("--wrk-seconds", type=int, default=1,
                     help="seconds of each wrk run of the request path's endpoints")
     ap.add_argument("--wrk-rounds", type=int, default=6,
@@ -113,6 +121,18 @@ def main():
     if args.only_scale:
         with running_cluster(out) as cluster:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
+        finish(res, out)
+        return
+    if args.only_batch:
+        with running_cluster(out) as cluster:
+            cluster.create_db("wenshui")
+            conn = cluster.connect("wenshui")
+            for lid in ["county"] + plan.check_layers:
+                fids, geoms, props = plan.read_layer(lid)
+                pg.load_layer(conn, lid, fids, np.array(geoms, dtype=object), props)
+            res["batch"] = batch.run(batch_ctx(args, out, bench_bin, planmap_bin, plan, conn, res),
+                                     args.batch_sites)
+            conn.close()
         finish(res, out)
         return
 
@@ -216,6 +236,10 @@ def main():
         res["cold_start"] = {"planmap": [c[0] for c in colds],
                              "planmap_rss_mb": [c[1] for c in colds]}
 
+        # -- 8. batch checks ------------------------------------------------------------
+        res["batch"] = batch.run(batch_ctx(args, out, bench_bin, planmap_bin, plan, conn, res),
+                                 args.batch_sites)
+
         def pg_fetch(state, t):
             if "c" not in state:
                 state["c"] = cluster.connect("wenshui")
@@ -265,6 +289,11 @@ def main():
         if not args.skip_scale:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
     finish(res, out)
+
+
+def batch_ctx(args, out, bench_bin, planmap_bin, plan, conn, res):
+    return {"out": out, "data": args.data, "bench_bin": bench_bin, "planmap_bin": planmap_bin,
+            "plan": plan, "pg_conn": conn, "results": res}
 
 
 @contextlib.contextmanager

@@ -8,6 +8,7 @@ import { getLang, onLang, setLang, t, translateDom, type Lang } from "./i18n";
 import { addAreaLabels } from "./labels";
 import { Legend } from "./legend";
 import { createMap } from "./map";
+import { BatchPanel } from "./panels/batch";
 import { CheckPanel } from "./panels/check";
 import { ConflictsPanel } from "./panels/conflicts";
 import { planPanel } from "./panels/plan";
@@ -16,8 +17,8 @@ import { installPopups } from "./popup";
 import { roleLayer } from "./roles";
 import { Search } from "./search";
 
-type Tab = "layers" | "plan" | "conflicts" | "check";
-const TABS: Tab[] = ["layers", "plan", "conflicts", "check"];
+type Tab = "layers" | "plan" | "conflicts" | "check" | "batch";
+const TABS: Tab[] = ["layers", "plan", "conflicts", "check", "batch"];
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
@@ -62,6 +63,7 @@ async function start(): Promise<void> {
   planPanel($("#panel-plan"), plan, stats.layers);
   const conflicts = new ConflictsPanel($("#panel-conflicts"), pm, plan.layers);
   const check = new CheckPanel($("#panel-check"), pm, plan);
+  new BatchPanel($("#panel-batch"), pm, $("#tab-batch"));
   new Search($(".search"), pm, plan.layers, stats.layers);
   installPopups(pm.map, plan.layers, () => check.idle, (id) => legend.isVisible(id));
 

@@ -38,9 +38,9 @@ use commit::Writer;
 pub use commit::{CommitStats, Pending};
 use error::invalid;
 pub use error::HistoryError;
-pub use record::{NewRecord, Record, Source, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
-use row::row;
-pub use row::{check_key, clean_name};
+pub use record::{BatchRef, NewRecord, Record, Source, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
+pub use row::{batch_id, check_key, clean_name};
+use row::{batch_ref, row};
 use serde_json::value::RawValue;
 
 pub use schema::VERSION as SCHEMA_VERSION;
@@ -65,6 +65,8 @@ pub struct Query {
     pub verdict: Option<String>,
     /// Only checks from this source.
     pub source: Option<Source>,
+    /// Only the sites of this batch ([`History::submit_in_batch`]).
+    pub batch: Option<String>,
 }
 
 /// How a history is opened.
@@ -251,6 +253,18 @@ impl History {
         Ok(self.inner.writer.submit(row(rec)?))
     }
 
+    /// [`History::submit`] for one site of a batch check: the record also keeps the batch's
+    /// id, the file's name and the feature's number ([`Query::batch`] selects them).
+    pub fn submit_in_batch(
+        &self,
+        rec: &NewRecord,
+        batch: &BatchRef,
+    ) -> Result<Pending, HistoryError> {
+        let mut r = row(rec)?;
+        r.batch = Some(batch_ref(batch)?);
+        Ok(self.inner.writer.submit(r))
+    }
+
     /// Commits and records written since the history was opened (records per commit is the
     /// group commit's batching).
     pub fn stats(&self) -> CommitStats {
@@ -271,15 +285,16 @@ impl History {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, time, verdict, site_area_m2, overlaps, data_version, source, project,
-                    applicant, site
+                    applicant, site, batch_id, batch_file, batch_feature
              FROM checks
              WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
                AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)
+               AND (?7 IS NULL OR batch_id = ?7)
              ORDER BY time DESC, id DESC
              LIMIT ?5 OFFSET ?6",
         )?;
         let rows = stmt.query_map(
-            params![f.from, f.to, f.verdict, f.source, limit, offset],
+            params![f.from, f.to, f.verdict, f.source, limit, offset, f.batch],
             |r| {
                 Ok((
                     Record {
@@ -293,6 +308,11 @@ impl History {
                         project: r.get(7)?,
                         applicant: r.get(8)?,
                         site: RawValue::from_string("null".into()).expect("null is JSON"),
+                        batch: r.get::<_, Option<String>>(10)?.map(|id| BatchRef {
+                            id,
+                            file: r.get(11).ok().flatten(),
+                            feature: r.get(12).ok().flatten().unwrap_or(0),
+                        }),
                     },
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(9)?,
@@ -316,8 +336,9 @@ impl History {
         let n: i64 = self.conn().query_row(
             "SELECT count(*) FROM checks
              WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
-               AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)",
-            params![f.from, f.to, f.verdict, f.source],
+               AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)
+               AND (?5 IS NULL OR batch_id = ?5)",
+            params![f.from, f.to, f.verdict, f.source, f.batch],
             |r| r.get(0),
         )?;
         Ok(n as u64)
@@ -368,6 +389,7 @@ struct Filter {
     to: Option<String>,
     verdict: Option<String>,
     source: Option<&'static str>,
+    batch: Option<String>,
 }
 
 impl Filter {
@@ -381,11 +403,15 @@ impl Filter {
                 )));
             }
         }
+        if let Some(b) = &q.batch {
+            batch_id(b)?;
+        }
         Ok(Filter {
             from: q.from.as_deref().map(time::canonical).transpose()?,
             to: q.to.as_deref().map(time::canonical_end).transpose()?,
             verdict: q.verdict.clone(),
             source: q.source.map(Source::as_str),
+            batch: q.batch.clone(),
         })
     }
 }

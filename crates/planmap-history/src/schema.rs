@@ -32,6 +32,13 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX checks_time ON checks (time, id);
     CREATE UNIQUE INDEX checks_key ON checks (check_key);",
+    // 2: batch checks — every site of a batch (`POST /api/check/batch`) is its own row with
+    // the batch's id, the uploaded file's name and the feature's 1-based number in it;
+    // single checks leave them null. Self-contained: it touches only these columns.
+    "ALTER TABLE checks ADD COLUMN batch_id TEXT;
+    ALTER TABLE checks ADD COLUMN batch_file TEXT;
+    ALTER TABLE checks ADD COLUMN batch_feature INTEGER;
+    CREATE INDEX checks_batch ON checks (batch_id, id) WHERE batch_id IS NOT NULL;",
 ];
 
 /// The schema version this build writes.

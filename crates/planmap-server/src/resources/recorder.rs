@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use geo::{Geometry, MultiPolygon};
 use planmap_core::plan::SiteRole;
 use planmap_core::CheckReport;
-use planmap_history::{History, HistoryError, NewRecord, Pending, Source};
+use planmap_history::{BatchRef, History, HistoryError, NewRecord, Pending, Source};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -87,6 +87,33 @@ impl Recorder {
         let Some(h) = &self.history else {
             return Ok(None);
         };
+        h.submit(&self.record(site, report))
+            .map(Some)
+            .map_err(unrecorded)
+    }
+
+    /// [`Recorder::submit`] for one site of a batch: the record names the batch, the file and
+    /// the feature.
+    pub fn submit_in_batch(
+        &self,
+        site: &MultiPolygon<f64>,
+        report: &CheckReport,
+        batch: &BatchRef,
+    ) -> Result<Option<Pending>, Unrecorded> {
+        let Some(h) = &self.history else {
+            return Ok(None);
+        };
+        h.submit_in_batch(&self.record(site, report), batch)
+            .map(Some)
+            .map_err(unrecorded)
+    }
+
+    /// Whether checks are recorded at all.
+    pub fn keeps_history(&self) -> bool {
+        self.history.is_some()
+    }
+
+    fn record(&self, site: &MultiPolygon<f64>, report: &CheckReport) -> NewRecord {
         let site = planmap_io::geojson_io::from_geo(&Geometry::MultiPolygon(site.clone()));
         let overlaps: Vec<RecordedOverlap> = report
             .overlaps
@@ -99,7 +126,7 @@ impl Recorder {
                 feature_ids: &o.feature_ids,
             })
             .collect();
-        let rec = NewRecord {
+        NewRecord {
             time: planmap_history::time::now_rfc3339(),
             site: site.to_string(),
             verdict: report.verdict.zh().to_string(),
@@ -110,8 +137,7 @@ impl Recorder {
             project: self.project.clone(),
             applicant: self.applicant.clone(),
             key: self.key.clone(),
-        };
-        h.submit(&rec).map(Some).map_err(unrecorded)
+        }
     }
 
     /// Waits, without holding a thread, until a submitted record's commit is on disk: its

@@ -39,6 +39,8 @@ pub struct HistoryQuery {
     pub verdict: Option<String>,
     /// Only checks from this source: api, web or cli.
     pub source: Option<String>,
+    /// Only the sites of this batch (the `batch_id` of `POST /api/check/batch`'s answer).
+    pub batch: Option<String>,
 }
 
 /// The history and the store's query of a listing (`page`) or export request.
@@ -81,6 +83,9 @@ fn request(
                 .ok_or_else(|| ApiError::parameter("source", "not one of: api, web, cli"))
         })
         .transpose()?;
+    if let Some(b) = &q.batch {
+        planmap_history::batch_id(b).map_err(|e| ApiError::parameter("batch", e))?;
+    }
     let limit = match q.limit {
         Some(n) if !(1..=MAX_PAGE).contains(&n) => {
             return Err(ApiError::parameter(
@@ -100,6 +105,7 @@ fn request(
         to: time("to", q.to, true)?,
         verdict: q.verdict,
         source,
+        batch: q.batch,
     };
     Ok((h, query))
 }
