@@ -415,7 +415,7 @@ fn streamed(run: Run, time_limit: Duration) -> Response {
     let work = work::spawn_blocking_as(Arc::clone(&job), move |job| {
         let tick = || {
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if n % step == 0 || n == total {
+            if n.is_multiple_of(step) || n == total {
                 let _ = progress.send(line(&BatchProgress { done: n, total }));
             }
         };
