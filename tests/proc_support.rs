@@ -77,6 +77,14 @@ pub fn seconds_until_idle(pid: u32, limit: f64) -> Option<f64> {
     }
 }
 
+/// [`seconds_until_idle`], with the CPU seconds the process used from now until then: what a
+/// test of stopped work asserts on, since a loaded machine stretches wall time, not CPU time.
+pub fn cpu_until_idle(pid: u32, limit: f64) -> Option<(f64, f64)> {
+    let cpu0 = cpu_seconds(pid);
+    let idle = seconds_until_idle(pid, limit)?;
+    Some((idle, cpu_seconds(pid) - cpu0))
+}
+
 /// Waits until the process used at least `cpu` seconds more than `from` (its work began).
 pub fn wait_busy(pid: u32, from: f64, cpu: f64, limit: Duration) {
     let start = Instant::now();
