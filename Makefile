@@ -8,7 +8,9 @@ DATA ?= data/wenshui
 ADDR ?= 127.0.0.1:8080
 # libsqlite3-dev: the check history's SQLite (the same library GDAL uses).
 # protobuf-compiler builds maplibre-rs; mesa-vulkan-drivers is its software (CPU) Vulkan adapter.
-APT_PACKAGES := gdal-bin libgdal-dev libsqlite3-dev pkg-config wrk chromium fonts-noto-cjk protobuf-compiler mesa-vulkan-drivers python3-openpyxl
+# python3-openpyxl reads the batch e2e's XLSX download back.
+# nginx serves `planmap publish`'s static site in the e2e (started by the test, loopback).
+APT_PACKAGES := gdal-bin libgdal-dev libsqlite3-dev pkg-config wrk chromium fonts-noto-cjk protobuf-compiler mesa-vulkan-drivers nginx python3-openpyxl
 
 .PHONY: run test deps build release fmt lint clippy data bench bench-compare bench-criterion bench-server clean web e2e fuzz load
 
@@ -86,7 +88,7 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 	@touch $@
 
 bench bench-compare: $(BENCH_VENV)/.installed
-	@$(MAKE) --no-print-directory deps APT_PACKAGES="postgresql postgis wrk"
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="postgresql postgis wrk nginx"
 	$(CARGO) build --release -p planmap -p planmap-bench
 	$(BENCH_VENV)/bin/python bench/compare.py $(BENCH_ARGS)
 

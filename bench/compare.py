@@ -20,7 +20,9 @@ Measures (each engine on the same data, the same sites, the same tiles):
      PostGIS's query alone and with its audit row at PostgreSQL's durability defaults;
   8. batch checks (bench/batch.py): 10,000 sites in a GeoPackage through `check --each` and
      `POST /api/check/batch` against PostGIS doing the same checks (INSERT … SELECT or a loop,
-     the faster), areas compared; planmap's peak memory.
+     the faster), areas compared; planmap's peak memory;
+  9. the static public map (bench/publish_bench.py): `planmap publish` time and archive size,
+     tiles/s of nginx serving the PMTiles archive by Range against `planmap serve` (wrk).
 Prints one table (median of repeats, [min–max]) with ratios peer/planmap measured in this
 run, and writes it with every raw figure to OUT/results.json.
 """
@@ -42,6 +44,7 @@ import batch
 import common
 import http_client
 import pg
+import publish_bench
 import report
 import request_path
 import shapely_engine
@@ -231,6 +234,8 @@ def main():
             res["request_path"], a_records = request_path.run(ctx, typical_tile(tiles, warm))
             must_agree(res, "check planmap~postgis with its audit row", pm_records, a_records,
                        plan.check_layers)
+            # -- 9. the static public map: publish, nginx + PMTiles against the server ------
+            res["publish"] = publish_bench.run(planmap_bin, args.data, out, server.port, tiles)
         finally:
             server.stop()
         res["cold_start"] = {"planmap": [c[0] for c in colds],

@@ -8,6 +8,7 @@ from pathlib import Path
 import batch
 import common
 import http_client
+import publish_bench
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,6 +189,7 @@ def table(res):
     lines.extend(history_lines(res.get("history")))
     lines.extend(batch.lines(res.get("batch")))
     lines.extend(request_path_lines(res.get("request_path"), res))
+    lines.extend(publish_bench.lines(res.get("publish")))
     lines.append("")
     lines.append("figures: median [min–max] over repeats; ratios: peer median ÷ planmap median "
                  "(>1 = planmap faster), same run")

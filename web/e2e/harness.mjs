@@ -64,11 +64,11 @@ export const CHROMIUM_ARGS = [
 /** The data keeper's token the test servers are started with (the check history needs it). */
 export const TOKEN = "e2e-keeper-token-0123456789";
 
-/** Starts `planmap serve` on port 0 (its check history in a temp folder) and resolves with
- * its base URL once it listens. */
-export async function startServer() {
+/** Starts `planmap serve` on port 0 (its check history in a temp folder; `data` the plan
+ * folder, `extra` more options) and resolves with its base URL once it listens. */
+export async function startServer({ data = DATA, extra = [] } = {}) {
   const scratch = mkdtempSync(join(tmpdir(), "planmap-e2e-history-"));
-  const args = ["--data", DATA, "serve", "--addr", "127.0.0.1:0", "--web", WEB, "--history", join(scratch, "history.sqlite")];
+  const args = ["--data", data, "serve", "--addr", "127.0.0.1:0", "--web", WEB, "--history", join(scratch, "history.sqlite"), ...extra];
   const child = spawn(BIN, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
@@ -89,6 +89,8 @@ export async function startServer() {
   });
   return {
     url,
+    /** The JSON the API answers at `path`. */
+    get: (path) => apiGet(url, path),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
@@ -112,10 +114,12 @@ export async function launch({ width = 1400, height = 900 } = {}) {
     timezoneId: TIMEZONE,
   });
   // checkPosts: every POST /api/check the pages sent (its query), to count requests a check.
-  const guards = { consoleErrors: [], outside: [], requests: 0, checkPosts: [] };
+  // hosts: every host:port the pages asked (a published site's test wants only nginx's).
+  const guards = { consoleErrors: [], outside: [], requests: 0, checkPosts: [], hosts: new Set() };
   await context.route("**/*", (route) => {
     const u = new URL(route.request().url());
     guards.requests++;
+    guards.hosts.add(u.host);
     if (route.request().method() === "POST" && u.pathname.endsWith("/api/check")) guards.checkPosts.push(u.search);
     if (u.hostname === "127.0.0.1") return route.continue();
     guards.outside.push(route.request().url());
@@ -143,8 +147,8 @@ export async function launch({ width = 1400, height = 900 } = {}) {
 
 /** What every suite of these tests runs on: the real server, a browser, its first page
  * (60 s default timeout: maps are drawn in software GL). `close()` stops both. */
-export async function session() {
-  const server = await startServer();
+export async function session(server_ = startServer) {
+  const server = await server_();
   const browser = await launch();
   const page = browser.page;
   page.setDefaultTimeout(60_000);

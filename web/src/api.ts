@@ -2,6 +2,7 @@
 // Every URL is relative, so the page works wherever the server mounts it.
 
 import type { Feature, FeatureCollection, Geometry } from "geojson";
+import { absoluteStyle, identifyStatic, resolve, staticConfig } from "./static";
 
 export type SiteRole = "prohibited" | "assess" | "locate" | "none";
 export type Verdict = "不通过" | "需论证" | "通过";
@@ -93,6 +94,15 @@ export interface Plan {
   rules: Rule[];
   indicators: Indicator[];
   data_version: string;
+  /** The manifest's `[basemap]` (or `--basemap`), when one is drawn under the plan. */
+  basemap?: { url: string; attribution: string; approval: string } | null;
+}
+
+/** What a basemap is credited with: its attribution and 审图号. */
+export function basemapCredit(plan: Plan): string {
+  const b = plan.basemap;
+  if (!b) return "";
+  return [b.attribution.trim(), b.approval.trim() ? `审图号：${b.approval.trim()}` : ""].filter(Boolean).join(" · ");
 }
 
 export interface LayerStats {
@@ -249,19 +259,24 @@ async function json<T>(res: Response): Promise<T> {
   return (await res.json()) as T;
 }
 
-const get = <T>(url: string) => fetch(url).then((r) => json<T>(r));
+// In static mode (static.ts) each answer is a published file.
+const get = <T>(url: string) => fetch(resolve(url)).then((r) => json<T>(r));
 
 export const api = {
   plan: () => get<Plan>("api/plan"),
   layers: () => get<PlanStats>("api/layers"),
   conflicts: () => get<ConflictScan>("api/conflicts"),
   conflictsGeojson: () => get<FeatureCollection>("api/conflicts.geojson"),
-  layerGeojson: (id: string) => get<FeatureCollection>(layerExportUrl(id)),
-  identify: (lon: number, lat: number, tolerance_m: number) =>
-    get<{ count: number; features: IdentifyHit[] }>(
-      `api/identify?lon=${lon.toFixed(7)}&lat=${lat.toFixed(7)}&tolerance=${tolerance_m.toFixed(0)}`,
-    ),
-  style: () => get<import("maplibre-gl").StyleSpecification>("style.json"),
+  layerGeojson: (id: string) => get<FeatureCollection>(layerPath(id)),
+  /** The features at a point; `layers` (static mode) the layers worth looking in. */
+  identify: (lon: number, lat: number, tolerance_m: number, layers: LayerDef[] = []) =>
+    staticConfig()
+      ? identifyStatic(layers, lon, lat, tolerance_m)
+      : get<{ count: number; features: IdentifyHit[] }>(
+          `api/identify?lon=${lon.toFixed(7)}&lat=${lat.toFixed(7)}&tolerance=${tolerance_m.toFixed(0)}`,
+        ),
+  style: () =>
+    get<import("maplibre-gl").StyleSpecification>("style.json").then((s) => (staticConfig() ? absoluteStyle(s) : s)),
   // One request a check: the report and (geometry=true) the GeoJSON of the site, pieces and
   // 避让 geometry in one answer. Checks are recorded in the server's check history as
   // source=web; the printable report re-checks with the panel's key, so it is the same record.
@@ -274,8 +289,9 @@ export const api = {
     ),
 };
 
+// Static mode: checks go to the planners' server (--api-url), with CORS.
 const checkUrl = (query: string, key: string) =>
-  `api/check?${query ? `${query}&` : ""}geometry=true&source=web&check_key=${encodeURIComponent(key)}`;
+  `${staticConfig()?.api_url ? `${staticConfig()!.api_url}/` : ""}api/check?${query ? `${query}&` : ""}geometry=true&source=web&check_key=${encodeURIComponent(key)}`;
 
 /** A new key naming one check of this page (getRandomValues works on plain http too). */
 export function newCheckKey(): string {
@@ -283,5 +299,7 @@ export function newCheckKey(): string {
   return "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export const layerExportUrl = (id: string) => `api/layers/${encodeURIComponent(id)}.geojson`;
-export const conflictsExportUrl = "api/conflicts.geojson";
+const layerPath = (id: string) => `api/layers/${encodeURIComponent(id)}.geojson`;
+/** A layer's GeoJSON download (a published file in static mode). */
+export const layerExportUrl = (id: string) => resolve(layerPath(id));
+export const conflictsExportUrl = () => resolve("api/conflicts.geojson");

@@ -16,6 +16,7 @@ import { getParam, setParam } from "./permalink";
 import { installPopups } from "./popup";
 import { roleLayer } from "./roles";
 import { Search } from "./search";
+import { loadStaticConfig, staticChrome } from "./static";
 
 type Tab = "layers" | "plan" | "conflicts" | "check" | "batch";
 const TABS: Tab[] = ["layers", "plan", "conflicts", "check", "batch"];
@@ -34,6 +35,9 @@ async function start(): Promise<void> {
     setParam("lang", getLang() === "en" ? "en" : null);
   });
 
+  // Published by `planmap publish`: files and a PMTiles archive, no server (static.ts).
+  const published = await loadStaticConfig();
+  if (published) staticChrome(published, getLang, onLang);
   const hadView = getParam("map") !== null;
   const [plan, stats, style] = await Promise.all([api.plan(), api.layers(), api.style()]);
 
@@ -85,7 +89,8 @@ async function start(): Promise<void> {
     }),
   );
   const initial = getParam("panel") as Tab | null;
-  show(initial && TABS.includes(initial) ? initial : "layers");
+  const shown = (tab: Tab) => !document.querySelector<HTMLElement>(`[data-tab="${tab}"]`)?.hidden;
+  show(initial && TABS.includes(initial) && shown(initial) ? initial : "layers");
 
   $(".menu-btn").addEventListener("click", () => document.body.classList.toggle("sheet-open"));
   document.body.classList.add("ready");

@@ -77,7 +77,8 @@ export function installPopups(
     const mpp = (40075016.686 * Math.cos((lat * Math.PI) / 180)) / (512 * 2 ** map.getZoom());
     const mine = ++seq;
     try {
-      const res = await api.identify(lng, lat, Math.min(5000, Math.max(5, mpp * 8)));
+      const wanted = layers.filter((l) => !frame.includes(l.id) && visible(l.id));
+      const res = await api.identify(lng, lat, Math.min(5000, Math.max(5, mpp * 8)), wanted);
       if (mine !== seq) return;
       const rank = (h: IdentifyHit) => ROLE_RANK[byId.get(h.layer)?.site_role ?? "none"] ?? 2;
       const hits = res.features

@@ -5,7 +5,7 @@
 import maplibregl from "maplibre-gl";
 import type { FeatureCollection, MultiPolygon, Polygon, Position } from "geojson";
 import "./report.css";
-import { api, newCheckKey, type CheckReport, type FileInput, type Plan } from "./api";
+import { api, basemapCredit, newCheckKey, type CheckReport, type FileInput, type Plan } from "./api";
 import { areaLine, factsList, fileInfo, overlapTable, reasonsList, verdictBadge } from "./checkview";
 import { esc, num, today } from "./format";
 import { bbox, type BBox } from "./geo";
@@ -164,6 +164,7 @@ function sheetHtml(plan: Plan, r: CheckReport & { input?: FileInput }, site: Fea
     <footer class="r-foot">
       <p><b>${t("reportCaveat")}：</b>${esc(r.caveat)}${r.illustrative ? `（${esc(plan.caveat_en)}）` : ""}。${t("reportFooter")}</p>
       <p>${t("reportPlan")}：${esc(plan.name)} · ${esc(plan.province)}${esc(plan.city)}${esc(plan.county)}</p>
+      ${basemapCredit(plan) ? `<p class="r-basemap"><b>底图 Basemap</b>：${esc(basemapCredit(plan))}</p>` : ""}
     </footer>`;
 }
 

@@ -52,6 +52,95 @@ pub struct Plan {
     pub layers: Vec<LayerDef>,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// `[basemap]`: tiles drawn under the plan's layers; none by default (fully offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basemap: Option<Basemap>,
+}
+
+/// A basemap a public map may use: an XYZ raster tile URL template (`{z}`, `{x}`, `{y}`),
+/// which also reads 天地图's WMTS in KVP form (`…&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}`) or
+/// its XYZ service; `{tk}` in the URL is replaced by `tk`, the deployer's key.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Basemap {
+    pub url: String,
+    /// The deployer's key for the URL's `{tk}` (天地图).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tk: Option<String>,
+    /// Whose the basemap is, as its terms ask to be credited.
+    #[serde(default)]
+    pub attribution: String,
+    /// The basemap's map approval number (审图号), shown with the map and in every report.
+    #[serde(default)]
+    pub approval: String,
+    /// Pixels a tile is wide (256 or 512).
+    #[serde(default = "default_tile_size")]
+    pub tile_size: u32,
+    /// The deepest zoom the service has (deeper: its tiles scaled).
+    #[serde(default = "default_basemap_zoom")]
+    pub max_zoom: u8,
+}
+
+fn default_tile_size() -> u32 {
+    256
+}
+
+fn default_basemap_zoom() -> u8 {
+    18
+}
+
+impl Basemap {
+    /// A basemap from its URL alone (`--basemap URL`).
+    pub fn from_url(url: &str) -> Basemap {
+        Basemap {
+            url: url.to_string(),
+            tk: None,
+            attribution: String::new(),
+            approval: String::new(),
+            tile_size: default_tile_size(),
+            max_zoom: default_basemap_zoom(),
+        }
+    }
+
+    /// The tile URL template with the key in place of `{tk}`.
+    pub fn tiles(&self) -> String {
+        self.url.replace("{tk}", self.tk.as_deref().unwrap_or(""))
+    }
+
+    /// What the map and reports credit: the attribution and the 审图号, as given.
+    pub fn credit(&self) -> String {
+        match (self.attribution.trim(), self.approval.trim()) {
+            ("", "") => String::new(),
+            (a, "") => a.to_string(),
+            ("", n) => format!("审图号：{n}"),
+            (a, n) => format!("{a} · 审图号：{n}"),
+        }
+    }
+
+    /// The URL must be http(s) and address tiles by `{z}`, `{x}` and `{y}`.
+    pub fn validate(&self) -> Result<(), String> {
+        let u = self.url.trim();
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            return Err(format!("basemap url '{u}': expected http:// or https://"));
+        }
+        for p in ["{z}", "{x}", "{y}"] {
+            if !u.contains(p) {
+                return Err(format!(
+                    "basemap url '{u}': no {p} (an XYZ tile URL template)"
+                ));
+            }
+        }
+        if u.contains("{tk}") && self.tk.as_deref().is_none_or(|k| k.trim().is_empty()) {
+            return Err(format!(
+                "basemap url '{u}' has {{tk}} but no tk (the key) is given"
+            ));
+        }
+        if ![256, 512].contains(&self.tile_size) || self.max_zoom > 22 {
+            return Err("basemap tile_size must be 256 or 512 and max_zoom at most 22".into());
+        }
+        Ok(())
+    }
 }
 
 fn default_sliver() -> f64 {
@@ -270,6 +359,9 @@ impl Plan {
                 "sliver_tolerance_m2 must be a finite number ≥ 0".into(),
             ));
         }
+        if let Some(b) = &self.basemap {
+            b.validate().map_err(PlanError::Manifest)?;
+        }
         Ok(())
     }
 }
@@ -365,5 +457,36 @@ mod tests {
         typo["draw"] = serde_json::json!({"colour": "#000000"});
         let e = plan(serde_json::json!([typo])).unwrap_err();
         assert!(e.contains("colour"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod basemap_tests {
+    use super::Basemap;
+
+    #[test]
+    fn a_tianditu_key_goes_in_its_place_and_the_credit_names_the_approval() {
+        let b = Basemap {
+            tk: Some("KEY".into()),
+            attribution: "天地图".into(),
+            approval: "GS(2024)0650号".into(),
+            ..Basemap::from_url(
+                "https://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&LAYER=vec\
+                 &TILEMATRIXSET=w&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
+            )
+        };
+        assert!(b.validate().is_ok());
+        assert!(b.tiles().ends_with("&tk=KEY"));
+        assert_eq!(b.credit(), "天地图 · 审图号：GS(2024)0650号");
+    }
+
+    #[test]
+    fn bad_basemaps_are_named() {
+        let no_key = Basemap::from_url("https://t0.example/{z}/{x}/{y}.png?tk={tk}");
+        assert!(no_key.validate().unwrap_err().contains("no tk"));
+        let no_y = Basemap::from_url("https://t0.example/{z}/{x}.png");
+        assert!(no_y.validate().unwrap_err().contains("{y}"));
+        let ftp = Basemap::from_url("ftp://t0.example/{z}/{x}/{y}.png");
+        assert!(ftp.validate().unwrap_err().contains("http"));
     }
 }

@@ -294,7 +294,7 @@ pub fn report_html(input: &ReportInput) -> String {
 <h2>界址点坐标</h2>
 {vertices}
 <footer><p><b>数据说明：</b>{caveat_text}{caveat_note}。本报告由 planmap 依据规划图层自动生成，面积为 CGCS2000 椭球面积。</p>
-<p>依据规划：{plan_name} · {province}{city}{county}</p></footer>
+<p>依据规划：{plan_name} · {province}{city}{county}</p>{basemap}</footer>
 </body></html>
 "#,
         county = esc(&plan.county),
@@ -315,7 +315,18 @@ pub fn report_html(input: &ReportInput) -> String {
         caveat_text = esc(&r.caveat),
         province = esc(&plan.province),
         city = esc(&plan.city),
+        basemap = basemap_credit(plan),
     )
+}
+
+/// The basemap's credit and 审图号 when the plan has one (every report names them).
+fn basemap_credit(plan: &Plan) -> String {
+    match plan.basemap.as_ref().map(|b| b.credit()) {
+        Some(c) if !c.is_empty() => {
+            format!("<p class=\"basemap-credit\"><b>底图：</b>{}</p>", esc(&c))
+        }
+        _ => String::new(),
+    }
 }
 
 fn bbox_text(r: &CheckReport) -> String {

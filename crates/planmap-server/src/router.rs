@@ -143,7 +143,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
     // Outermost first.
     let stack = ServiceBuilder::new()
-        .layer(middleware::map_response(security::set_headers))
+        .layer(middleware::map_response_with_state(
+            state.clone(),
+            security::set_headers,
+        ))
         .layer(middleware::from_fn(log_requests))
         .option_layer(cors(&cfg.cors_origins))
         .layer(CatchPanicLayer::custom(panic_response))

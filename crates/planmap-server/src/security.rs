@@ -6,8 +6,11 @@
 //! as `blob:`/`data:`; inline style attributes (the panels set widths and colours); no
 //! plugins, no `<base>` games, forms only to this origin, framing by nobody.
 
+use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::Response;
+
+use crate::state::AppState;
 
 /// The policy of every page and answer.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; \
@@ -38,11 +41,63 @@ pub fn headers() -> [(HeaderName, HeaderValue); 5] {
     ]
 }
 
-/// Puts [`headers`] on an answer, in one pass (static values: nothing is allocated).
-pub async fn set_headers(mut resp: Response) -> Response {
+/// `scheme://host[:port]` of an http(s) URL (a basemap's tile template).
+pub fn origin(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let end = url.len() - rest.len() + host_end;
+    (host_end > 0).then(|| &url[..end])
+}
+
+/// [`CSP`] with a basemap's origin allowed for the images and fetches of its tiles.
+pub fn csp_with_basemap(origin: &str) -> String {
+    CSP.replace("img-src 'self'", &format!("img-src 'self' {origin}"))
+        .replace(
+            "connect-src 'self'",
+            &format!("connect-src 'self' {origin}"),
+        )
+}
+
+/// Puts [`headers`] on an answer, in one pass (static values: nothing is allocated unless the
+/// plan draws a basemap from another origin, which the CSP then allows).
+pub async fn set_headers(State(st): State<AppState>, mut resp: Response) -> Response {
+    let basemap = st.snapshot().engine.plan.basemap.as_ref().and_then(|b| {
+        let csp = csp_with_basemap(origin(&b.url)?);
+        HeaderValue::from_str(&csp).ok()
+    });
     let h = resp.headers_mut();
     for (name, value) in headers() {
         h.entry(name).or_insert(value);
     }
+    if let Some(csp) = basemap {
+        h.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_basemap_origin_is_allowed_for_images_and_fetches_only() {
+        assert_eq!(
+            origin("https://t0.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}"),
+            Some("https://t0.tianditu.gov.cn")
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8088/{z}/{x}/{y}.png"),
+            Some("http://127.0.0.1:8088")
+        );
+        assert_eq!(origin("ftp://x/{z}"), None);
+        let csp = csp_with_basemap("https://t0.example");
+        assert!(csp.contains("img-src 'self' https://t0.example data: blob:"));
+        assert!(csp.contains("connect-src 'self' https://t0.example;"));
+        assert!(
+            csp.contains("script-src 'self';"),
+            "scripts stay this origin's alone"
+        );
+    }
 }

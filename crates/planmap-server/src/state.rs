@@ -76,6 +76,8 @@ pub struct Config {
     /// ([`planmap_io::sandbox`]); by default the running executable is the worker program,
     /// so a program embedding the server must name the `planmap` binary.
     pub reader: planmap_io::sandbox::Sandbox,
+    /// A basemap given on the command line (`--basemap`), in place of the manifest's.
+    pub basemap: Option<planmap_core::plan::Basemap>,
 }
 
 impl Config {
@@ -103,6 +105,7 @@ impl Config {
             admin_token: None,
             history_db: None,
             reader: planmap_io::sandbox::Sandbox::default(),
+            basemap: None,
         }
     }
 }
@@ -305,6 +308,9 @@ impl AppState {
 pub fn load_snapshot(config: &Config) -> Result<Snapshot, String> {
     let dir = PlanDir::open(&config.data_dir).map_err(|e| e.to_string())?;
     let indicators = dir.indicators().map_err(|e| e.to_string())?;
-    let engine = Engine::load(&dir).map_err(|e| e.to_string())?;
+    let mut engine = Engine::load(&dir).map_err(|e| e.to_string())?;
+    if let Some(b) = &config.basemap {
+        engine.plan.basemap = Some(b.clone());
+    }
     Ok(Snapshot::new(engine, indicators, config.tile_cache_bytes))
 }

@@ -1,11 +1,13 @@
 //! `planmap`: the command line of the plan viewer and checker.
 
+mod basemap_args;
 mod batch_cmd;
 mod export_cmd;
 mod failure;
 mod human;
 mod import_cmd;
 mod plan_location;
+mod publish_cmd;
 mod report_cmd;
 mod serve;
 
@@ -91,6 +93,9 @@ enum Command {
     Export(export_cmd::ExportArgs),
     /// Serves the plan over HTTP: API, exports, vector tiles, OGC API - Features, the web map.
     Serve(serve::ServeArgs),
+    /// Writes the plan as a static site any web server serves: the web map, one PMTiles
+    /// archive of every layer, glyphs, GeoJSON downloads, the plan and conflicts as JSON.
+    Publish(publish_cmd::PublishArgs),
 }
 
 /// The plan folder (see `plan_location`): not finding one is the user's to fix.
@@ -209,6 +214,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             let (_, engine) = load(&cli.data)?;
             export_cmd::run(&engine, args)
         }
+        Command::Publish(args) => publish_cmd::run(plan_folder(&cli.data)?, args),
         Command::Serve(args) => {
             args.run(plan_folder(&cli.data)?).map_err(Failure::other)?;
             Ok(String::new())

@@ -100,6 +100,8 @@ pub struct ServeArgs {
     /// Memory (address space, MiB) the reader of one uploaded file may use (more: 413).
     #[arg(long, env = "PLANMAP_READER_MEMORY_MB", default_value_t = Limits::default().memory_mib)]
     pub reader_memory_mb: u64,
+    #[command(flatten)]
+    pub basemap: crate::basemap_args::BasemapArgs,
 }
 
 /// `history.sqlite` beside the plan folder.
@@ -170,6 +172,7 @@ impl ServeArgs {
             config.max_heavy = n.max(1);
         }
         config.font_dirs = self.fonts;
+        config.basemap = self.basemap.basemap()?;
         config.tile_cache_bytes = self.tile_cache_mb * 1024 * 1024;
         config.admin_token = admin_token(self.admin_token_file.as_ref())?;
         config.history_db = match (self.no_history, self.history) {

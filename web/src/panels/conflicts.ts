@@ -96,7 +96,7 @@ export class ConflictsPanel {
       <p class="muted">${esc(t("conflictsIntro", { tol: num(s.sliver_tolerance_m2, 1) }))}</p>
       <div class="cf-actions">
         <label class="switch"><input type="checkbox" class="cf-layer" ${this.showLayer ? "checked" : ""}> ${t("showConflictLayer")}</label>
-        <a class="btn" href="${conflictsExportUrl}" download>${t("exportConflicts")}</a>
+        <a class="btn" href="${conflictsExportUrl()}" download>${t("exportConflicts")}</a>
       </div>
       <table class="data compact cf-summary"><thead><tr><th>${t("rule")}</th><th></th><th class="n">${t("count")}</th><th class="n">${t("area")}</th></tr></thead><tbody>${summary}</tbody></table>
       ${s.conflicts.length ? groups : `<p class="ok-note">${t("noConflicts")}</p>`}

@@ -29,6 +29,12 @@ pub fn has_built_in() -> bool {
     BuiltIn::get("index.html").is_some()
 }
 
+/// The files of the built-in app, by path (`index.html`, `assets/…`): what `planmap publish`
+/// copies into a static site.
+pub fn built_in_files() -> impl Iterator<Item = (String, Cow<'static, [u8]>)> {
+    BuiltIn::iter().filter_map(|name| BuiltIn::get(&name).map(|f| (name.to_string(), f.data)))
+}
+
 /// What `GET /` answers when the binary holds no web app and no `--web` folder was given.
 pub const NO_WEB_APP: &str = "this planmap was built without its web app (web/dist was missing \
      when it was compiled): run `make web` and build again, or serve a folder with --web DIR";

@@ -9,7 +9,7 @@
 use axum::extract::State;
 use axum::Json;
 use planmap_core::draw::{Draw, Stops};
-use planmap_core::plan::{GeometryKind, LayerDef, Role};
+use planmap_core::plan::{Basemap, GeometryKind, LayerDef, Role};
 use planmap_core::Engine;
 use serde_json::{json, Value};
 
@@ -230,6 +230,10 @@ pub fn build(snap: &Snapshot, base: &BaseUrl, font: &[String]) -> Value {
     }
     let mut sources = serde_json::Map::new();
     sources.insert(plan.id.clone(), source);
+    let mut layers = style_layers(&snap.engine, font);
+    if let Some(b) = &plan.basemap {
+        basemap(b, &mut sources, &mut layers);
+    }
     let center = plan.center.or_else(|| {
         let b = snap.engine.county()?.bbox()?;
         Some([b.center().x, b.center().y])
@@ -247,8 +251,30 @@ pub fn build(snap: &Snapshot, base: &BaseUrl, font: &[String]) -> Value {
         "zoom": plan.zoom.unwrap_or(10.0),
         "sources": sources,
         "glyphs": base.join("/fonts/{fontstack}/{range}.pbf"),
-        "layers": style_layers(&snap.engine, font),
+        "layers": layers,
     })
+}
+
+/// The manifest's basemap (or `--basemap`'s) under the plan: its raster source crediting it
+/// and its 审图号, drawn above the background; the ground fills (the county's paper) let it
+/// show through.
+fn basemap(b: &Basemap, sources: &mut serde_json::Map<String, Value>, layers: &mut Vec<Value>) {
+    sources.insert(
+        "basemap".into(),
+        json!({ "type": "raster", "tiles": [b.tiles()], "tileSize": b.tile_size,
+                "maxzoom": b.max_zoom, "attribution": b.credit() }),
+    );
+    for l in layers.iter_mut() {
+        if l["metadata"]["planmap:ground"] == json!(true) {
+            l["paint"]["fill-opacity"] = json!(0.25);
+        }
+    }
+    let at = usize::from(!layers.is_empty());
+    layers.insert(
+        at,
+        json!({ "id": "basemap", "type": "raster", "source": "basemap",
+                "metadata": { "planmap:basemap": true } }),
+    );
 }
 
 /// `GET /style.json`
