@@ -18,11 +18,14 @@ Measures (each engine on the same data, the same sites, the same tiles):
   7. the request path (bench/request_path.py): every endpoint against a plain axum "hello"
      floor, and checks over HTTP with the history on and off, by 1 and 8 clients, against
      PostGIS's query alone and with its audit row at PostgreSQL's durability defaults;
-  8. the static public map (bench/publish_bench.py): `planmap publish` time and archive size,
+  8. batch checks (bench/batch.py): 10,000 sites in a GeoPackage through `check --each` and
+     `POST /api/check/batch` against PostGIS doing the same checks (INSERT … SELECT or a loop,
+     the faster), areas compared; planmap's peak memory;
+  9. the static public map (bench/publish_bench.py): `planmap publish` time and archive size,
      tiles/s of nginx serving the PMTiles archive by Range against `planmap serve` (wrk);
-  9. the region's catalog of plans (bench/catalog.py): load time and RSS per plan, the first
-     request to a cold plan, RSS with all loaded vs under a budget, a check's p50 at the
-     catalog's root vs the single-plan server.
+  10. the region's catalog of plans (bench/catalog.py): load time and RSS per plan, the first
+      request to a cold plan, RSS with all loaded vs under a budget, a check's p50 at the
+      catalog's root vs the single-plan server.
 Prints one table (median of repeats, [min–max]) with ratios peer/planmap measured in this
 run, and writes it with every raw figure to OUT/results.json.
 """
@@ -41,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+import batch
 import common
 import http_client
 import pg
@@ -102,17 +106,21 @@ def main():
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--only-scale", action="store_true",
                     help="run step 5 alone (the province layer against its peers)")
+    ap.add_argument("--batch-sites", type=int, default=10_000,
+                    help="sites of step 8, the batch check")
+    ap.add_argument("--only-batch", action="store_true",
+                    help="run step 8 alone (the batch check against PostGIS)")
     ap.add_argument("--wrk-seconds", type=int, default=1,
                     help="seconds of each wrk run of the request path's endpoints")
     ap.add_argument("--wrk-rounds", type=int, default=6,
                     help="rounds of wrk runs over every endpoint and the floor")
     ap.add_argument("--region", type=Path, default=None,
-                    help="the catalog of step 8 (default: generated into OUT/region)")
+                    help="the catalog of step 10 (default: generated into OUT/region)")
     ap.add_argument("--catalog-budget-mb", type=int, default=64,
-                    help="step 8's --max-memory, MB")
+                    help="step 10's --max-memory, MB")
     ap.add_argument("--skip-catalog", action="store_true")
     ap.add_argument("--only-catalog", action="store_true",
-                    help="run step 8 alone (the region's catalog against the single-plan server)")
+                    help="run step 10 alone (the region's catalog against the single-plan server)")
     args = ap.parse_args()
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     planmap_bin, bench_bin = target / "release/planmap", target / "release/planmap-bench"
@@ -133,6 +141,18 @@ def main():
     if args.only_scale:
         with running_cluster(out) as cluster:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
+        finish(res, out)
+        return
+    if args.only_batch:
+        with running_cluster(out) as cluster:
+            cluster.create_db("wenshui")
+            conn = cluster.connect("wenshui")
+            for lid in ["county"] + plan.check_layers:
+                fids, geoms, props = plan.read_layer(lid)
+                pg.load_layer(conn, lid, fids, np.array(geoms, dtype=object), props)
+            res["batch"] = batch.run(batch_ctx(args, out, bench_bin, planmap_bin, plan, conn, res),
+                                     args.batch_sites)
+            conn.close()
         finish(res, out)
         return
 
@@ -231,12 +251,16 @@ def main():
             res["request_path"], a_records = request_path.run(ctx, typical_tile(tiles, warm))
             must_agree(res, "check planmap~postgis with its audit row", pm_records, a_records,
                        plan.check_layers)
-            # -- 8. the static public map: publish, nginx + PMTiles against the server ------
+            # -- 9. the static public map: publish, nginx + PMTiles against the server ------
             res["publish"] = publish_bench.run(planmap_bin, args.data, out, server.port, tiles)
         finally:
             server.stop()
         res["cold_start"] = {"planmap": [c[0] for c in colds],
                              "planmap_rss_mb": [c[1] for c in colds]}
+
+        # -- 8. batch checks ------------------------------------------------------------
+        res["batch"] = batch.run(batch_ctx(args, out, bench_bin, planmap_bin, plan, conn, res),
+                                 args.batch_sites)
 
         def pg_fetch(state, t):
             if "c" not in state:
@@ -286,14 +310,14 @@ def main():
         # -- 5. scale ---------------------------------------------------------------------
         if not args.skip_scale:
             res["scale"] = scale(args, out, bench_bin, cluster, res)
-    # -- 9. the region's catalog ----------------------------------------------------------
+    # -- 10. the region's catalog ---------------------------------------------------------
     if not args.skip_catalog:
         res["catalog"] = run_catalog(args, out, planmap_bin, sites_doc, R)
     finish(res, out)
 
 
 def run_catalog(args, out, planmap_bin, sites_doc, repeat):
-    """Step 8 on the region (generated into OUT/region unless --region names one)."""
+    """Step 10 on the region (generated into OUT/region unless --region names one)."""
     region = args.region
     if region is None:
         region = out / "region"
@@ -301,6 +325,11 @@ def run_catalog(args, out, planmap_bin, sites_doc, repeat):
             datagen = planmap_bin.parent / "planmap-datagen"
             sh([datagen, "region", "--out", region, "--wenshui", args.data.resolve()])
     return catalog.run(planmap_bin, region, args.data, sites_doc, repeat, args.catalog_budget_mb)
+
+
+def batch_ctx(args, out, bench_bin, planmap_bin, plan, conn, res):
+    return {"out": out, "data": args.data, "bench_bin": bench_bin, "planmap_bin": planmap_bin,
+            "plan": plan, "pg_conn": conn, "results": res}
 
 
 @contextlib.contextmanager

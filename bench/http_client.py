@@ -16,11 +16,11 @@ class Server:
     SQLite file `history` (the server's default: on), or in none (`history=None`:
     `--no-history`). `settings` is what the server says of its history."""
 
-    def __init__(self, binary, data, first_site, history=None):
+    def __init__(self, binary, data, first_site, history=None, extra=()):
         self.t0 = time.perf_counter()
         keep = ["--history", str(history)] if history else ["--no-history"]
         self.proc = subprocess.Popen(
-            [binary, "--data", str(data), "serve", "--addr", "127.0.0.1:0"] + keep,
+            [binary, "--data", str(data), "serve", "--addr", "127.0.0.1:0"] + keep + list(extra),
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             env={"RUST_LOG": "warn", "PATH": "/usr/bin:/bin"})
         self.port = listening(self.proc, "planmap serve")

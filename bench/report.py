@@ -5,6 +5,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import batch
 import common
 import http_client
 import publish_bench
@@ -186,6 +187,7 @@ def table(res):
     lines = ["  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() for r in rows]
     lines.insert(1, "-" * len(lines[0]))
     lines.extend(history_lines(res.get("history")))
+    lines.extend(batch.lines(res.get("batch")))
     lines.extend(request_path_lines(res.get("request_path"), res))
     lines.extend(publish_bench.lines(res.get("publish")))
     import catalog  # noqa: E402 (it imports this module's helpers)

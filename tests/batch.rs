@@ -4,127 +4,22 @@
 //! to independent figures: closed-form rectangle areas, the layers' files read directly, and
 //! geo's own overlay for the share inside the county.
 
+mod batch_support;
 mod import_support;
 
-use std::path::Path;
-
-use calamine::{open_workbook, Data, Reader, Xlsx};
+use batch_support::*;
+use calamine::{open_workbook, Data, Xlsx};
 use geo::{BooleanOps, GeodesicArea, MultiPolygon};
-use import_support::ogr2ogr;
 use planmap_tests::*;
 use serde_json::Value;
 
-const PROTECTED: [&str; 5] = [
-    "red_line",
-    "farmland",
-    "water_sources",
-    "eco_corridors",
-    "eco_barrier",
-];
-
-/// Across the county's eastern tip (112.3235977°E at 37.4582°N): partly outside.
-const EDGE: (f64, f64, f64, f64) = (112.318, 37.455, 112.330, 37.461);
-/// Wholly outside the county.
-const OUTSIDE: (f64, f64, f64, f64) = (113.0, 37.40, 113.01, 37.41);
-const BOWTIE: &str = r#"{"type":"Polygon","coordinates":[[[112.2,37.4],[112.21,37.41],[112.21,37.4],[112.2,37.41],[112.2,37.4]]]}"#;
-
-fn rect(r: (f64, f64, f64, f64)) -> String {
-    rect_geojson(r.0, r.1, r.2, r.3)
-}
-
-fn area(r: (f64, f64, f64, f64)) -> f64 {
-    rect_area_m2(r.0, r.1, r.2, r.3)
-}
-
-fn rel(a: f64, b: f64) -> f64 {
-    (a - b).abs() / b.abs()
-}
-
-/// A layer's 中文名 from the manifest (the batch table's columns are named by it).
-fn layer_name(id: &str) -> String {
-    let plan: toml::Value =
-        toml::from_str(&std::fs::read_to_string(data_dir().join("plan.toml")).unwrap()).unwrap();
-    plan["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["id"].as_str() == Some(id))
-        .unwrap()["name"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
-/// The rows of sheet `name` as text/number cells, header first.
-fn sheet(path: &Path, name: &str) -> Vec<Vec<Data>> {
-    let mut wb: Xlsx<_> = open_workbook(path).expect("an XLSX calamine reads");
-    let range = wb.worksheet_range(name).expect("sheet");
-    range.rows().map(|r| r.to_vec()).collect()
-}
-
-fn num(d: &Data) -> f64 {
-    match d {
-        Data::Float(f) => *f,
-        Data::Int(i) => *i as f64,
-        other => panic!("not a number: {other:?}"),
-    }
-}
-
-fn text(d: &Data) -> String {
-    match d {
-        Data::String(s) => s.clone(),
-        Data::Empty => String::new(),
-        other => panic!("not text: {other:?}"),
-    }
-}
-
 #[test]
 fn a_gbk_shapefile_of_sites_is_checked_feature_by_feature() {
-    let (red, _) = square_inside("red_line", 0.001, &[]);
-    let (farm, _) = square_inside(
-        "farmland",
-        0.0002,
-        &["red_line", "water_sources", "eco_corridors", "eco_barrier"],
-    );
-    let (park, park_id) = square_inside("industrial_parks", 0.001, &PROTECTED);
-    let park_name = park_name(&park_id);
-    let sites = [
-        ("生态红线内项目", "WS-001", rect(red)),
-        ("农田上的仓储", "WS-002", rect(farm)),
-        ("园区内厂房", "WS-003", rect(park)),
-        ("跨县界道路", "WS-004", rect(EDGE)),
-        ("自相交地块", "WS-005", BOWTIE.to_string()),
-        ("县外项目", "WS-006", rect(OUTSIDE)),
-    ];
-    let features: Vec<String> = sites
-        .iter()
-        .map(|(name, no, g)| {
-            format!(r#"{{"type":"Feature","properties":{{"项目名称":"{name}","编号":"{no}"}},"geometry":{g}}}"#)
-        })
-        .collect();
+    let fixture = Sites::new();
+    let (red, farm, park) = (fixture.red, fixture.farm, fixture.park);
+    let (park_name, sites) = (&fixture.park_name, &fixture.list);
     let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("sites.geojson");
-    std::fs::write(
-        &src,
-        format!(
-            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-            features.join(",")
-        ),
-    )
-    .unwrap();
-    let shp = dir.path().join("sites.shp");
-    ogr2ogr(&[
-        "-f",
-        "ESRI Shapefile",
-        shp.to_str().unwrap(),
-        src.to_str().unwrap(),
-        "-lco",
-        "ENCODING=CP936",
-    ]);
-    // The fixture really holds GBK text.
-    let dbf = std::fs::read(dir.path().join("sites.dbf")).unwrap();
-    let (gbk, _, _) = encoding_rs::GBK.encode("跨县界道路");
-    assert!(dbf.windows(gbk.len()).any(|w| w == &*gbk), "DBF is not GBK");
+    let shp = fixture.gbk_shapefile(dir.path());
 
     let xlsx = dir.path().join("results.xlsx");
     let out = planmap(&[
@@ -137,13 +32,10 @@ fn a_gbk_shapefile_of_sites_is_checked_feature_by_feature() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 
-    let rows = sheet(&xlsx, "审查结果");
+    let mut wb: Xlsx<_> = open_workbook(&xlsx).expect("an XLSX calamine reads");
+    let rows = sheet(&mut wb, "审查结果");
     let head: Vec<String> = rows[0].iter().map(text).collect();
-    let col = |name: &str| {
-        head.iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name} in {head:?}"))
-    };
+    let col = |name: &str| column(&head, name);
     assert_eq!(
         rows.len(),
         1 + sites.len(),
@@ -161,7 +53,7 @@ fn a_gbk_shapefile_of_sites_is_checked_feature_by_feature() {
         col("县域内占比"),
     );
     let (name, no) = (col("项目名称"), col("编号"));
-    for (row, (n, id, _)) in rows[1..].iter().zip(&sites) {
+    for (row, (n, id, _)) in rows[1..].iter().zip(sites) {
         // The attributes read back in Chinese, in file order.
         assert_eq!(text(&row[name]), *n);
         assert_eq!(text(&row[no]), *id);
@@ -187,7 +79,10 @@ fn a_gbk_shapefile_of_sites_is_checked_feature_by_feature() {
     let r = row(2);
     assert_eq!(text(&r[verdict]), "通过", "{r:?}");
     assert!(rel(num(&r[m2]), area(park)) < 1e-5);
-    assert!(text(&r[col("所在园区")]).contains(&park_name), "{r:?}");
+    assert!(
+        text(&r[col("所在园区")]).contains(park_name.as_str()),
+        "{r:?}"
+    );
     assert!(!text(&r[col("所在乡镇")]).is_empty());
     assert!(num(&r[col("最近生态保护红线(m)")]) > 0.0);
     for (i, h) in head.iter().enumerate() {
@@ -229,7 +124,7 @@ fn a_gbk_shapefile_of_sites_is_checked_feature_by_feature() {
     assert!(text(&r[error]).contains("outside"), "{r:?}");
 
     // The summary sheet: counts per verdict and the errors, totals per layer.
-    let summary = sheet(&xlsx, "汇总");
+    let summary = sheet(&mut wb, "汇总");
     let count = |label: &str| {
         summary
             .iter()
@@ -322,16 +217,4 @@ fn a_point_gets_a_row_naming_it_not_a_polygon() {
     assert!(rel(rows[1][at("用地面积(m²)")].as_f64().unwrap(), area(park)) < 1e-5);
     assert_eq!(t["summary"]["errors"], 1);
     assert_eq!(t["summary"]["sites"], 2);
-}
-
-fn park_name(id: &str) -> String {
-    layer_json("industrial_parks")["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == id)
-        .unwrap()["properties"]["name"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }

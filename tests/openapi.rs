@@ -13,7 +13,7 @@ mod serve_support;
 use std::collections::BTreeSet;
 
 use planmap_server::AdminToken;
-use planmap_tests::{rect_geojson, root};
+use planmap_tests::{coordinate_txt_square, rect_geojson, root};
 use serde_json::{json, Value};
 use serve_support::*;
 
@@ -166,25 +166,7 @@ fn send(base: &str, c: &Case) -> reqwest::blocking::Response {
 /// A 200 m square in CGCS2000 Gauss-Krüger zone 37 (DESIGN.md's sanity point), as the
 /// land-ministry coordinate TXT writes it.
 fn coordinate_txt() -> String {
-    let (x0, y0) = (4_144_603.0, 37_588_409.0);
-    let pts = [
-        (x0, y0),
-        (x0, y0 + 200.0),
-        (x0 + 200.0, y0 + 200.0),
-        (x0 + 200.0, y0),
-    ];
-    let mut lines = vec![
-        "[属性描述]".to_string(),
-        "坐标系=2000国家大地坐标系".into(),
-        "几度分带=3".into(),
-        "带号=37".into(),
-        "[地块坐标]".into(),
-        "5,4.0000,1,测试地块,面,,,,@".into(),
-    ];
-    for (i, (x, y)) in pts.iter().chain(&pts[..1]).enumerate() {
-        lines.push(format!("J{},1,{x:.3},{y:.3}", i % 4 + 1));
-    }
-    lines.join("\r\n")
+    coordinate_txt_square(4_144_603.0, 37_588_409.0, "测试地块")
 }
 
 #[test]
@@ -272,6 +254,30 @@ fn every_api_answer_matches_the_openapi_document() {
         case("POST", "/api/check", "/api/check", 400).body("{not json"),
         case("POST", "/api/check", "/api/check", 422).body(line),
         case("POST", "/api/check", "/api/check", 422).body(outside),
+        case("POST", "/api/check/batch", "/api/check/batch", 200).body(park_fc.clone()),
+        case(
+            "POST",
+            "/api/check/batch",
+            "/api/check/batch?geometry=true&source=web",
+            200,
+        )
+        .body(park_fc.clone()),
+        case(
+            "POST",
+            "/api/check/batch",
+            "/api/check/batch?format=csv",
+            200,
+        )
+        .body(park_fc.clone()),
+        case(
+            "POST",
+            "/api/check/batch",
+            "/api/check/batch?format=xml",
+            400,
+        )
+        .body(park_fc.clone()),
+        case("POST", "/api/check/batch", "/api/check/batch", 422)
+            .body(r#"{"type":"FeatureCollection","features":[]}"#),
         case("GET", "/api/conflicts", "/api/conflicts", 200),
         case(
             "GET",
@@ -296,6 +302,8 @@ fn every_api_answer_matches_the_openapi_document() {
         case("GET", "/api/history", "/api/history", 401),
         case("GET", "/api/history", "/api/history?verdict=maybe", 400).keeper(),
         case("GET", "/api/history", "/api/history?limit=5", 200).keeper(),
+        case("GET", "/api/history", "/api/history?batch=no%20such", 400).keeper(),
+        case("GET", "/api/history", "/api/history?batch=none-yet", 200).keeper(),
         case("GET", "/api/history.geojson", "/api/history.geojson", 200).keeper(),
         case("GET", "/api/history.geojson", "/api/history.geojson", 401),
         case("GET", "/api/history.csv", "/api/history.csv", 200).keeper(),

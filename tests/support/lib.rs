@@ -160,3 +160,26 @@ pub fn json_out(o: &Output) -> serde_json::Value {
         )
     })
 }
+
+/// A 200 m square parcel as the land-ministry coordinate TXT writes it (CGCS2000 3° Gauss-Krüger
+/// zone 37, CRLF): corner `x0` north, `y0` east with the zone prefix, the parcel named `name`.
+pub fn coordinate_txt_square(x0: f64, y0: f64, name: &str) -> String {
+    let pts = [
+        (x0, y0),
+        (x0, y0 + 200.0),
+        (x0 + 200.0, y0 + 200.0),
+        (x0 + 200.0, y0),
+    ];
+    let mut lines = vec![
+        "[属性描述]".to_string(),
+        "坐标系=2000国家大地坐标系".into(),
+        "几度分带=3".into(),
+        "带号=37".into(),
+        "[地块坐标]".into(),
+        format!("5,4.0000,1,{name},面,,,,@"),
+    ];
+    for (i, (x, y)) in pts.iter().chain(&pts[..1]).enumerate() {
+        lines.push(format!("J{},1,{x:.3},{y:.3}", i % 4 + 1));
+    }
+    lines.join("\r\n")
+}

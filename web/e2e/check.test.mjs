@@ -19,6 +19,7 @@ import {
   shot,
   session,
   layerId,
+  parkSite,
   DATA,
   SHOTS,
   TIMEZONE,
@@ -27,31 +28,6 @@ import {
 
 // The red line and the farmland in the plan under test (renamed on the rename run).
 const [RED, FARM] = [layerId("red_line"), layerId("farmland")];
-
-const square = (lon, lat, d) => ({
-  type: "Polygon",
-  coordinates: [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]],
-});
-
-/** A small site inside an industrial park that the API finds 通过 (searched on a grid inside
- * each park's bounding box, so the test follows the data rather than fixed coordinates). */
-async function parkSite(base) {
-  const parks = await apiGet(base, `api/layers/${layerId("industrial_parks")}.geojson`);
-  for (const park of parks.features) {
-    const ring = park.geometry.type === "Polygon" ? park.geometry.coordinates[0] : park.geometry.coordinates[0][0];
-    const xs = ring.map((p) => p[0]);
-    const ys = ring.map((p) => p[1]);
-    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    for (const fx of [0.5, 0.3, 0.7]) {
-      for (const fy of [0.5, 0.3, 0.7]) {
-        const site = { type: "Feature", properties: { name: "园区内拟建项目" }, geometry: square(x0 + (x1 - x0) * fx, y0 + (y1 - y0) * fy, 0.0006) };
-        const r = await apiCheck(base, site);
-        if (r.verdict === "通过" && r.parks.includes(park.properties.name)) return { site, report: r, park: park.properties.name };
-      }
-    }
-  }
-  throw new Error("no park holds a site that checks 通过: the data has no clean park land");
-}
 
 /** The largest planted red-line × farmland overlap: land both prohibited layers cover. */
 function plantedRedFarmland() {

@@ -12,6 +12,7 @@ import { addAreaLabels } from "./labels";
 import { Legend } from "./legend";
 import { createMap } from "./map";
 import { startOverview } from "./overview";
+import { BatchPanel } from "./panels/batch";
 import { CheckPanel } from "./panels/check";
 import { ConflictsPanel } from "./panels/conflicts";
 import { planPanel } from "./panels/plan";
@@ -22,8 +23,8 @@ import { roleLayer } from "./roles";
 import { Search } from "./search";
 import { loadStaticConfig, staticChrome } from "./static";
 
-type Tab = "layers" | "plan" | "conflicts" | "check";
-const TABS: Tab[] = ["layers", "plan", "conflicts", "check"];
+type Tab = "layers" | "plan" | "conflicts" | "check" | "batch";
+const TABS: Tab[] = ["layers", "plan", "conflicts", "check", "batch"];
 
 const $ = <T extends HTMLElement = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
@@ -84,6 +85,7 @@ async function start(): Promise<void> {
   planPanel($("#panel-plan"), plan, stats.layers);
   const conflicts = new ConflictsPanel($("#panel-conflicts"), pm, plan.layers);
   const check = new CheckPanel($("#panel-check"), pm, plan);
+  new BatchPanel($("#panel-batch"), pm, $("#tab-batch"));
   new Search($(".search"), pm, plan.layers, stats.layers, many ? catalog.plans : []);
   installPopups(pm.map, plan.layers, () => check.idle, (id) => legend.isVisible(id));
 

@@ -190,13 +190,19 @@ const NOTE = {
   },
 };
 
-/** The page in static mode: the check tab only when a planners' server was named, and a
- * note saying where checks are made. */
+/** The page in static mode: the check tab only when a planners' server was named, the batch
+ * tab never (batches are the planners' work, on their server), and a note saying where checks
+ * are made. */
 export function staticChrome(cfg: StaticConfig, lang: () => "zh" | "en", onLang: (f: () => void) => void): void {
-  if (!cfg.api_url) {
-    for (const sel of ["#tab-check", "#panel-check"]) document.querySelector<HTMLElement>(sel)!.hidden = true;
-    document.querySelector("#tab-check")?.setAttribute("aria-hidden", "true");
-  }
+  const hide = (tab: string) => {
+    for (const sel of [`#tab-${tab}`, `#panel-${tab}`]) {
+      const el = document.querySelector<HTMLElement>(sel);
+      if (el) el.hidden = true;
+    }
+    document.querySelector(`#tab-${tab}`)?.setAttribute("aria-hidden", "true");
+  };
+  if (!cfg.api_url) hide("check");
+  hide("batch");
   const note = document.createElement("p");
   note.className = "static-note";
   note.id = "static-note";

@@ -9,10 +9,11 @@
 
 pub mod forms;
 pub mod table;
+pub mod txt_zip;
 
 use geo::MultiPolygon;
 use planmap_core::check::CheckReport;
-use planmap_core::{CheckOptions, Engine, Properties};
+use planmap_core::{Cancel, Cancelled, CheckError, CheckOptions, Engine, Properties};
 use planmap_io::site::site_from;
 use planmap_io::source::{Dataset, RawFeature};
 use rayon::prelude::*;
@@ -33,11 +34,32 @@ pub struct SiteResult {
 
 /// Every feature of a data set checked on its own, in file order, in parallel.
 pub fn check_each(engine: &Engine, d: Dataset, opts: &CheckOptions) -> Vec<SiteResult> {
+    let never = Cancel::new();
+    check_each_with(engine, d, opts, &never, &|| {}).unwrap_or_default()
+}
+
+/// [`check_each`], stopped when `cancel` is set (no results then: `Cancelled`), calling
+/// `tick` once a feature is done (from any of rayon's threads) — a progress bar's or a
+/// stream's count.
+pub fn check_each_with(
+    engine: &Engine,
+    d: Dataset,
+    opts: &CheckOptions,
+    cancel: &Cancel,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<SiteResult>, Cancelled> {
     let crs = d.crs;
     d.features
         .into_par_iter()
         .enumerate()
-        .map(|(i, f)| check_one(engine, i + 1, f, &crs, opts))
+        .map(|(i, f)| {
+            if cancel.is_cancelled() {
+                return Err(Cancelled);
+            }
+            let r = check_one(engine, i + 1, f, &crs, opts, cancel)?;
+            tick();
+            Ok(r)
+        })
         .collect()
 }
 
@@ -47,7 +69,8 @@ fn check_one(
     f: RawFeature,
     crs: &str,
     opts: &CheckOptions,
-) -> SiteResult {
+    cancel: &Cancel,
+) -> Result<SiteResult, Cancelled> {
     let id = f.id.clone();
     let properties = f.properties.clone();
     // The single check's own reading of a file into a site, applied to this feature alone.
@@ -60,17 +83,20 @@ fn check_one(
     let (shape, result) = match site_from(one) {
         Err(e) => (None, Err(not_a_site(e.to_string()))),
         Ok(site) => {
-            let r = engine.check(&site.shape, *opts).map_err(|e| e.to_string());
+            let r = match engine.check_cancellable(&site.shape, *opts, cancel) {
+                Err(CheckError::Cancelled(c)) => return Err(c),
+                r => r.map_err(|e| e.to_string()),
+            };
             (Some(site.shape), r)
         }
     };
-    SiteResult {
+    Ok(SiteResult {
         index,
         id,
         properties,
         shape,
         result,
-    }
+    })
 }
 
 /// A feature without polygons is "not a polygon" (the reader's words name the file).

@@ -20,6 +20,7 @@ pub enum Cell {
 
 /// A layer a site is measured against: prohibited (不通过) or needing assessment (需论证).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LayerTotal {
     pub layer: String,
     pub name: String,
@@ -31,10 +32,12 @@ pub struct LayerTotal {
 
 /// What the batch came to.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
     /// Features in the file, checked or not.
     pub sites: usize,
-    /// Sites per verdict, in the order 不通过, 需论证, 通过.
+    /// Sites per verdict, in the order 不通过, 需论证, 通过: `[verdict, count]` pairs.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<Value>>))]
     pub verdicts: Vec<(String, usize)>,
     /// Features that could not be checked.
     pub errors: usize,
@@ -45,8 +48,11 @@ pub struct Summary {
 
 /// The table: column names, one row a site in file order, and the summary.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Table {
     pub columns: Vec<String>,
+    /// One row a site: its cells in the columns' order, text, numbers or null (empty).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<Value>>))]
     pub rows: Vec<Vec<Cell>>,
     pub summary: Summary,
 }

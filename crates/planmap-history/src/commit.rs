@@ -251,8 +251,9 @@ fn insert(sp: &Connection, row: &Row) -> rusqlite::Result<i64> {
     }
     sp.prepare_cached(
         "INSERT INTO checks (time, verdict, site_area_m2, overlaps, data_version, source,
-                             project, applicant, site, check_key, plan)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                             project, applicant, site, check_key, plan,
+                             batch_id, batch_file, batch_feature)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         row.time,
@@ -266,6 +267,9 @@ fn insert(sp: &Connection, row: &Row) -> rusqlite::Result<i64> {
         row.site,
         key,
         row.plan,
+        row.batch.as_ref().map(|b| &b.id),
+        row.batch.as_ref().and_then(|b| b.file.as_ref()),
+        row.batch.as_ref().map(|b| b.feature),
     ])?;
     Ok(sp.last_insert_rowid())
 }

@@ -38,9 +38,9 @@ use commit::Writer;
 pub use commit::{CommitStats, Pending};
 use error::invalid;
 pub use error::HistoryError;
-pub use record::{NewRecord, Record, Source, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
-use row::row;
-pub use row::{check_key, clean_name};
+pub use record::{BatchRef, NewRecord, Record, Source, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
+pub use row::{batch_id, check_key, clean_name};
+use row::{batch_ref, row};
 use serde_json::value::RawValue;
 
 pub use schema::VERSION as SCHEMA_VERSION;
@@ -67,6 +67,8 @@ pub struct Query {
     pub source: Option<Source>,
     /// Only the verdicts of this plan.
     pub plan: Option<String>,
+    /// Only the sites of this batch ([`History::submit_in_batch`]).
+    pub batch: Option<String>,
 }
 
 /// How a history is opened.
@@ -253,6 +255,18 @@ impl History {
         Ok(self.inner.writer.submit(row(rec)?))
     }
 
+    /// [`History::submit`] for one site of a batch check: the record also keeps the batch's
+    /// id, the file's name and the feature's number ([`Query::batch`] selects them).
+    pub fn submit_in_batch(
+        &self,
+        rec: &NewRecord,
+        batch: &BatchRef,
+    ) -> Result<Pending, HistoryError> {
+        let mut r = row(rec)?;
+        r.batch = Some(batch_ref(batch)?);
+        Ok(self.inner.writer.submit(r))
+    }
+
     /// Commits and records written since the history was opened (records per commit is the
     /// group commit's batching).
     pub fn stats(&self) -> CommitStats {
@@ -273,16 +287,16 @@ impl History {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, time, verdict, site_area_m2, overlaps, data_version, source, project,
-                    applicant, site, plan
+                    applicant, site, plan, batch_id, batch_file, batch_feature
              FROM checks
              WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
                AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)
-               AND (?7 IS NULL OR plan = ?7)
+               AND (?7 IS NULL OR plan = ?7) AND (?8 IS NULL OR batch_id = ?8)
              ORDER BY time DESC, id DESC
              LIMIT ?5 OFFSET ?6",
         )?;
         let rows = stmt.query_map(
-            params![f.from, f.to, f.verdict, f.source, limit, offset, f.plan],
+            params![f.from, f.to, f.verdict, f.source, limit, offset, f.plan, f.batch],
             |r| {
                 Ok((
                     Record {
@@ -297,6 +311,11 @@ impl History {
                         applicant: r.get(8)?,
                         plan: r.get(10)?,
                         site: RawValue::from_string("null".into()).expect("null is JSON"),
+                        batch: r.get::<_, Option<String>>(11)?.map(|id| BatchRef {
+                            id,
+                            file: r.get(12).ok().flatten(),
+                            feature: r.get(13).ok().flatten().unwrap_or(0),
+                        }),
                     },
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(9)?,
@@ -321,8 +340,8 @@ impl History {
             "SELECT count(*) FROM checks
              WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
                AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR source = ?4)
-               AND (?5 IS NULL OR plan = ?5)",
-            params![f.from, f.to, f.verdict, f.source, f.plan],
+               AND (?5 IS NULL OR plan = ?5) AND (?6 IS NULL OR batch_id = ?6)",
+            params![f.from, f.to, f.verdict, f.source, f.plan, f.batch],
             |r| r.get(0),
         )?;
         Ok(n as u64)
@@ -374,6 +393,7 @@ struct Filter {
     verdict: Option<String>,
     source: Option<&'static str>,
     plan: Option<String>,
+    batch: Option<String>,
 }
 
 impl Filter {
@@ -387,12 +407,16 @@ impl Filter {
                 )));
             }
         }
+        if let Some(b) = &q.batch {
+            batch_id(b)?;
+        }
         Ok(Filter {
             from: q.from.as_deref().map(time::canonical).transpose()?,
             to: q.to.as_deref().map(time::canonical_end).transpose()?,
             verdict: q.verdict.clone(),
             source: q.source.map(Source::as_str),
             plan: q.plan.clone(),
+            batch: q.batch.clone(),
         })
     }
 }

@@ -68,6 +68,18 @@ pub struct NewRecord {
     pub plan: Option<String>,
 }
 
+/// Where a site of a batch check came from: the batch, the uploaded file, the feature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchRef {
+    /// The batch's id (1 to 64 of `A-Z a-z 0-9 - _`), the same on every site of one upload.
+    pub id: String,
+    /// The uploaded file's name, when the upload had one (at most 200 characters).
+    pub file: Option<String>,
+    /// The feature's 1-based number in the file.
+    pub feature: i64,
+}
+
 /// A recorded check. `site` and `overlaps` are the stored JSON text, verbatim.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -88,4 +100,7 @@ pub struct Record {
     /// The site as checked: a GeoJSON geometry object (lon/lat).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub site: Box<RawValue>,
+    /// The batch the check was part of (absent for a single check).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchRef>,
 }

@@ -3,7 +3,7 @@
 //! Done on the caller's thread, so a bad record is refused before it reaches the writer.
 
 use crate::error::{invalid, HistoryError};
-use crate::record::{NewRecord, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
+use crate::record::{BatchRef, NewRecord, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
 use crate::time;
 
 /// A record checked and put in stored form, ready to insert.
@@ -20,6 +20,8 @@ pub struct Row {
     pub site: String,
     pub key: Option<String>,
     pub plan: Option<String>,
+    /// The batch the site belongs to ([`batch_ref`] checked it).
+    pub batch: Option<BatchRef>,
 }
 
 /// A record checked and put in stored form.
@@ -66,7 +68,41 @@ pub fn row(rec: &NewRecord) -> Result<Row, HistoryError> {
         site: site.to_string(),
         key: rec.key.clone(),
         plan: plan.map(str::to_string),
+        batch: None,
     })
+}
+
+/// A batch reference checked: the id's form, the file name trimmed and capped, the feature's
+/// number positive.
+pub fn batch_ref(b: &BatchRef) -> Result<BatchRef, HistoryError> {
+    batch_id(&b.id)?;
+    if b.feature < 1 {
+        return Err(invalid(format!(
+            "batch feature {} is not a 1-based number",
+            b.feature
+        )));
+    }
+    Ok(BatchRef {
+        id: b.id.clone(),
+        file: user_text("batch file", b.file.as_deref())?.map(str::to_string),
+        feature: b.feature,
+    })
+}
+
+/// A batch id: 1 to 64 of `A-Z a-z 0-9 - _`.
+pub fn batch_id(id: &str) -> Result<(), HistoryError> {
+    let ok = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "batch id {:?} is not 1 to 64 of A-Z a-z 0-9 - _",
+            time::clip(id)
+        )))
+    }
 }
 
 /// The site text, checked to be a GeoJSON geometry object.

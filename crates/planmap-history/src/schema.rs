@@ -35,6 +35,13 @@ const MIGRATIONS: &[&str] = &[
     // 2: the plan a check's verdict is of (a catalog serves many; NULL: recorded before).
     "ALTER TABLE checks ADD COLUMN plan TEXT;
     CREATE INDEX checks_plan ON checks (plan, time, id);",
+    // 3: batch checks — every site of a batch (`POST /api/check/batch`) is its own row with
+    // the batch's id, the uploaded file's name and the feature's 1-based number in it;
+    // single checks leave them null. Self-contained: it touches only these columns.
+    "ALTER TABLE checks ADD COLUMN batch_id TEXT;
+    ALTER TABLE checks ADD COLUMN batch_file TEXT;
+    ALTER TABLE checks ADD COLUMN batch_feature INTEGER;
+    CREATE INDEX checks_batch ON checks (batch_id, id) WHERE batch_id IS NOT NULL;",
 ];
 
 /// The schema version this build writes.

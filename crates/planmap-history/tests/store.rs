@@ -501,3 +501,93 @@ fn a_version_1_file_gains_the_plan_column_and_records_filter_by_plan() {
     let fc: Value = serde_json::from_str(&to_geojson(&w)).unwrap();
     assert_eq!(fc["features"][0]["properties"]["plan"], "wenshui");
 }
+
+#[test]
+fn batch_sites_keep_their_batch_and_are_selected_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    let single = h.record(&rec(0)).unwrap();
+    let batch = |id: &str, feature: i64| planmap_history::BatchRef {
+        id: id.into(),
+        file: Some("  项目清单.zip ".into()),
+        feature,
+    };
+    let mut pending = Vec::new();
+    for (i, f) in [(1, 1), (2, 3), (3, 7)] {
+        pending.push(h.submit_in_batch(&rec(i), &batch("B-1", f)).unwrap());
+    }
+    pending.push(h.submit_in_batch(&rec(4), &batch("B-2", 1)).unwrap());
+    let ids: Vec<i64> = pending.into_iter().map(|p| p.wait().unwrap()).collect();
+
+    let q = |b: &str| Query {
+        batch: Some(b.into()),
+        ..Query::default()
+    };
+    let b1 = h.list(&q("B-1")).unwrap();
+    assert_eq!(h.count(&q("B-1")).unwrap(), 3);
+    let mut features: Vec<i64> = b1
+        .iter()
+        .map(|r| {
+            let b = r.batch.as_ref().expect("a batch site names its batch");
+            assert_eq!(b.id, "B-1");
+            assert_eq!(b.file.as_deref(), Some("项目清单.zip"), "trimmed");
+            b.feature
+        })
+        .collect();
+    features.sort();
+    assert_eq!(features, [1, 3, 7]);
+    assert_eq!(h.list(&q("B-2")).unwrap()[0].id, ids[3]);
+    assert!(h.list(&q("none")).unwrap().is_empty());
+    // A single check has no batch, and its JSON has no `batch` member.
+    let all = h.list(&Query::default()).unwrap();
+    let one = all.iter().find(|r| r.id == single).unwrap();
+    assert!(one.batch.is_none());
+    assert!(serde_json::to_value(one).unwrap().get("batch").is_none());
+    assert_eq!(all.len(), 5);
+
+    // Bad batch references and filters are refused, nothing written.
+    assert!(h.submit_in_batch(&rec(5), &batch("a b", 1)).is_err());
+    assert!(h.submit_in_batch(&rec(5), &batch("B-3", 0)).is_err());
+    assert!(h.list(&q("x;DROP")).is_err());
+    assert_eq!(h.count(&Query::default()).unwrap(), 5);
+}
+
+#[test]
+fn a_first_version_database_gains_the_batch_columns_and_keeps_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        // The schema as version 1 wrote it, with one record.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE checks (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, verdict TEXT NOT NULL,
+                site_area_m2 REAL NOT NULL, overlaps TEXT NOT NULL, data_version TEXT NOT NULL,
+                source TEXT NOT NULL, project TEXT, applicant TEXT, site TEXT NOT NULL,
+                check_key TEXT);
+             CREATE INDEX checks_time ON checks (time, id);
+             CREATE UNIQUE INDEX checks_key ON checks (check_key);
+             INSERT INTO checks (time, verdict, site_area_m2, overlaps, data_version, source, site)
+               VALUES ('2026-01-01T00:00:00.000Z', '通过', 1.5, '[]', 'v1', 'api',
+                       '{\"type\":\"Point\",\"coordinates\":[112,37]}');
+             PRAGMA user_version = 1;
+             PRAGMA application_id = 1886218345;",
+        )
+        .unwrap();
+    }
+    let h = History::open(&path).unwrap();
+    let all = h.list(&Query::default()).unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(all[0].batch.is_none());
+    let b = planmap_history::BatchRef {
+        id: "B".into(),
+        file: None,
+        feature: 2,
+    };
+    h.submit_in_batch(&rec(1), &b).unwrap().wait().unwrap();
+    let q = Query {
+        batch: Some("B".into()),
+        ..Query::default()
+    };
+    assert_eq!(h.list(&q).unwrap()[0].batch.as_ref().unwrap().feature, 2);
+}

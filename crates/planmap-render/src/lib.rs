@@ -8,6 +8,7 @@
 //! `maplibre` feature; without it [`render_map`] returns [`RenderError::Disabled`] and the rest
 //! (frames, styles, tiles, the HTML report) still works.
 
+pub mod batch;
 pub mod frame;
 mod image;
 pub mod maps;
@@ -18,6 +19,7 @@ pub mod scene;
 #[cfg(feature = "maplibre")]
 mod headless;
 
+pub use batch::{batch_map, batch_report_page};
 pub use frame::Frame;
 pub use image::{Png, RenderError, MAX_SIZE, MIN_SIZE};
 pub use maps::{layer_preview, site_map, SiteMap};

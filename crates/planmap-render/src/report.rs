@@ -220,7 +220,7 @@ fn legend(plan: &Plan, style: Option<&MapStyle>) -> String {
     format!("<div class=\"legend\">{}</div>", items.join(""))
 }
 
-const CSS: &str = "body{font-family:'Noto Sans CJK SC','Source Han Sans SC',sans-serif;color:#222;max-width:190mm;margin:12mm auto;font-size:10.5pt}
+pub(crate) const CSS: &str = "body{font-family:'Noto Sans CJK SC','Source Han Sans SC',sans-serif;color:#222;max-width:190mm;margin:12mm auto;font-size:10.5pt}
 h1{font-size:17pt;margin:2pt 0}h2{font-size:12pt;margin:14pt 0 4pt;border-bottom:1px solid #ccc}
 .head{display:flex;justify-content:space-between;align-items:flex-end;border-bottom:2px solid #333;padding-bottom:4pt}
 .kicker{color:#555}dl{margin:0;display:grid;grid-template-columns:auto auto;gap:0 8pt}dt{color:#666}dd{margin:0}

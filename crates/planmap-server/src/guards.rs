@@ -42,8 +42,8 @@ impl FromRequestParts<AppState> for Keeper {
 }
 
 /// Cancels a request's job when the request's future is dropped (the client went away) or
-/// done.
-struct CancelOnDrop(Arc<Job>);
+/// done (a streamed answer's job: when its body is dropped).
+pub(crate) struct CancelOnDrop(pub(crate) Arc<Job>);
 
 impl Drop for CancelOnDrop {
     fn drop(&mut self) {

@@ -11,6 +11,15 @@ use crate::error::{clip, ApiError, ApiResult};
 /// The body to read and the format the form's file name tells. A body that is not a form
 /// is returned as it came.
 pub async fn unpack(headers: &HeaderMap, body: Bytes) -> ApiResult<(Bytes, Option<Format>)> {
+    let (bytes, format, _) = unpack_named(headers, body).await?;
+    Ok((bytes, format))
+}
+
+/// [`unpack`], with the form's file name (a batch's history keeps it).
+pub async fn unpack_named(
+    headers: &HeaderMap,
+    body: Bytes,
+) -> ApiResult<(Bytes, Option<Format>, Option<String>)> {
     let Some(ct) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -20,7 +29,7 @@ pub async fn unpack(headers: &HeaderMap, body: Bytes) -> ApiResult<(Bytes, Optio
                 .starts_with("multipart/")
         })
     else {
-        return Ok((body, None));
+        return Ok((body, None, None));
     };
     let boundary = multer::parse_boundary(ct).map_err(|e| {
         ApiError::bad_request(format!("multipart body: {e} (Content-Type: {})", clip(ct)))
@@ -40,9 +49,9 @@ pub async fn unpack(headers: &HeaderMap, body: Bytes) -> ApiResult<(Bytes, Optio
             .and_then(|n| Format::from_path(std::path::Path::new(n)));
         let bytes = field.bytes().await.map_err(bad)?;
         if file_name.is_some() {
-            return Ok((bytes, format));
+            return Ok((bytes, format, file_name));
         }
-        named_file.get_or_insert((bytes, format));
+        named_file.get_or_insert((bytes, format, None));
     }
     named_file.ok_or_else(|| {
         ApiError::bad_request(

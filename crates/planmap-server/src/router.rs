@@ -26,8 +26,8 @@ use crate::error::{self, ApiError};
 use crate::http::UrlPolicy;
 use crate::resources::recorder;
 use crate::routes::{
-    admin, assets, check, conflicts, fonts, history, identify, layer_import, ogc, openapi, plan,
-    plans, preview, style, tiles,
+    admin, assets, batch, check, conflicts, fonts, history, identify, layer_import, ogc, openapi,
+    plan, plans, preview, style, tiles,
 };
 use crate::state::AppState;
 use crate::{catalog, guards, security};
@@ -51,6 +51,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
                 header::CONTENT_DISPOSITION,
                 HeaderName::from_static("content-crs"),
                 HeaderName::from_static(recorder::ID_HEADER),
+                HeaderName::from_static(batch::BATCH_HEADER),
             ])
             .max_age(Duration::from_secs(3600)),
     )
@@ -62,7 +63,9 @@ fn compression() -> CompressionLayer<impl Predicate> {
     let worth = SizeAbove::new(1400)
         .and(NotForContentType::GRPC)
         .and(NotForContentType::IMAGES)
-        .and(NotForContentType::SSE);
+        .and(NotForContentType::SSE)
+        // A progress stream's lines go out as they come, not when a compressor's block fills.
+        .and(NotForContentType::const_new(batch::NDJSON));
     CompressionLayer::new()
         .quality(CompressionLevel::Precise(4))
         .compress_when(worth)
@@ -105,6 +108,7 @@ pub fn router(state: AppState) -> Router {
     // Requests that compute for a while: a bounded number at once (guards::heavy).
     let heavy = Router::new()
         .route("/api/check", post(check::check))
+        .route("/api/check/batch", post(batch::batch))
         .route("/api/admin/reload", post(admin::reload))
         .route("/api/admin/layers/{id}", put(layer_import::import_layer))
         .route("/api/layers/{id}/preview.png", get(preview::preview))

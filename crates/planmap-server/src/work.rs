@@ -142,6 +142,20 @@ pub async fn blocking<T: Send + 'static>(
     })?
 }
 
+/// Starts `f` on a blocking thread at once with `job` (not the request's: work that outlives
+/// its handler, as a streamed answer's), keeping what the request holds (its gate slot)
+/// until `f` returns. Call it from the request's handler.
+pub fn spawn_blocking_as<T: Send + 'static>(
+    job: Arc<Job>,
+    f: impl FnOnce(&Job) -> T + Send + 'static,
+) -> tokio::task::JoinHandle<T> {
+    let hold = HOLD.try_with(Arc::clone).ok();
+    tokio::task::spawn_blocking(move || {
+        let _hold = hold;
+        f(&job)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

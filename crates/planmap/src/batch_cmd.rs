@@ -2,10 +2,12 @@
 //! results as a table (planmap-batch builds and writes it).
 
 use std::fmt::Write;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use planmap_batch::{check_each, forms, table};
-use planmap_core::{CheckOptions, Engine};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use planmap_batch::{check_each_with, forms, table, txt_zip};
+use planmap_core::{Cancel, CheckOptions, Engine};
 use planmap_io::sandbox::Job;
 use planmap_io::source::ReadOptions;
 use planmap_io::PlanDir;
@@ -56,11 +58,16 @@ pub fn run(dir: &PlanDir, engine: &Engine, a: Each) -> Result<String, Failure> {
         format: parse_format(format)?,
         ..ReadOptions::default()
     };
-    let dataset = sandbox(CLI_LIMITS)
-        .read_path(file, &ro, &Job::new())
-        .map_err(read_failure)?;
+    let dataset = match txt_zip_bytes(file, &ro) {
+        Some(bytes) => txt_zip::read(&bytes, &ro),
+        None => sandbox(CLI_LIMITS).read_path(file, &ro, &Job::new()),
+    }
+    .map_err(read_failure)?;
     warn(&dataset.warnings, "warning");
-    let results = check_each(engine, dataset, &opts);
+    let bar = bar(dataset.features.len() as u64);
+    let results = check_each_with(engine, dataset, &opts, &Cancel::new(), &|| bar.inc(1))
+        .map_err(Failure::other)?;
+    bar.finish_and_clear();
     let t = table::build(engine, &results);
     if let Some(path) = output {
         let ext = path
@@ -87,6 +94,34 @@ pub fn run(dir: &PlanDir, engine: &Engine, a: Each) -> Result<String, Failure> {
         Print::Csv => forms::to_csv(&t),
         Print::Human => human(&t),
     })
+}
+
+/// The bytes of a zip of coordinate TXT files (one site a file), when `file` is one.
+fn txt_zip_bytes(file: &Path, ro: &ReadOptions) -> Option<Vec<u8>> {
+    let zip = ro.format.map_or_else(
+        || {
+            file.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+        },
+        |f| f == planmap_io::Format::Zip,
+    );
+    let bytes = zip.then(|| std::fs::read(file).ok()).flatten()?;
+    txt_zip::is_txt_zip(&bytes).then_some(bytes)
+}
+
+/// A progress bar of the sites checked on stderr, drawn only when stderr is a terminal
+/// (tests and pipes read stderr's lines).
+fn bar(total: u64) -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
+    if let Ok(style) = ProgressStyle::with_template("checking sites {wide_bar} {pos}/{len} {eta}") {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// The summary and one line a site, for a terminal.

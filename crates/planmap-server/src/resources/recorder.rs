@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use geo::{Geometry, MultiPolygon};
 use planmap_core::plan::SiteRole;
 use planmap_core::CheckReport;
-use planmap_history::{History, HistoryError, NewRecord, Pending, Source};
+use planmap_history::{BatchRef, History, HistoryError, NewRecord, Pending, Source};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -88,6 +88,34 @@ impl Recorder {
         let Some(h) = &self.history else {
             return Ok(None);
         };
+        h.submit(&self.record(site, report, plan))
+            .map(Some)
+            .map_err(unrecorded)
+    }
+
+    /// [`Recorder::submit`] for one site of a batch: the record names the batch, the file and
+    /// the feature.
+    pub fn submit_in_batch(
+        &self,
+        site: &MultiPolygon<f64>,
+        report: &CheckReport,
+        plan: &str,
+        batch: &BatchRef,
+    ) -> Result<Option<Pending>, Unrecorded> {
+        let Some(h) = &self.history else {
+            return Ok(None);
+        };
+        h.submit_in_batch(&self.record(site, report, plan), batch)
+            .map(Some)
+            .map_err(unrecorded)
+    }
+
+    /// Whether checks are recorded at all.
+    pub fn keeps_history(&self) -> bool {
+        self.history.is_some()
+    }
+
+    fn record(&self, site: &MultiPolygon<f64>, report: &CheckReport, plan: &str) -> NewRecord {
         let site = planmap_io::geojson_io::from_geo(&Geometry::MultiPolygon(site.clone()));
         let overlaps: Vec<RecordedOverlap> = report
             .overlaps
@@ -100,7 +128,7 @@ impl Recorder {
                 feature_ids: &o.feature_ids,
             })
             .collect();
-        let rec = NewRecord {
+        NewRecord {
             time: planmap_history::time::now_rfc3339(),
             site: site.to_string(),
             verdict: report.verdict.zh().to_string(),
@@ -112,8 +140,7 @@ impl Recorder {
             applicant: self.applicant.clone(),
             key: self.key.clone(),
             plan: Some(plan.to_string()),
-        };
-        h.submit(&rec).map(Some).map_err(unrecorded)
+        }
     }
 
     /// Waits, without holding a thread, until a submitted record's commit is on disk: its

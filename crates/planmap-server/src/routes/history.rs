@@ -42,6 +42,8 @@ pub struct HistoryQuery {
     pub source: Option<String>,
     /// Only the verdicts of this plan (its id); under `/plans/{plan}/` always that plan.
     pub plan: Option<String>,
+    /// Only the sites of this batch (the `batch_id` of `POST /api/check/batch`'s answer).
+    pub batch: Option<String>,
 }
 
 /// The history and the store's query of a listing (`page`) or export request.
@@ -85,6 +87,9 @@ fn request(
                 .ok_or_else(|| ApiError::parameter("source", "not one of: api, web, cli"))
         })
         .transpose()?;
+    if let Some(b) = &q.batch {
+        planmap_history::batch_id(b).map_err(|e| ApiError::parameter("batch", e))?;
+    }
     let limit = match q.limit {
         Some(n) if !(1..=MAX_PAGE).contains(&n) => {
             return Err(ApiError::parameter(
@@ -119,6 +124,7 @@ fn request(
         verdict: q.verdict,
         source,
         plan,
+        batch: q.batch,
     };
     Ok((h, query))
 }

@@ -5,7 +5,7 @@
 //! - [`plans`]: the catalog, `/api/plans[.geojson]`.
 //! - [`plan`]: `/api/plan`, `/api/layers`, `/api/layers/{id}.geojson`; [`preview`]: a layer's
 //!   image and the printable check report.
-//! - [`check`]: `POST /api/check`; [`conflicts`]: the rule scan; [`identify`]: what lies at a
+//! - [`check`]: `POST /api/check`; [`batch`]: `POST /api/check/batch`; [`conflicts`]: the rule scan; [`identify`]: what lies at a
 //!   point.
 //! - [`history`]: the check history; [`admin`] and [`layer_import`]: the keeper's reload and
 //!   layer import.
@@ -17,6 +17,7 @@
 pub mod across;
 pub mod admin;
 pub mod assets;
+pub mod batch;
 pub mod check;
 pub mod conflicts;
 pub mod fonts;

@@ -16,7 +16,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::http::{cached, json_bytes, JSON};
 use crate::query::{NoParams, Query};
 use crate::routes::{
-    admin, check, conflicts, history, identify, layer_import, plan, plans, preview, schemas,
+    admin, batch, check, conflicts, history, identify, layer_import, plan, plans, preview, schemas,
 };
 
 /// The data keeper's bearer token, named by the guarded operations.
@@ -62,6 +62,7 @@ impl Modify for LayerDraw {
     ),
     paths(
         plans::list, plans::geojson, plan::plan, plan::layers, plan::layer_geojson, preview::preview, check::check,
+        batch::batch,
         conflicts::conflicts, conflicts::conflicts_geojson, identify::identify,
         history::list, history::geojson, history::csv, admin::reload,
         layer_import::import_layer, openapi_json,
