@@ -72,7 +72,7 @@ function overviewStyle(outlines: Outlines, glyphs: string, stack: string[]): Sty
         type: "symbol",
         source: "plan-labels",
         layout: {
-          "text-field": ["format", ["get", "county"], {}, "\n", {}, ["get", "adcode"], { "font-scale": 0.75 }],
+          "text-field": ["format", ["get", "county"], {}, "\n", {}, ["get", "adcode"], { "font-scale": 0.75 }], // a plan field, not a layer id
           "text-font": stack,
           "text-size": 14,
           "text-max-width": 8,

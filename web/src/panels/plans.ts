@@ -67,10 +67,11 @@ export class PlansPanel {
           <td class="n">${num(p.layers, 0)}</td></tr>`;
       })
       .join("");
+    const countyHead = t("county"); // a plan field, not a layer id
     this.root.innerHTML = `<div class="panel-intro"><b>${t("overview")}</b>
         <span>${esc(t("overviewTotal", { n: this.cat.plans.length, km2: num(total, 2) }))}</span></div>
       <p class="muted small">${t("overviewIntro")}</p>
-      <table class="data plans-table"><thead><tr><th>${t("county")}</th><th class="n">${t("adcode")}</th>
+      <table class="data plans-table"><thead><tr><th>${countyHead}</th><th class="n">${t("adcode")}</th>
         <th class="n">${t("areaKm2")}</th><th class="n">${t("layersCount")}</th></tr></thead><tbody>${rows}</tbody></table>`;
     this.root.querySelectorAll<HTMLElement>("tr[data-plan]").forEach((tr) => {
       const pick = () => this.onSelect(tr.dataset.plan!);
