@@ -6,7 +6,6 @@
 
 mod proc_support;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use planmap_tests::{data_dir, rect_geojson, ServeProcess};
@@ -18,18 +17,35 @@ const TOKEN: &str = "bounded-test-token-0123456789";
 /// check takes about 2 s of CPU: work left running would spend most of it).
 const STOPPED_CPU: f64 = 0.8;
 
-fn temp_db(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("planmap-bounded-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    let p = d.join(name);
-    let _ = std::fs::remove_file(&p);
-    p
+/// A server of these tests and the temp folder of its history, removed after the server stops
+/// (fields drop in order), even when the test fails.
+struct Served {
+    server: ServeProcess,
+    _dir: tempfile::TempDir,
 }
 
-/// `planmap serve` with its own history and `extra` options; waits until its start-up work
-/// (the conflict scan) is done, so the CPU measured afterwards is the test's.
-fn serve(db: &str, extra: &[&str]) -> ServeProcess {
-    let db = temp_db(db);
+impl std::ops::Deref for Served {
+    type Target = ServeProcess;
+    fn deref(&self) -> &ServeProcess {
+        &self.server
+    }
+}
+
+impl std::ops::DerefMut for Served {
+    fn deref_mut(&mut self) -> &mut ServeProcess {
+        &mut self.server
+    }
+}
+
+/// `planmap serve` with its own history (`db` in a temp folder) and `extra` options; waits
+/// until its start-up work (the conflict scan) is done, so the CPU measured afterwards is the
+/// test's.
+fn serve(db: &str, extra: &[&str]) -> Served {
+    let dir = tempfile::Builder::new()
+        .prefix("planmap-bounded-")
+        .tempdir()
+        .unwrap();
+    let db = dir.path().join(db);
     let mut args = vec!["--history", db.to_str().unwrap()];
     args.extend_from_slice(extra);
     let s = ServeProcess::start(&data_dir(), &args, &[("PLANMAP_ADMIN_TOKEN", TOKEN)]);
@@ -37,7 +53,10 @@ fn serve(db: &str, extra: &[&str]) -> ServeProcess {
         seconds_until_idle(s.child.id(), 120.0).is_some(),
         "the server never settled after start"
     );
-    s
+    Served {
+        server: s,
+        _dir: dir,
+    }
 }
 
 fn client() -> reqwest::blocking::Client {
