@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -115,7 +115,8 @@ describe("batch check", () => {
     // The XLSX download, read back with openpyxl: the verdicts in file order.
     const [download] = await Promise.all([page.waitForEvent("download"), page.locator(".bt-xlsx").click()]);
     assert.match(download.suggestedFilename(), /^sites-.*\.xlsx$/);
-    const path = join(mkdtempSync(join(tmpdir(), "planmap-e2e-batch-")), "results.xlsx"); // openpyxl reads by extension
+    const dir = mkdtempSync(join(tmpdir(), "planmap-e2e-batch-"));
+    const path = join(dir, "results.xlsx"); // openpyxl reads by extension
     await download.saveAs(path);
     const read = `
 import json, sys, openpyxl
@@ -125,7 +126,12 @@ v = rows[0].index("结论")
 print(json.dumps([r[v] for r in rows[1:]], ensure_ascii=False))`;
     // Debian's Python, where `make deps` installs python3-openpyxl.
     const python = process.env.PLANMAP_PYTHON ?? "/usr/bin/python3";
-    const got = JSON.parse(execFileSync(python, ["-c", read, path], { encoding: "utf8" }));
+    let got;
+    try {
+      got = JSON.parse(execFileSync(python, ["-c", read, path], { encoding: "utf8" }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     assert.deepEqual(got, ["不通过", "通过", "无法审查"]);
     assertClean(assert, browser.guards);
   });
