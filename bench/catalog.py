@@ -14,11 +14,13 @@ Also runs alone: `bench/compare.py --only-catalog`.
 import http.client
 import json
 import subprocess
+import tempfile
 import threading
 import time
 
 import common
 import http_client
+import request_path
 
 
 def rss_mb(pid):
@@ -90,6 +92,35 @@ def check_p50(servers, sites_doc, rounds):
     return runs
 
 
+def across(server, sites_doc):
+    """How many of the sites the catalog's root answers with more than one plan (a site on a
+    county line is checked by each plan it covers: real extra work), and one site that only
+    Wenshui's plan answers."""
+    n, inside = 0, None
+    for f in sites_doc["features"]:
+        body = json.dumps(f["geometry"])
+        status, answer = http_client.post(server.conn, "/api/check", body)
+        plans = json.loads(answer).get("plans", []) if status == 200 else []
+        if len(plans) > 1:
+            n += 1
+        elif len(plans) == 1 and inside is None:
+            inside = body
+    return n, inside
+
+
+def check_wrk(servers, body, rounds, seconds=2):
+    """p50 µs of `POST /api/check` of one site, wrk -t1 -c1 (a client far cheaper than the
+    server), for each server, rounds alternating."""
+    with tempfile.NamedTemporaryFile("w", suffix=".geojson") as f:
+        f.write(body)
+        f.flush()
+        runs = {name: [] for name in servers}
+        for _ in range(rounds):
+            for name, s in servers.items():
+                runs[name].append(request_path.wrk(s.port, "/api/check", seconds, f.name)["p50_us"])
+    return runs
+
+
 def run(planmap_bin, region, wenshui, sites_doc, repeat, budget_mb):
     res = {"region": str(region), "budget_mb": budget_mb}
     cat = Serve(planmap_bin, region, ["--default-plan", "wenshui"])
@@ -99,6 +130,11 @@ def run(planmap_bin, region, wenshui, sites_doc, repeat, budget_mb):
         ids = [p["id"] for p in cat.get("/api/plans")["plans"]]
         res["plans"] = len(ids)
         res["check_p50_ms"] = check_p50({"catalog": cat, "single": one}, sites_doc, repeat)
+        res["sites"] = len(sites_doc["features"])
+        res["sites_across"], inside = across(cat, sites_doc)
+        if inside is not None:
+            res["check_wrk_p50_us"] = check_wrk({"catalog": cat, "single": one}, inside,
+                                                max(repeat, 3))
         res["single_rss_mb"] = one.rss()
         res["per_plan"] = loads(cat, [i for i in ids if i != "wenshui"])
         res["rss_all_loaded_mb"] = cat.rss()
@@ -150,5 +186,11 @@ def lines(c):
     rows.append(("check p50 ms: catalog root / single-plan server", f"{_cell(cat)} / {_cell(one)}",
                  "", "", f"catalog÷single {_fmt(_med(cat) / _med(one), 2)}"))
     rows.append(("  with every plan loaded", _cell(c["check_p50_all_loaded_ms"]), "", "", ""))
+    rows.append(("  sites the catalog checks by two plans (on a county line)",
+                 f"{c.get('sites_across', '–')} of {c.get('sites', '–')}", "", "", ""))
+    if c.get("check_wrk_p50_us"):
+        wc, wo = c["check_wrk_p50_us"]["catalog"], c["check_wrk_p50_us"]["single"]
+        rows.append(("check p50 µs, a site in one county (wrk -t1 -c1): catalog / single",
+                     f"{_cell(wc)} / {_cell(wo)}", "", "", f"catalog÷single {_fmt(_med(wc) / _med(wo), 2)}"))
     return ["", "the region's catalog (bench/catalog.py; the same sites, both servers up, rounds "
                 "alternating)"] + _grid(rows)
