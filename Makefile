@@ -10,7 +10,9 @@ ADDR ?= 127.0.0.1:8080
 # protobuf-compiler builds maplibre-rs; mesa-vulkan-drivers is its software (CPU) Vulkan adapter.
 # python3-openpyxl reads the batch e2e's XLSX download back.
 # nginx serves `planmap publish`'s static site in the e2e (started by the test, loopback).
-APT_PACKAGES := gdal-bin libgdal-dev libsqlite3-dev pkg-config wrk chromium fonts-noto-cjk protobuf-compiler mesa-vulkan-drivers nginx python3-openpyxl
+# postgresql + postgresql-postgis (PostGIS for the default server version): the database tests'
+# throwaway cluster (crates/planmap-testenv: initdb, pg_ctl, psql under a temp dir, loopback).
+APT_PACKAGES := gdal-bin libgdal-dev libsqlite3-dev pkg-config wrk chromium fonts-noto-cjk protobuf-compiler mesa-vulkan-drivers nginx python3-openpyxl postgresql postgresql-postgis
 
 .PHONY: run test deps build release fmt lint clippy data bench bench-compare bench-criterion bench-server clean web e2e fuzz load
 

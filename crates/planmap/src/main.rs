@@ -2,6 +2,7 @@
 
 mod basemap_args;
 mod batch_cmd;
+mod db_cmd;
 mod export_cmd;
 mod failure;
 mod human;
@@ -96,6 +97,8 @@ enum Command {
     /// Writes the plan as a static site any web server serves: the web map, one PMTiles
     /// archive of every layer, glyphs, GeoJSON downloads, the plan and conflicts as JSON.
     Publish(publish_cmd::PublishArgs),
+    /// The PostgreSQL/PostGIS store: `db init` creates or migrates its schema.
+    Db(db_cmd::DbArgs),
 }
 
 /// The plan folder (see `plan_location`): not finding one is the user's to fix.
@@ -216,6 +219,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             export_cmd::run(&engine, args)
         }
         Command::Publish(args) => publish_cmd::run(plan_folder(&cli.data)?, args),
+        Command::Db(args) => db_cmd::run(args),
         Command::Serve(args) => {
             args.run(plan_folder(&cli.data)?).map_err(Failure::other)?;
             Ok(String::new())

@@ -1,0 +1,65 @@
+//! [`PgError`]: why the database could not be used, naming the database (never its password)
+//! and the step.
+
+/// An error of the PostgreSQL store.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    /// The URL is not a PostgreSQL connection string (the user's to fix).
+    #[error("--db {url}: not a PostgreSQL URL ({why}); expected postgres://USER@HOST:PORT/DB")]
+    Url { url: String, why: String },
+    /// The server could not be reached or refused us.
+    #[error("PostgreSQL at {at}: {source}")]
+    Connect {
+        at: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// The server did not answer in time.
+    #[error("PostgreSQL at {at}: no answer within {secs} s")]
+    Timeout { at: String, secs: u64 },
+    /// A statement failed.
+    #[error("PostgreSQL at {at}, {step}: {}", db_message(.source))]
+    Query {
+        at: String,
+        step: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// A newer planmap has migrated this database.
+    #[error(
+        "PostgreSQL at {at}: schema version {found} is newer than this planmap's {known}; \
+         upgrade planmap"
+    )]
+    NewerSchema { at: String, found: i32, known: i32 },
+    /// An applied migration is not the one this build has under its number.
+    #[error(
+        "PostgreSQL at {at}: migration {version} ({name}) was applied with other SQL than \
+         this planmap's; the database was migrated by another build"
+    )]
+    Edited {
+        at: String,
+        version: i32,
+        name: String,
+    },
+    /// The runtime for the blocking calls could not start.
+    #[error("PostgreSQL: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// The server's own message (with its detail and hint) when there is one, else the
+/// driver's.
+fn db_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut m = db.message().to_string();
+            if let Some(d) = db.detail() {
+                m = format!("{m} ({d})");
+            }
+            if let Some(h) = db.hint() {
+                m = format!("{m}; hint: {h}");
+            }
+            m
+        }
+        None => e.to_string(),
+    }
+}

@@ -1,0 +1,13 @@
+//! Throwaway services for planmap's tests, started by the tests themselves from Debian's
+//! packages under a temp dir on loopback ports, and stopped and removed when dropped.
+//!
+//! - [`PgCluster`]: a PostgreSQL cluster (`initdb` + `pg_ctl`, the newest
+//!   `/usr/lib/postgresql/*/bin`, or `PLANMAP_PG_BIN`) with PostGIS available — what
+//!   `bench/pg.py` does for `make bench`. `make deps` installs `postgresql` and `postgresql-postgis`.
+//!
+//! Tests read the database back with `psql` ([`PgCluster::psql`]), a client independent of
+//! the `tokio-postgres` code under test.
+
+mod pg;
+
+pub use pg::PgCluster;
