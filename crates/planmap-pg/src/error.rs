@@ -41,6 +41,15 @@ pub enum PgError {
         version: i32,
         name: String,
     },
+    /// The pool could not be built or used.
+    #[error("PostgreSQL at {at}: connection pool: {why}")]
+    Pool { at: String, why: String },
+    /// The database has not been initialised to this build's schema (`planmap db init`).
+    #[error(
+        "PostgreSQL at {at}: schema version {found}, this planmap needs {known}; run \
+         `planmap db init --db …` first"
+    )]
+    Unmigrated { at: String, found: i32, known: i32 },
     /// The runtime for the blocking calls could not start.
     #[error("PostgreSQL: {0}")]
     Runtime(std::io::Error),

@@ -10,11 +10,13 @@
 mod connect;
 mod error;
 mod migrate;
+mod pool;
 pub mod schema;
 
 pub use connect::{connect, describe, parse_url};
 pub use error::PgError;
-pub use migrate::{init, init_blocking, Applied, InitReport};
+pub use migrate::{init, init_blocking, schema_version, Applied, InitReport};
+pub use pool::{Conn, Db, PoolOptions};
 pub use schema::VERSION;
 /// A parsed connection string ([`parse_url`]).
 pub use tokio_postgres::Config;

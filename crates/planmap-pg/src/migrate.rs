@@ -127,3 +127,20 @@ pub fn init_blocking(cfg: &Config) -> Result<InitReport, PgError> {
         .map_err(PgError::Runtime)?
         .block_on(init(cfg))
 }
+
+/// The schema version of the database `c` is connected to (0: never initialised).
+pub async fn schema_version(c: &tokio_postgres::Client, at: &str) -> Result<i32, PgError> {
+    let row = c
+        .query_one(
+            "SELECT CASE WHEN to_regclass('planmap.migrations') IS NULL THEN 0 \
+             ELSE (SELECT coalesce(max(version), 0) FROM planmap.migrations) END",
+            &[],
+        )
+        .await
+        .map_err(|source| PgError::Query {
+            at: at.to_string(),
+            step: "reading the schema version".into(),
+            source,
+        })?;
+    Ok(row.get(0))
+}
