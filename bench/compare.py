@@ -25,13 +25,17 @@ Measures (each engine on the same data, the same sites, the same tiles):
      tiles/s of nginx serving the PMTiles archive by Range against `planmap serve` (wrk);
   10. the region's catalog of plans (bench/catalog.py): load time and RSS per plan, the first
       request to a cold plan, RSS with all loaded vs under a budget, a check's p50 at the
-      catalog's root vs the single-plan server.
+      catalog's root vs the single-plan server;
+  11. planmap on the PostgreSQL/PostGIS store (bench/replicas.py): `db load`, cold start and a
+      check's p50 from the database vs the folder, history on in PostgreSQL vs SQLite, checks/s
+      through nginx with 1 and 2 replicas, an import through one replica served by the other.
 Prints one table (median of repeats, [min–max]) with ratios peer/planmap measured in this
 run, and writes it with every raw figure to OUT/results.json.
 """
 
 import argparse
 import catalog
+import replicas
 import contextlib
 import json
 import os
@@ -119,6 +123,9 @@ def main():
     ap.add_argument("--catalog-budget-mb", type=int, default=64,
                     help="step 10's --max-memory, MB")
     ap.add_argument("--skip-catalog", action="store_true")
+    ap.add_argument("--skip-replicas", action="store_true")
+    ap.add_argument("--only-replicas", action="store_true",
+                    help="run step 11 alone (planmap on PostgreSQL against the plan folder)")
     ap.add_argument("--only-catalog", action="store_true",
                     help="run step 10 alone (the region's catalog against the single-plan server)")
     args = ap.parse_args()
@@ -136,6 +143,13 @@ def main():
         sites_path = out / "sites.geojson"
         sh([bench_bin, "sites", "--data", args.data, "--n", args.sites, "--out", sites_path])
         res["catalog"] = run_catalog(args, out, planmap_bin, common.read_sites(sites_path)[1], R)
+        finish(res, out)
+        return
+    if args.only_replicas:
+        sites_path = out / "sites.geojson"
+        sh([bench_bin, "sites", "--data", args.data, "--n", args.sites, "--out", sites_path])
+        res["replicas"] = replicas.run(planmap_bin, args.data, common.read_sites(sites_path)[1],
+                                       out, R)
         finish(res, out)
         return
     if args.only_scale:
@@ -313,6 +327,8 @@ def main():
     # -- 10. the region's catalog ---------------------------------------------------------
     if not args.skip_catalog:
         res["catalog"] = run_catalog(args, out, planmap_bin, sites_doc, R)
+    if not args.skip_replicas:
+        res["replicas"] = replicas.run(planmap_bin, args.data, sites_doc, out, R)
     finish(res, out)
 
 

@@ -34,7 +34,7 @@ def free_port():
 class Cluster:
     """initdb'd in a temp dir, started and stopped by this object."""
 
-    def __init__(self, parent):
+    def __init__(self, parent, durable=False):
         self.dir = Path(tempfile.mkdtemp(prefix="planmap-pg-", dir=parent))
         self.data = self.dir / "data"
         self.port = free_port()
@@ -48,10 +48,13 @@ class Cluster:
             f.write(
                 f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
                 f"unix_socket_directories = '{self.dir}'\nshared_buffers = 1GB\n"
-                "work_mem = 64MB\nmaintenance_work_mem = 1GB\nfsync = off\n"
-                "synchronous_commit = off\nfull_page_writes = off\njit = off\n"
+                "work_mem = 64MB\nmaintenance_work_mem = 1GB\njit = off\n"
                 "max_wal_size = 8GB\nmax_parallel_workers_per_gather = 2\n"
             )
+            # The engine peer needs no durability; a store planmap serves from keeps
+            # PostgreSQL's defaults (fsync, synchronous_commit on), as a deployment would.
+            if not durable:
+                f.write("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
 
     def _run(self, cmd, **kw):
         if self.as_root:

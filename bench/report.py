@@ -191,7 +191,9 @@ def table(res):
     lines.extend(request_path_lines(res.get("request_path"), res))
     lines.extend(publish_bench.lines(res.get("publish")))
     import catalog  # noqa: E402 (it imports this module's helpers)
+    import replicas  # noqa: E402 (the same)
     lines.extend(catalog.lines(res.get("catalog")))
+    lines.extend(replicas.lines(res.get("replicas")))
     lines.append("")
     lines.append("figures: median [min–max] over repeats; ratios: peer median ÷ planmap median "
                  "(>1 = planmap faster), same run")

@@ -54,6 +54,9 @@ pub enum ImportError {
     /// The plan folder could not be read or written.
     #[error(transparent)]
     Store(#[from] IoError),
+    /// The store the new version goes to (a database) did not take it; nothing changed.
+    #[error("{0}")]
+    Target(String),
 }
 
 /// Reports an import's progress (a progress bar in the CLI).
@@ -411,6 +414,14 @@ fn write_layer(
     w.write_all(b"\n]}\n")
 }
 
+/// Where an import's features go: the new version's number, where it was written (a file's
+/// path, a database's name) and its size in bytes.
+pub struct Written {
+    pub version: u32,
+    pub file: String,
+    pub bytes: u64,
+}
+
 /// Imports a data set as the new version of `layer` in a plan folder.
 pub fn import(
     dir: &PlanDir,
@@ -420,6 +431,26 @@ pub fn import(
     progress: &dyn Progress,
 ) -> Result<ImportReport, ImportError> {
     let plan = planmap_core::LayerStore::plan(dir)?;
+    import_with(&plan, layer, data, o, progress, |features| {
+        let w = dir.write_layer_version(layer, |w| write_layer(w, layer, features, progress))?;
+        Ok(Written {
+            version: w.version,
+            file: w.path.display().to_string(),
+            bytes: w.bytes,
+        })
+    })
+}
+
+/// Reads, validates and repairs a data set as the new version of `layer` of `plan`, and
+/// hands the features to `write` (a plan folder's new file, a database's new version).
+pub fn import_with(
+    plan: &planmap_core::Plan,
+    layer: &str,
+    data: Dataset,
+    o: &ImportOptions,
+    progress: &dyn Progress,
+    write: impl FnOnce(&[Feature]) -> Result<Written, ImportError>,
+) -> Result<ImportReport, ImportError> {
     let def = plan.layer(layer).ok_or_else(|| ImportError::UnknownLayer {
         layer: layer.into(),
         known: plan.layers.iter().map(|l| l.id.clone()).collect(),
@@ -434,12 +465,12 @@ pub fn import(
         .filter_map(|f| f.shape.as_polygon())
         .map(planmap_core::geodesy::area_m2)
         .sum();
-    let written = dir.write_layer_version(layer, |w| write_layer(w, layer, &features, progress))?;
+    let written = write(&features)?;
     Ok(ImportReport {
         layer: layer.into(),
         features: features.len(),
         version: written.version,
-        file: written.path.display().to_string(),
+        file: written.file,
         bytes: written.bytes,
         crs: data.crs,
         area_m2,

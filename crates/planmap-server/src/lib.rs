@@ -21,6 +21,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod follow;
 pub mod guards;
 pub mod http;
 pub mod listen;

@@ -17,7 +17,7 @@ use serde::Serialize;
 use crate::catalog::plans::PlanEntry;
 use crate::error::{ApiError, ApiResult};
 use crate::http::blocking;
-use crate::snapshot::load_snapshot;
+use crate::catalog::source::load_snapshot;
 use crate::state::AppState;
 
 /// What a reload did (the answer of `POST /api/admin/reload`).
@@ -73,10 +73,10 @@ pub fn fingerprint(data_dir: &Path) -> Result<String, String> {
 pub async fn reload_now(st: &AppState, plan: &Arc<PlanEntry>) -> ApiResult<Reloaded> {
     let _one = RELOADING.lock().await;
     let before = plan.summary().version.clone();
-    let (dir, tiles) = (plan.dir.clone(), st.config().tile_cache_bytes);
-    let basemap = st.config().basemap.clone();
+    let (source, tiles) = (plan.source.clone(), st.config().tile_cache_bytes);
+    let (id, basemap) = (plan.id.clone(), st.config().basemap.clone());
     let snap = blocking(move || {
-        load_snapshot(&dir, tiles, basemap.as_ref())
+        load_snapshot(&source, &id, tiles, basemap.as_ref())
             .map_err(|e| ApiError::unprocessable(format!("reload: {e}")))
     })
     .await?;
@@ -94,7 +94,7 @@ pub async fn reload_now(st: &AppState, plan: &Arc<PlanEntry>) -> ApiResult<Reloa
         .collect();
     let after = snap.data_version.clone();
     plan.slot.set(Arc::new(snap));
-    if let Err(e) = plan.refresh() {
+    if let Err(e) = refresh(plan).await {
         tracing::warn!(plan = %plan.id, "reload: {e}");
     }
     st.catalog().keep_budget(&plan.id);
@@ -108,14 +108,42 @@ pub async fn reload_now(st: &AppState, plan: &Arc<PlanEntry>) -> ApiResult<Reloa
     })
 }
 
+/// Reads a plan's summary again, on a blocking thread (a database is read blocking).
+pub async fn refresh(plan: &Arc<PlanEntry>) -> Result<(), String> {
+    let p = Arc::clone(plan);
+    tokio::task::spawn_blocking(move || p.refresh())
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()))
+}
+
+/// Reloads a loaded plan, or reads an unloaded one's summary again (it loads fresh on next
+/// use).
+pub async fn renew(st: &AppState, plan: &Arc<PlanEntry>) -> Result<(), String> {
+    match plan.slot.current() {
+        Some(_) => reload_now(st, plan).await.map(|_| ()).map_err(|e| e.message),
+        None => refresh(plan).await,
+    }
+}
+
 /// Watches every plan folder every `every`; a loaded plan whose fingerprint changed is
 /// reloaded, an unloaded one has its summary read again (it loads fresh on next use).
 pub fn spawn_watch(st: AppState, every: Duration) {
     tokio::spawn(async move {
-        let dirs: Vec<PathBuf> = st.catalog().plans().iter().map(|p| p.dir.clone()).collect();
-        let fps = |dirs: Vec<PathBuf>| async move {
+        // A plan in the database has no folder to watch: its changes are notified.
+        let dirs: Vec<Option<PathBuf>> = st
+            .catalog()
+            .plans()
+            .iter()
+            .map(|p| p.source.folder().map(Path::to_path_buf))
+            .collect();
+        if dirs.iter().all(Option::is_none) {
+            return;
+        }
+        let fps = |dirs: Vec<Option<PathBuf>>| async move {
             tokio::task::spawn_blocking(move || {
-                dirs.iter().map(|d| fingerprint(d).ok()).collect::<Vec<_>>()
+                dirs.iter()
+                    .map(|d| d.as_deref().and_then(|d| fingerprint(d).ok()))
+                    .collect::<Vec<_>>()
             })
             .await
             .unwrap_or_default()
@@ -131,14 +159,7 @@ pub fn spawn_watch(st: AppState, every: Duration) {
                 if old.as_ref() == Some(&fp) {
                     continue;
                 }
-                let done = match plan.slot.current() {
-                    Some(_) => reload_now(&st, plan)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.message),
-                    None => plan.refresh(),
-                };
-                match done {
+                match renew(&st, plan).await {
                     Ok(()) => *old = Some(fp),
                     // Half-written manifest or the like: try again next time.
                     Err(e) => tracing::warn!(plan = %plan.id, "watch: {e}"),

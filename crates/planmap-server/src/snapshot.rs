@@ -4,13 +4,12 @@
 //! [`Snapshot`] beside the engine it came from, so replacing the snapshot (a reload) can never
 //! mix old caches with new data.
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
-use planmap_core::plan::{Basemap, Indicator};
+use planmap_core::plan::Indicator;
 use planmap_core::{Cancel, ConflictScan, Engine};
-use planmap_io::{export, PlanDir};
+use planmap_io::export;
 
 use crate::error::{ApiError, ApiResult};
 use crate::resources::tile_cache::TileCache;
@@ -116,20 +115,4 @@ impl Snapshot {
             ApiError::unknown_layer(id, self.engine.layers.iter().map(|l| l.def.id.clone()))
         })
     }
-}
-
-/// Reads a plan folder into a snapshot with a tile cache of `tile_cache_bytes`; `basemap`
-/// (`--basemap`) replaces the manifest's.
-pub fn load_snapshot(
-    dir: &Path,
-    tile_cache_bytes: u64,
-    basemap: Option<&Basemap>,
-) -> Result<Snapshot, String> {
-    let dir = PlanDir::open(dir).map_err(|e| e.to_string())?;
-    let indicators = dir.indicators().map_err(|e| e.to_string())?;
-    let mut engine = Engine::load(&dir).map_err(|e| e.to_string())?;
-    if let Some(b) = basemap {
-        engine.plan.basemap = Some(b.clone());
-    }
-    Ok(Snapshot::new(engine, indicators, tile_cache_bytes))
 }

@@ -159,8 +159,13 @@ impl AppState {
         )?;
         let default = catalog.default_plan();
         let basemap = config.basemap.as_ref();
-        let snap = crate::snapshot::load_snapshot(&default.dir, config.tile_cache_bytes, basemap)
-            .map_err(|e| format!("{}: {e}", default.dir.display()))?;
+        let snap = crate::catalog::source::load_snapshot(
+            &default.source,
+            &default.id,
+            config.tile_cache_bytes,
+            basemap,
+        )
+        .map_err(|e| format!("{}: {e}", default.describe()))?;
         default.slot.set(Arc::new(snap));
         Ok(AppState::new(config, catalog, history))
     }

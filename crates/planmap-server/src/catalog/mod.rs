@@ -1,5 +1,5 @@
 //! The catalog: the plans a server serves, found in `--data DIR` (a plan folder, or a folder
-//! of plan folders). What `/api/plans` says of a plan — its manifest's names, its county
+//! of plan folders) or in the PostgreSQL store (`--db`, [`source`]). What `/api/plans` says of a plan — its manifest's names, its county
 //! outline, its data version — is read when the catalog is built ([`plans`]); a plan's engine
 //! is loaded on its first use and evicted least-recently-used under the memory budget
 //! ([`slot`]). [`extract`] gives a handler the plan its request addresses (`/plans/{plan}/…`,
@@ -8,3 +8,4 @@
 pub mod extract;
 pub mod plans;
 pub mod slot;
+pub mod source;

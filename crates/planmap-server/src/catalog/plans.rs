@@ -1,4 +1,4 @@
-//! The plans of a catalog: each one's folder, what is known of it without loading it (its
+//! The plans of a catalog: each one's source (folder or database), what is known of it without loading it (its
 //! [`Summary`]), its [`Slot`], and the catalog's budget over them.
 
 use std::collections::BTreeMap;
@@ -9,11 +9,11 @@ use arc_swap::ArcSwap;
 use geo::{BoundingRect, MultiPolygon};
 use planmap_core::across::Outline;
 use planmap_core::plan::Basemap;
-use planmap_core::{LayerStore, Plan, Role};
-use planmap_io::PlanDir;
+use planmap_core::{Plan, Role};
 
 use super::slot::Slot;
-use crate::snapshot::{load_snapshot, Snapshot};
+use super::source::{load_snapshot, PlanSource};
+use crate::snapshot::Snapshot;
 
 /// What is known of a plan without loading it.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub struct Summary {
 /// One plan of the catalog.
 pub struct PlanEntry {
     pub id: String,
-    pub dir: PathBuf,
+    pub source: PlanSource,
     summary: ArcSwap<Summary>,
     pub slot: Slot,
 }
@@ -44,9 +44,10 @@ impl PlanEntry {
         self.summary.load_full()
     }
 
-    /// Reads the manifest and the county outline again (after a change of the folder).
+    /// Reads the manifest and the county outline again (after a change of its data); call
+    /// it on a blocking thread.
     pub fn refresh(&self) -> Result<(), String> {
-        let s = summarize(&self.dir)?.1;
+        let s = summarize(&self.source, &self.id)?.1;
         self.summary.store(Arc::new(s));
         Ok(())
     }
@@ -55,15 +56,21 @@ impl PlanEntry {
     pub fn prefix(&self) -> String {
         format!("/plans/{}", self.id)
     }
+
+    /// How errors name where the plan comes from.
+    pub fn describe(&self) -> String {
+        self.source.describe(&self.id)
+    }
 }
 
-/// Reads a plan folder's manifest, county outline and data version.
-fn summarize(dir: &Path) -> Result<(Plan, Summary), String> {
-    let pd = PlanDir::open(dir).map_err(|e| e.to_string())?;
-    let plan = pd.plan().map_err(|e| e.to_string())?;
+/// Reads a plan's manifest, county outline and data version (`id`: the plan's id in a
+/// database; a folder's manifest names its own).
+fn summarize(source: &PlanSource, id: &str) -> Result<(Plan, Summary), String> {
+    let pd = source.read_summary(id)?;
+    let plan = pd.plan()?;
     let mut polys = Vec::new();
     if let Some(county) = plan.role(Role::County) {
-        for f in pd.features(&county.id).map_err(|e| e.to_string())? {
+        for f in pd.features(&county.id)? {
             if let Some(mp) = f.shape.as_polygon() {
                 polys.extend(mp.0.iter().cloned());
             }
@@ -71,7 +78,7 @@ fn summarize(dir: &Path) -> Result<(Plan, Summary), String> {
     }
     let mut versions = Vec::with_capacity(plan.layers.len());
     for l in &plan.layers {
-        versions.push(pd.version(&l.id).map_err(|e| e.to_string())?);
+        versions.push(pd.version(&l.id)?);
     }
     let version = planmap_core::check::data_version_of(
         &plan.id,
@@ -143,32 +150,84 @@ impl Catalog {
         basemap: Option<Basemap>,
     ) -> Result<Catalog, String> {
         let (single, dirs) = plan_folders(data)?;
-        let mut by_id: BTreeMap<String, Arc<PlanEntry>> = BTreeMap::new();
+        let mut found = Vec::with_capacity(dirs.len());
         for dir in dirs {
-            let (plan, summary) = summarize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            if let Some(other) = by_id.get(&plan.id) {
+            let source = PlanSource::Folder(dir);
+            let (plan, summary) =
+                summarize(&source, "").map_err(|e| format!("{}: {e}", source.describe("")))?;
+            found.push((plan.id, source, summary));
+        }
+        let mut catalog = Catalog::of(found, default, &data.display().to_string())?;
+        catalog.single = single;
+        catalog.tile_cache_bytes = tile_cache_bytes;
+        catalog.max_memory = max_memory;
+        catalog.basemap = basemap;
+        Ok(catalog)
+    }
+
+    /// The plans of the PostgreSQL store (`serve --db` without `--data`); call it on a
+    /// blocking thread of the runtime the pool runs on.
+    pub fn open_db(
+        db: &planmap_pg::Db,
+        default: Option<&str>,
+        tile_cache_bytes: u64,
+        max_memory: Option<u64>,
+        basemap: Option<Basemap>,
+    ) -> Result<Catalog, String> {
+        let ids = tokio::runtime::Handle::current()
+            .block_on(db.plan_ids())
+            .map_err(|e| e.to_string())?;
+        if ids.is_empty() {
+            return Err(format!(
+                "PostgreSQL {} holds no plan: copy plan folders in with `planmap db load DIR --db …`",
+                db.at()
+            ));
+        }
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            let source = PlanSource::Db(db.clone());
+            let (_, summary) =
+                summarize(&source, &id).map_err(|e| format!("{}: {e}", source.describe(&id)))?;
+            found.push((id, source, summary));
+        }
+        let mut catalog = Catalog::of(found, default, &format!("PostgreSQL {}", db.at()))?;
+        catalog.single = catalog.plans.len() == 1;
+        catalog.tile_cache_bytes = tile_cache_bytes;
+        catalog.max_memory = max_memory;
+        catalog.basemap = basemap;
+        Ok(catalog)
+    }
+
+    /// The catalog of the plans found (id, source, summary); a plan id found twice is
+    /// refused, naming both sources. `whence` names where they were found.
+    fn of(
+        found: Vec<(String, PlanSource, Summary)>,
+        default: Option<&str>,
+        whence: &str,
+    ) -> Result<Catalog, String> {
+        let mut by_id: BTreeMap<String, Arc<PlanEntry>> = BTreeMap::new();
+        for (id, source, summary) in found {
+            if let Some(other) = by_id.get(&id) {
                 return Err(format!(
-                    "{} and {} both hold plan '{}': a plan id may be served once",
-                    other.dir.display(),
-                    dir.display(),
-                    plan.id
+                    "{} and {} both hold plan '{id}': a plan id may be served once",
+                    other.describe(),
+                    source.describe(&id),
                 ));
             }
             let entry = PlanEntry {
-                id: plan.id.clone(),
-                dir,
+                id: id.clone(),
+                source,
                 summary: ArcSwap::from_pointee(summary),
                 slot: Slot::default(),
             };
-            by_id.insert(plan.id, Arc::new(entry));
+            by_id.insert(id, Arc::new(entry));
         }
         let plans: Vec<Arc<PlanEntry>> = by_id.into_values().collect();
         let default = match default {
             None => 0,
             Some(id) => plans.iter().position(|p| p.id == id).ok_or_else(|| {
                 format!(
-                    "--default-plan '{id}' is not a plan of {} (known: {})",
-                    data.display(),
+                    "--default-plan '{id}' is not a plan of {whence} (known: {})",
                     known(&plans)
                 )
             })?,
@@ -176,10 +235,10 @@ impl Catalog {
         Ok(Catalog {
             plans,
             default,
-            single,
-            tile_cache_bytes,
-            max_memory,
-            basemap,
+            single: false,
+            tile_cache_bytes: 0,
+            max_memory: None,
+            basemap: None,
         })
     }
 
@@ -239,13 +298,13 @@ impl Catalog {
     /// The plan's loaded snapshot, loading it first if needed (once, however many ask); then
     /// the budget is kept, by evicting the least recently used other plans.
     pub async fn loaded(&self, entry: &Arc<PlanEntry>) -> Result<Arc<Snapshot>, String> {
-        let (dir, tiles) = (entry.dir.clone(), self.tile_cache_bytes);
-        let basemap = self.basemap.clone();
+        let (source, tiles) = (entry.source.clone(), self.tile_cache_bytes);
+        let (id, basemap) = (entry.id.clone(), self.basemap.clone());
         let (snap, fresh) = entry
             .slot
-            .get_or_load(move || load_snapshot(&dir, tiles, basemap.as_ref()))
+            .get_or_load(move || load_snapshot(&source, &id, tiles, basemap.as_ref()))
             .await
-            .map_err(|e| format!("plan '{}' ({}): {e}", entry.id, entry.dir.display()))?;
+            .map_err(|e| format!("plan '{}' ({}): {e}", entry.id, entry.describe()))?;
         if fresh {
             tracing::info!(plan = %entry.id, bytes = snap.memory_bytes(), "loaded a plan");
         }

@@ -1,8 +1,9 @@
 //! `PUT /api/admin/layers/{id}`: the data keeper replaces a layer with a file — what
 //! `planmap import` does, over HTTP. The body is the file (GeoJSON, coordinate TXT, zipped
 //! Shapefile, GeoPackage, KML, DXF; told as for a check's upload, [`crate::upload`]); it
-//! becomes the layer's next version in the plan folder (the old versions stay on disk), and the
-//! server serves it at once. Needs the keeper's token ([`crate::auth`]).
+//! becomes the layer's next version in the plan folder (the old versions stay on disk) or in
+//! the database (`--db`: one transaction, the old versions kept), and the server serves it at
+//! once; the other replicas of a database are notified. Needs the keeper's token ([`crate::auth`]).
 //!
 //! Query: `input`, `crs` (as for a check), `name_field`, `id_field`, `where` (OGR SQL filter),
 //! `source_layer`, `encoding`, `repair=true`.
@@ -10,14 +11,15 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use planmap_io::import::{self, ImportError, ImportOptions, ImportReport, Quiet};
 use planmap_io::{PlanDir, ReadOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::extract::{load, PlanRef};
-use crate::error::{clip, ApiError, ApiResult, ErrorBody};
+use crate::catalog::source::PlanSource;
+use crate::error::{clip, ApiError, ApiResult, ErrorBody, RETRY_AFTER_S};
 use crate::guards::Keeper;
 use crate::http::{blocking, body_bytes};
 use crate::query::Query;
@@ -51,7 +53,33 @@ fn import_error(e: ImportError) -> ApiError {
             tracing::error!(error = %s, "layer import: the plan folder");
             ApiError::internal("the layer could not be written to the plan folder (logged)")
         }
+        ImportError::Target(ref s) => {
+            tracing::error!(error = %s, "layer import: the database");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database did not take the new version; nothing changed, try again later",
+            )
+            .retry_after(RETRY_AFTER_S)
+        }
     }
+}
+
+/// Writes an import's features as the layer's new version in the database, switched to in
+/// the same transaction (call it on a blocking thread).
+fn into_db(
+    db: &planmap_pg::Db,
+    plan: &str,
+    layer: &str,
+    features: &[planmap_core::Feature],
+) -> Result<import::Written, ImportError> {
+    let done = tokio::runtime::Handle::current()
+        .block_on(planmap_pg::import_layer(db, plan, layer, features, "PUT /api/admin/layers"))
+        .map_err(|e| ImportError::Target(e.to_string()))?;
+    Ok(import::Written {
+        version: u32::try_from(done.version).unwrap_or(0),
+        file: format!("PostgreSQL {}", db.at()),
+        bytes: 0,
+    })
 }
 
 /// The query of `PUT /api/admin/layers/{id}`.
@@ -141,7 +169,8 @@ pub async fn import_layer(
         id_field: q.id_field,
         repair,
     };
-    let data_dir = plan.plan.dir.clone();
+    let source = plan.plan.source.clone();
+    let (plan_id, manifest) = (plan.plan.id.clone(), snap.engine.plan.clone());
     let _one = IMPORTING.lock().await;
     let format = input.format;
     let (sandbox, time_limit) = (&st.config().reader, st.config().request_timeout);
@@ -149,19 +178,27 @@ pub async fn import_layer(
         sb.read_bytes(&bytes, format, &opts, job)
     })
     .await?;
-    let report = blocking(move || {
-        let dir = PlanDir::open(&data_dir).map_err(|e| ApiError::internal(e.to_string()))?;
-        import::import(&dir, &id, data, &iopts, &Quiet).map_err(import_error)
+    let report = blocking(move || match &source {
+        PlanSource::Folder(data_dir) => {
+            let dir = PlanDir::open(data_dir).map_err(|e| ApiError::internal(e.to_string()))?;
+            import::import(&dir, &id, data, &iopts, &Quiet).map_err(import_error)
+        }
+        PlanSource::Db(db) => import::import_with(&manifest, &id, data, &iopts, &Quiet, |fs| {
+            into_db(db, &plan_id, &id, fs)
+        })
+        .map_err(import_error),
     })
     .await?;
     tracing::info!(layer = %report.layer, version = report.version, features = report.features, "layer imported over HTTP");
     let reloaded = reload_now(&st, &plan.plan).await?;
     let mut report = report;
-    // The folder's absolute path is the server's business, not the client's.
-    report.file = std::path::Path::new(&report.file)
-        .file_name()
-        .map(|f| f.to_string_lossy().to_string())
-        .unwrap_or_default();
+    if plan.plan.source.folder().is_some() {
+        // The folder's absolute path is the server's business, not the client's.
+        report.file = std::path::Path::new(&report.file)
+            .file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default();
+    }
     Ok(Json(Imported {
         report,
         data_version: reloaded.data_version,
