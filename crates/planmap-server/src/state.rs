@@ -75,6 +75,13 @@ pub struct Config {
     pub reader: planmap_io::sandbox::Sandbox,
     /// A basemap given on the command line (`--basemap`), in place of the manifest's.
     pub basemap: Option<planmap_core::plan::Basemap>,
+    /// The PostgreSQL store (`--db postgres://…`): the check history is its `planmap.checks`
+    /// (shared by every replica) instead of an SQLite file. `None`: no database.
+    pub db_url: Option<String>,
+    /// Connections to the store this server holds at most (`--db-pool`).
+    pub db_pool: usize,
+    /// With `db_url`: record checks in the store's history (`--no-history` turns it off).
+    pub db_history: bool,
 }
 
 impl Config {
@@ -105,6 +112,9 @@ impl Config {
             history_db: None,
             reader: planmap_io::sandbox::Sandbox::default(),
             basemap: None,
+            db_url: None,
+            db_pool: planmap_pg::PoolOptions::default().size,
+            db_history: true,
         }
     }
 }
@@ -115,6 +125,7 @@ struct Inner {
     fonts: Fonts,
     gate: Gate,
     history: Option<History>,
+    db: Option<planmap_pg::Db>,
     shutdown: Shutdown,
     /// `http://ADDR` of the listening socket, once bound.
     local_url: OnceLock<String>,
@@ -127,6 +138,16 @@ pub struct AppState(Arc<Inner>);
 impl AppState {
     /// The state over a catalog and an opened history (if the server keeps one).
     pub fn new(config: Config, catalog: Catalog, history: Option<History>) -> AppState {
+        AppState::with_db(config, catalog, history, None)
+    }
+
+    /// [`AppState::new`] with the store's pool (`--db`).
+    pub fn with_db(
+        config: Config,
+        catalog: Catalog,
+        history: Option<History>,
+        db: Option<planmap_pg::Db>,
+    ) -> AppState {
         let fonts = Fonts::discover(&config.font_dirs);
         let gate = Gate::new(config.max_heavy, config.heavy_wait);
         AppState(Arc::new(Inner {
@@ -135,6 +156,7 @@ impl AppState {
             fonts,
             gate,
             history,
+            db,
             shutdown: Shutdown::default(),
             local_url: OnceLock::new(),
         }))
@@ -144,6 +166,11 @@ impl AppState {
     /// catalog's plans and loads the default one (a plan folder that does not load fails
     /// here). The error names the file at fault. Call it off the async threads.
     pub fn load(config: Config) -> Result<AppState, String> {
+        let db = config
+            .db_url
+            .as_deref()
+            .map(|url| open_db(url, config.db_pool))
+            .transpose()?;
         let history = config
             .history_db
             .as_ref()
@@ -167,7 +194,12 @@ impl AppState {
         )
         .map_err(|e| format!("{}: {e}", default.describe()))?;
         default.slot.set(Arc::new(snap));
-        Ok(AppState::new(config, catalog, history))
+        Ok(AppState::with_db(config, catalog, history, db))
+    }
+
+    /// The store's pool, when the server runs with `--db`.
+    pub fn db(&self) -> Option<&planmap_pg::Db> {
+        self.0.db.as_ref()
     }
 
     /// The plans served.
@@ -224,4 +256,27 @@ impl AppState {
             .map(String::as_str)
             .unwrap_or("http://localhost")
     }
+}
+
+/// The pool over `url`, after a ping: a database that does not answer, or has not been
+/// initialised to this build's schema, stops the start (the error names it, never its
+/// password). Runs on the caller's tokio runtime when there is one (the pool's connections
+/// live there), else on one of its own for the ping.
+fn open_db(url: &str, pool: usize) -> Result<planmap_pg::Db, String> {
+    let cfg = planmap_pg::parse_url(url).map_err(|e| e.to_string())?;
+    let options = planmap_pg::PoolOptions {
+        size: pool.max(1),
+        ..planmap_pg::PoolOptions::default()
+    };
+    let db = planmap_pg::Db::new(&cfg, options).map_err(|e| e.to_string())?;
+    let ping = match tokio::runtime::Handle::try_current() {
+        Ok(h) => h.block_on(db.ping()),
+        Err(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("--db: {e}"))?
+            .block_on(db.ping()),
+    };
+    ping.map_err(|e| e.to_string())?;
+    Ok(db)
 }

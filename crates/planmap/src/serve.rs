@@ -99,6 +99,19 @@ pub struct ServeArgs {
     /// Record no checks (and turn the history endpoints off).
     #[arg(long, conflicts_with = "history")]
     pub no_history: bool,
+    /// The PostgreSQL store, `postgres://USER@HOST:PORT/DB` (initialised by `planmap db
+    /// init`): the check history is its table planmap.checks, one for every replica (no
+    /// SQLite file; --history is refused). A database that does not answer stops the start.
+    #[arg(
+        long,
+        env = "PLANMAP_DB",
+        value_name = "URL",
+        conflicts_with = "history"
+    )]
+    pub db: Option<String>,
+    /// Connections to the store this server holds at most.
+    #[arg(long, env = "PLANMAP_DB_POOL", value_name = "N", default_value_t = 16)]
+    pub db_pool: usize,
     /// The program that reads uploaded files needing GDAL, each in a process of its own: a
     /// `planmap` binary of this version (default: this one).
     #[arg(long, env = "PLANMAP_READER", value_name = "PROGRAM")]
@@ -211,11 +224,14 @@ impl ServeArgs {
         config.basemap = self.basemap.basemap()?;
         config.tile_cache_bytes = self.tile_cache_mb * 1024 * 1024;
         config.admin_token = admin_token(self.admin_token_file.as_ref())?;
-        config.history_db = match (self.no_history, self.history) {
-            (true, _) => None,
-            (false, Some(f)) => Some(f),
-            (false, None) => Some(default_history(&config.data_dir)),
+        config.history_db = match (self.no_history, self.history, &self.db) {
+            (true, _, _) | (false, None, Some(_)) => None,
+            (false, Some(f), _) => Some(f),
+            (false, None, None) => Some(default_history(&config.data_dir)),
         };
+        config.db_history = !self.no_history;
+        config.db_url = self.db;
+        config.db_pool = self.db_pool.max(1);
         let mut reader = match self.reader {
             Some(p) => SandboxSettings::new(p),
             None => SandboxSettings::current_exe(),
