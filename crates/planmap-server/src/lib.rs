@@ -112,6 +112,11 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
     });
     // A `planmap import` switching a layer is served within seconds, no restart.
     reload::spawn_watch(state.clone(), std::time::Duration::from_secs(2));
+    // A change committed to the database (through any replica, or by SQL) likewise.
+    if let (Some(url), true) = (&state.config().db_url, state.config().plans_in_db) {
+        let cfg = planmap_pg::parse_url(url).map_err(|e| e.to_string())?;
+        follow::spawn(state.clone(), cfg);
+    }
     let stop = state.clone();
     tokio::spawn(async move {
         shutdown_signal().await;

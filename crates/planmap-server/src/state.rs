@@ -82,6 +82,9 @@ pub struct Config {
     pub db_pool: usize,
     /// With `db_url`: record checks in the store's history (`--no-history` turns it off).
     pub db_history: bool,
+    /// With `db_url`: serve the plans of the database (`serve --db` without `--data`), each
+    /// replica following their changes; else the plans of `data_dir`.
+    pub plans_in_db: bool,
 }
 
 impl Config {
@@ -115,6 +118,7 @@ impl Config {
             db_url: None,
             db_pool: planmap_pg::PoolOptions::default().size,
             db_history: true,
+            plans_in_db: false,
         }
     }
 }
@@ -177,13 +181,14 @@ impl AppState {
             .map(History::open)
             .transpose()
             .map_err(|e| e.to_string())?;
-        let catalog = Catalog::open(
-            &config.data_dir,
-            config.default_plan.as_deref(),
-            config.tile_cache_bytes,
-            config.max_memory,
-            config.basemap.clone(),
-        )?;
+        let (default, tiles) = (config.default_plan.as_deref(), config.tile_cache_bytes);
+        let (max_memory, basemap) = (config.max_memory, config.basemap.clone());
+        let catalog = match &db {
+            Some(db) if config.plans_in_db => {
+                Catalog::open_db(db, default, tiles, max_memory, basemap)?
+            }
+            _ => Catalog::open(&config.data_dir, default, tiles, max_memory, basemap)?,
+        };
         let default = catalog.default_plan();
         let basemap = config.basemap.as_ref();
         let snap = crate::catalog::source::load_snapshot(

@@ -221,7 +221,12 @@ fn run(cli: Cli) -> Result<String, Failure> {
         Command::Publish(args) => publish_cmd::run(plan_folder(&cli.data)?, args),
         Command::Db(args) => db_cmd::run(args),
         Command::Serve(args) => {
-            args.run(plan_folder(&cli.data)?).map_err(Failure::other)?;
+            // `--db` without `--data`: the plans are the database's.
+            let data = match (&cli.data, args.plans_in_db()) {
+                (None, true) => None,
+                _ => Some(plan_folder(&cli.data)?),
+            };
+            args.run(data).map_err(Failure::other)?;
             Ok(String::new())
         }
     }

@@ -180,8 +180,17 @@ fn seconds(option: &str, s: f64, zero_ok: bool) -> Result<std::time::Duration, S
 
 impl ServeArgs {
     /// Runs the server until it is stopped.
-    pub fn run(self, data: PathBuf) -> Result<(), String> {
-        let mut config = planmap_server::Config::new(data);
+    /// Whether a database is given (then, without `--data`, the plans are its plans).
+    pub fn plans_in_db(&self) -> bool {
+        self.db.is_some()
+    }
+
+    /// Serves the plan folder (or folder of plan folders) `data`; `None`: the plans of the
+    /// database (`--db`).
+    pub fn run(self, data: Option<PathBuf>) -> Result<(), String> {
+        let plans_in_db = data.is_none();
+        let mut config = planmap_server::Config::new(data.unwrap_or_default());
+        config.plans_in_db = plans_in_db;
         config.default_plan = self.default_plan;
         config.max_memory = self.max_memory;
         if self.web.is_none() && !planmap_server::routes::assets::has_built_in() {

@@ -104,9 +104,12 @@ impl FromRequestParts<AppState> for Loaded {
     }
 }
 
-/// A plan's snapshot, loaded if needed; a plan folder that does not load is a 503 naming it.
+/// A plan's snapshot, loaded if needed; a plan that does not load (a broken folder, the
+/// database away) is a 503 naming it, with `Retry-After`.
 pub async fn load(st: &AppState, plan: &Arc<PlanEntry>) -> Result<Arc<Snapshot>, ApiError> {
     st.catalog().loaded(plan).await.map_err(|e| {
-        ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, e).with("plan", plan.id.clone())
+        ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, e)
+            .retry_after(crate::error::RETRY_AFTER_S)
+            .with("plan", plan.id.clone())
     })
 }
