@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 use planmap_testenv::PgCluster;
-use planmap_tests::planmap_bin;
+use planmap_tests::*;
 
 fn db(args: &[&str], env_db: Option<&str>) -> Output {
     let mut c = Command::new(planmap_bin());
@@ -90,4 +90,139 @@ fn db_init_refuses_bad_input_in_one_line() {
     let err = text(&o.stderr);
     assert!(err.contains(&format!("127.0.0.1:{port}/county")), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+/// `planmap ARGS` with neither PLANMAP_DATA nor PLANMAP_DB from the environment.
+fn planmap_clean(args: &[&str]) -> Output {
+    Command::new(planmap_bin())
+        .args(args)
+        .env_remove("PLANMAP_DB")
+        .env_remove("PLANMAP_DATA")
+        .output()
+        .expect("run planmap")
+}
+
+fn ok_json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    json_out(o)
+}
+
+/// A stats JSON without what names where the data came from (the layers' versions).
+fn figures(mut s: serde_json::Value) -> serde_json::Value {
+    s.as_object_mut().unwrap().remove("data_version");
+    for l in s["layers"].as_array_mut().unwrap() {
+        l.as_object_mut().unwrap().remove("version");
+    }
+    s
+}
+
+/// The member of a JSON array whose `key` is `value`.
+fn member(list: &serde_json::Value, key: &str, value: &str) -> serde_json::Value {
+    let found = list
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x[key] == value));
+    found
+        .unwrap_or_else(|| panic!("no {key} = {value} in {list}"))
+        .clone()
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs()
+}
+
+#[test]
+fn wenshui_loaded_into_the_database_gives_the_folders_figures_and_checks() {
+    let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
+    pg.create_database("county").unwrap();
+    let url = pg.url("county");
+    let data = data_dir();
+    let data = data.to_str().unwrap();
+    assert!(db(&["init", "--db", &url], None).status.success());
+
+    let o = db(&["load", data], Some(&url));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("loaded plan 'wenshui'"),
+        "{}",
+        text(&o.stdout)
+    );
+
+    // psql's count of each layer's current features equals the file's.
+    let stats_folder = ok_json(&planmap_clean(&["--data", data, "stats", "--json"]));
+    for l in stats_folder["layers"].as_array().unwrap() {
+        let id = l["id"].as_str().unwrap();
+        let n = layer_json(id)["features"].as_array().unwrap().len();
+        let q = format!(
+            "SELECT count(*) FROM planmap.features f JOIN planmap.layers l USING (plan_id, layer_id) \
+             WHERE f.plan_id = 'wenshui' AND f.layer_id = '{id}' AND f.version = l.current_version"
+        );
+        assert_eq!(pg.psql("county", &q).unwrap(), n.to_string(), "{id}");
+    }
+
+    // stats from the database: the folder's figures, and the plan's published ones.
+    let s = ok_json(&planmap_clean(&["stats", "--json", "--db", &url]));
+    assert_eq!(figures(s.clone()), figures(stats_folder));
+    let layer = |id: &str| member(&s["layers"], "id", id);
+    // Indicator 1: 生态保护红线 367.4 km²; indicator 2: 永久基本农田 46.44 万亩; the county
+    // 1068.57 km²; 7 镇 5 乡.
+    assert!(rel(layer("red_line")["area_km2"].as_f64().unwrap(), 367.4) < 0.005);
+    assert!(rel(layer("farmland")["area_mu"].as_f64().unwrap(), 464_400.0) < 0.005);
+    assert!(rel(layer("county")["area_km2"].as_f64().unwrap(), 1068.57) < 0.003);
+    assert_eq!(layer("townships")["features"], 12);
+    assert!(layer("red_line")["version"]
+        .as_str()
+        .unwrap()
+        .starts_with("pg:1:"));
+
+    // A hand-built site inside the red line: the folder's answer, the closed-form area.
+    let (r, id) = square_inside("red_line", 0.001, &[]);
+    let site = temp_file("pg-red-site.geojson", &rect_geojson(r.0, r.1, r.2, r.3));
+    let site = site.to_str().unwrap();
+    let from_db = ok_json(&planmap_clean(&["check", site, "--json", "--db", &url]));
+    let from_dir = ok_json(&planmap_clean(&["--data", data, "check", site, "--json"]));
+    assert_eq!(from_db["verdict"], "不通过");
+    assert_eq!(from_db["verdict"], from_dir["verdict"]);
+    let expected = rect_area_m2(r.0, r.1, r.2, r.3);
+    let area = from_db["site_area_m2"].as_f64().unwrap();
+    assert!(rel(area, expected) < 1e-5, "{area} vs {expected}");
+    let overlap = |rep: &serde_json::Value| member(&rep["overlaps"], "layer", "red_line");
+    let (a, b) = (overlap(&from_db), overlap(&from_dir));
+    assert!(
+        rel(
+            a["area_m2"].as_f64().unwrap(),
+            b["area_m2"].as_f64().unwrap()
+        ) < 1e-9
+    );
+    assert!(a["feature_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == &id));
+    assert_eq!(a["feature_ids"], b["feature_ids"]);
+
+    // An export from the database: the file's features, the same ids.
+    let o = planmap_clean(&["export", "townships", "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let fc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids = |v: &serde_json::Value| {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&fc), ids(&layer_json("townships")));
+
+    // Bad input: one line, exit 2.
+    for (args, says) in [
+        (vec!["--data", data, "stats", "--db", &url], "--data"),
+        (vec!["stats", "--db", &url, "--plan", "nope"], "nope"),
+    ] {
+        let o = planmap_clean(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
+    }
 }

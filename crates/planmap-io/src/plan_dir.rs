@@ -28,11 +28,7 @@ impl PlanDir {
     pub fn open(root: impl Into<PathBuf>) -> Result<PlanDir, IoError> {
         let root = root.into();
         let manifest = root.join("plan.toml");
-        let name = || manifest.display().to_string();
-        let plan: Plan = toml::from_str(&read(&manifest)?)
-            .map_err(|e| IoError::format(name(), e.message().to_string()))?;
-        plan.validate()
-            .map_err(|e| IoError::format(name(), e.to_string()))?;
+        let plan = parse_manifest(&read(&manifest)?, &manifest.display().to_string())?;
         Ok(PlanDir { root, plan })
     }
 
@@ -93,6 +89,16 @@ impl PlanDir {
         parse_indicators(&read(&path)?)
             .map_err(|e| IoError::format(path.display().to_string(), e.to_string()))
     }
+}
+
+/// A plan manifest's text (`plan.toml`, or the same text kept elsewhere) read and validated;
+/// errors name it as `name`.
+pub fn parse_manifest(text: &str, name: &str) -> Result<Plan, IoError> {
+    let plan: Plan =
+        toml::from_str(text).map_err(|e| IoError::format(name, e.message().to_string()))?;
+    plan.validate()
+        .map_err(|e| IoError::format(name, e.to_string()))?;
+    Ok(plan)
 }
 
 /// Parses the indicator CSV (header: category,no,indicator,unit,baseline_2023,target_2027,
@@ -158,7 +164,7 @@ impl LayerStore for PlanDir {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// 64-bit FNV-1a.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
@@ -166,7 +172,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// FNV-1a continued from the hash `h` of the bytes before.
-fn fnv1a_from(h: u64, bytes: &[u8]) -> u64 {
+pub fn fnv1a_from(h: u64, bytes: &[u8]) -> u64 {
     bytes
         .iter()
         .fold(h, |h, &b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3))

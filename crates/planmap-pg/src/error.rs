@@ -50,6 +50,18 @@ pub enum PgError {
          `planmap db init --db …` first"
     )]
     Unmigrated { at: String, found: i32, known: i32 },
+    /// No plan of that id in the store.
+    #[error("no plan '{id}' in the database (planmap db load DIR puts plan folders in)")]
+    NoPlan { id: String },
+    /// What the store holds does not read (a manifest, a geometry, a feature's attributes).
+    #[error("PostgreSQL at {at}: {what}")]
+    Data { at: String, what: String },
+    /// A plan folder to load does not read.
+    #[error("{0}")]
+    Folder(String),
+    /// A layer or plan given to write is not one the store can take.
+    #[error("{0}")]
+    Invalid(String),
     /// The runtime for the blocking calls could not start.
     #[error("PostgreSQL: {0}")]
     Runtime(std::io::Error),
@@ -71,4 +83,13 @@ fn db_message(e: &tokio_postgres::Error) -> String {
         }
         None => e.to_string(),
     }
+}
+
+/// The error of a statement that failed at `step` (for `map_err`).
+pub(crate) fn query_err(
+    at: &str,
+    step: impl Into<String>,
+) -> impl FnOnce(tokio_postgres::Error) -> PgError {
+    let (at, step) = (at.to_string(), step.into());
+    move |source| PgError::Query { at, step, source }
 }

@@ -1,21 +1,29 @@
 //! planmap's PostgreSQL/PostGIS store (`--db postgres://…`, docs/postgis.md).
 //!
-//! This first slice holds the connection ([`connect`]) and the versioned schema
-//! ([`init`], what `planmap db init` runs): the migrations of [`schema`], applied in order,
-//! each in one transaction with its row in the ledger `planmap.migrations`, under an advisory
-//! lock so replicas starting together apply each once. Running it again is a no-op; a
-//! database that a newer planmap migrated, or whose applied migration differs from this
-//! build's text, is refused.
+//! The connection ([`connect`]) and the versioned schema ([`init`], what `planmap db init`
+//! runs): the migrations of [`schema`], applied in order, each in one transaction with its row
+//! in the ledger `planmap.migrations`, under an advisory lock so replicas starting together
+//! apply each once; a database that a newer planmap migrated, or whose applied migration
+//! differs from this build's text, is refused. Through the pool ([`Db`]): plans read into a
+//! [`PgPlan`] (a `LayerStore`, [`Db::read_plan`]), plan folders loaded ([`load_dir`]) and a
+//! layer's new version written and switched to ([`import_layer`]).
 
 mod connect;
 mod error;
+pub mod geom;
+mod import;
+mod load;
 mod migrate;
+mod plan;
 mod pool;
 pub mod schema;
 
 pub use connect::{connect, describe, parse_url};
 pub use error::PgError;
+pub use import::{digest, import_layer, Imported, LAYER_SRID};
+pub use load::{load_dir, LoadedLayer, LoadedPlan};
 pub use migrate::{init, init_blocking, schema_version, Applied, InitReport};
+pub use plan::PgPlan;
 pub use pool::{Conn, Db, PoolOptions};
 pub use schema::VERSION;
 /// A parsed connection string ([`parse_url`]).

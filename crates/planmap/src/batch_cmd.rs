@@ -10,7 +10,6 @@ use planmap_batch::{check_each_with, forms, table, txt_zip};
 use planmap_core::{Cancel, CheckOptions, Engine};
 use planmap_io::sandbox::Job;
 use planmap_io::source::ReadOptions;
-use planmap_io::PlanDir;
 
 use crate::failure::Failure;
 use crate::import_cmd::{
@@ -38,7 +37,7 @@ pub struct Each<'a> {
 
 /// Runs `check --each`: reads the file (GDAL formats in the sandbox, as a single check),
 /// checks each feature, writes the output file and returns what goes to standard output.
-pub fn run(dir: &PlanDir, engine: &Engine, a: Each) -> Result<String, Failure> {
+pub fn run(engine: &Engine, a: Each) -> Result<String, Failure> {
     let Each {
         file,
         crs,
@@ -54,7 +53,7 @@ pub fn run(dir: &PlanDir, engine: &Engine, a: Each) -> Result<String, Failure> {
     }
     let ro = ReadOptions {
         crs: parse_crs(crs)?,
-        near_lon: near_lon(dir),
+        near_lon: near_lon(&engine.plan),
         format: parse_format(format)?,
         ..ReadOptions::default()
     };

@@ -1,7 +1,12 @@
-//! `planmap db init`: the PostgreSQL/PostGIS store's schema (docs/postgis.md).
+//! `planmap db init|load` and `--db URL` on the commands that read a plan: the
+//! PostgreSQL/PostGIS store (docs/postgis.md).
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use planmap_pg::{InitReport, PgError};
+use planmap_core::Engine;
+use planmap_pg::{Db, InitReport, LoadedPlan, PgError, PgPlan, PoolOptions};
 
 use crate::failure::Failure;
 
@@ -20,21 +25,83 @@ enum DbCommand {
     /// Creates planmap's schema (PostGIS, plans, layers, layer versions, features, check
     /// history) or migrates it to this version; does nothing when it is current.
     Init,
+    /// Copies a plan folder (or each plan folder in a folder) into the database: manifest,
+    /// indicators, each layer's served file as its new current version (one transaction a
+    /// plan; a plan already there keeps its old versions).
+    Load {
+        /// A plan folder (holding plan.toml), or a folder of plan folders.
+        dir: PathBuf,
+    },
+}
+
+/// `--db URL` and `--plan ID`: the plan read from the database instead of a folder.
+#[derive(Args, Clone, Default)]
+pub(crate) struct DbSource {
+    /// Read the plan from this PostgreSQL database (postgres://USER@HOST:PORT/DB) instead of
+    /// a folder; exclusive with --data.
+    #[arg(long, env = "PLANMAP_DB")]
+    pub db: Option<String>,
+    /// With --db: the plan's id (default: the database's only plan).
+    #[arg(long, requires = "db")]
+    pub plan: Option<String>,
+}
+
+/// The user's to fix (exit 2) or not (exit 1).
+fn failure(e: PgError) -> Failure {
+    match e {
+        PgError::Url { .. } | PgError::NoPlan { .. } | PgError::Folder(_) | PgError::Invalid(_) => {
+            Failure::input(e)
+        }
+        _ => Failure::other(e),
+    }
+}
+
+fn config(url: Option<&str>) -> Result<planmap_pg::Config, Failure> {
+    let url = url
+        .ok_or_else(|| Failure::input("db: no database given (--db postgres://… or PLANMAP_DB)"))?;
+    planmap_pg::parse_url(url).map_err(Failure::input)
+}
+
+/// Runs `f` with a pool on a runtime of the command's own (long statements: loads, imports).
+fn with_db<T>(
+    url: Option<&str>,
+    f: impl AsyncFnOnce(&Db) -> Result<T, PgError>,
+) -> Result<T, Failure> {
+    let cfg = config(url)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Failure::other)?;
+    rt.block_on(async {
+        let opts = PoolOptions {
+            size: 2,
+            wait: Duration::from_secs(10),
+            connect: Duration::from_secs(5),
+            statement: Duration::from_secs(600),
+        };
+        let db = Db::new(&cfg, opts).map_err(failure)?;
+        db.ping().await.map_err(failure)?;
+        f(&db).await.map_err(failure)
+    })
 }
 
 pub(crate) fn run(args: DbArgs) -> Result<String, Failure> {
-    let url = args
-        .db
-        .ok_or_else(|| Failure::input("db: no database given (--db postgres://… or PLANMAP_DB)"))?;
-    let cfg = planmap_pg::parse_url(&url).map_err(Failure::input)?;
     match args.command {
         DbCommand::Init => {
+            let cfg = config(args.db.as_deref())?;
             planmap_pg::init_blocking(&cfg)
                 .map(|r| report(&r))
-                .map_err(|e| match e {
-                    PgError::Url { .. } => Failure::input(e),
-                    _ => Failure::other(e),
-                })
+                .map_err(failure)
+        }
+        DbCommand::Load { dir } => {
+            let loaded = with_db(args.db.as_deref(), async |db| {
+                planmap_pg::load_dir(db, &dir).await
+            })?;
+            Ok(loaded
+                .iter()
+                .map(load_report)
+                .collect::<Vec<_>>()
+                .join("\n"))
         }
     }
 }
@@ -48,4 +115,50 @@ fn report(r: &InitReport) -> String {
         out.push_str(&format!("\n  applied {}: {}", a.version, a.name));
     }
     out
+}
+
+fn load_report(p: &LoadedPlan) -> String {
+    let mut out = format!("loaded plan '{}' from {}", p.id, p.dir.display());
+    for l in &p.layers {
+        out.push_str(&format!(
+            "\n  {}: version {}, {} features",
+            l.id, l.version, l.features
+        ));
+    }
+    out
+}
+
+/// The plan `--plan` names, else the database's only one (an error lists them when there
+/// are several).
+async fn pick_plan(db: &Db, plan: Option<&str>) -> Result<String, PgError> {
+    if let Some(id) = plan {
+        return Ok(id.to_string());
+    }
+    let ids = db.plan_ids().await?;
+    match ids.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(PgError::Invalid(format!(
+            "no plan in the database at {}: planmap db load DIR puts plan folders in",
+            db.at()
+        ))),
+        many => Err(PgError::Invalid(format!(
+            "the database holds {} plans ({}): pick one with --plan ID",
+            many.len(),
+            many.join(", ")
+        ))),
+    }
+}
+
+/// The plan of `--db` (and `--plan`), read whole.
+pub(crate) fn read_plan(src: &DbSource) -> Result<PgPlan, Failure> {
+    with_db(src.db.as_deref(), async |db| {
+        let id = pick_plan(db, src.plan.as_deref()).await?;
+        db.read_plan(&id, None).await
+    })
+}
+
+/// The engine of `--db`'s plan: the same engine a folder of the same data gives.
+pub(crate) fn engine(src: &DbSource) -> Result<Engine, Failure> {
+    let plan = read_plan(src)?;
+    Engine::load(&plan).map_err(Failure::other)
 }

@@ -33,6 +33,8 @@ pub struct ExportArgs {
     /// on the web. Default: full precision, every coordinate as stored.
     #[arg(long, value_name = "DECIMALS")]
     pub precision: Option<u64>,
+    #[command(flatten)]
+    pub source: crate::db_cmd::DbSource,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

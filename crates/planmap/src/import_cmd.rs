@@ -102,8 +102,8 @@ pub(crate) fn parse_format(s: &Option<String>) -> Result<Option<Format>, Failure
 }
 
 /// The plan's longitude, for guessing a Gauss-Krüger zone a file does not state.
-pub(crate) fn near_lon(dir: &PlanDir) -> Option<f64> {
-    let plan = planmap_core::LayerStore::plan(dir).ok()?;
+/// The plan's central longitude (the zone a Gauss-Krüger file without one is read in).
+pub(crate) fn near_lon(plan: &planmap_core::Plan) -> Option<f64> {
     plan.center.map(|c| c[0])
 }
 
@@ -148,7 +148,9 @@ pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
     let dir = PlanDir::open(&data).map_err(Failure::other)?;
     let opts = ReadOptions {
         crs: parse_crs(&a.crs)?,
-        near_lon: near_lon(&dir),
+        near_lon: planmap_core::LayerStore::plan(&dir)
+            .ok()
+            .and_then(|p| near_lon(&p)),
         filter: a.filter.clone(),
         source_layer: a.source_layer.clone(),
         encoding: a.encoding.clone(),
@@ -225,15 +227,14 @@ pub fn needs_dispatch(site: &Path, crs: &Option<String>, format: &Option<String>
 /// Reads `check`'s site from a file of any supported format (or stdin with `--format`),
 /// printing warnings and a coordinate TXT's stated areas on stderr.
 pub fn read_site(
-    data: &Path,
+    near_lon: Option<f64>,
     site: &Path,
     crs: &Option<String>,
     format: &Option<String>,
 ) -> Result<MultiPolygon<f64>, Failure> {
-    let dir = PlanDir::open(data).map_err(Failure::other)?;
     let opts = ReadOptions {
         crs: parse_crs(crs)?,
-        near_lon: near_lon(&dir),
+        near_lon,
         format: parse_format(format)?,
         ..ReadOptions::default()
     };

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use planmap_core::{CheckOptions, Engine, SiteError};
+use planmap_core::{CheckOptions, Engine, LayerStore, SiteError};
 use planmap_io::{export, geojson_io, PlanDir};
 
 use failure::Failure;
@@ -43,6 +43,8 @@ enum Command {
     Stats {
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        source: db_cmd::DbSource,
     },
     /// Checks a project site (GeoJSON Polygon/MultiPolygon, Feature or FeatureCollection), or
     /// with `--each` every feature of a file as its own site.
@@ -79,6 +81,8 @@ enum Command {
         /// Also write the printable HTML report (map, legend, tables, verdict) to this file.
         #[arg(long = "report", value_name = "FILE")]
         report_file: Option<PathBuf>,
+        #[command(flatten)]
+        source: db_cmd::DbSource,
     },
     /// Scans every conflict rule of the plan (三线 overlaps and the rest).
     Conflicts {
@@ -87,6 +91,8 @@ enum Command {
         /// Print the conflict pieces as a GeoJSON FeatureCollection.
         #[arg(long, conflicts_with = "json")]
         geojson: bool,
+        #[command(flatten)]
+        source: db_cmd::DbSource,
     },
     /// Imports a file as the new version of a layer (switched to only once complete).
     Import(import_cmd::ImportArgs),
@@ -97,7 +103,8 @@ enum Command {
     /// Writes the plan as a static site any web server serves: the web map, one PMTiles
     /// archive of every layer, glyphs, GeoJSON downloads, the plan and conflicts as JSON.
     Publish(publish_cmd::PublishArgs),
-    /// The PostgreSQL/PostGIS store: `db init` creates or migrates its schema.
+    /// The PostgreSQL/PostGIS store: `db init` creates or migrates its schema, `db load`
+    /// copies plan folders in.
     Db(db_cmd::DbArgs),
 }
 
@@ -106,12 +113,24 @@ fn plan_folder(data: &Option<PathBuf>) -> Result<PathBuf, Failure> {
     plan_location::plan_folder(data).map_err(Failure::input)
 }
 
-fn load(data: &Option<PathBuf>) -> Result<(PlanDir, Engine), Failure> {
+fn load_folder(data: &Option<PathBuf>) -> Result<Engine, Failure> {
     let dir = plan_folder(data)?;
     plan_location::not_a_catalog(&dir).map_err(Failure::input)?;
     let store = PlanDir::open(&dir).map_err(Failure::other)?;
-    let engine = Engine::load(&store).map_err(Failure::other)?;
-    Ok((store, engine))
+    Engine::load(&store).map_err(Failure::other)
+}
+
+/// The plan's engine: from the database with `--db`, else from the plan folder.
+fn load(data: &Option<PathBuf>, source: &db_cmd::DbSource) -> Result<Engine, Failure> {
+    if source.db.is_none() {
+        return load_folder(data);
+    }
+    if data.is_some() {
+        return Err(Failure::input(
+            "--db and --data (or PLANMAP_DB and PLANMAP_DATA) both name a plan: give one",
+        ));
+    }
+    db_cmd::engine(source)
 }
 
 fn read_input(path: &PathBuf) -> Result<String, Failure> {
@@ -130,8 +149,11 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
 
 fn run(cli: Cli) -> Result<String, Failure> {
     match cli.command {
-        Command::Stats { json: as_json } => {
-            let (_, engine) = load(&cli.data)?;
+        Command::Stats {
+            json: as_json,
+            source,
+        } => {
+            let engine = load(&cli.data, &source)?;
             let stats = engine.stats();
             if as_json {
                 json(&stats)
@@ -150,6 +172,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
             each,
             csv,
             output,
+            source,
         } => {
             let opts = CheckOptions {
                 max_vertices,
@@ -159,7 +182,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 if report_file.is_some() {
                     return Err(Failure::input("--report is for a single site, not --each"));
                 }
-                let (dir, engine) = load(&cli.data)?;
+                let engine = load(&cli.data, &source)?;
                 let print = match (as_json, geojson, csv) {
                     (true, _, _) => batch_cmd::Print::Json,
                     (_, true, _) => batch_cmd::Print::GeoJson,
@@ -174,17 +197,31 @@ fn run(cli: Cli) -> Result<String, Failure> {
                     print,
                     output: &output,
                 };
-                return batch_cmd::run(&dir, &engine, a);
+                return batch_cmd::run(&engine, a);
             }
+            // From the database, the plan is read first: its centre places the site's zone.
+            let from_db = match source.db {
+                Some(_) => Some(load(&cli.data, &source)?),
+                None => None,
+            };
             let geom = if import_cmd::needs_dispatch(&site, &crs, &format) {
-                let data = plan_folder(&cli.data)?;
-                import_cmd::read_site(&data, &site, &crs, &format)?
+                let near = match &from_db {
+                    Some(engine) => import_cmd::near_lon(&engine.plan),
+                    None => {
+                        let dir = PlanDir::open(plan_folder(&cli.data)?).map_err(Failure::other)?;
+                        import_cmd::near_lon(&LayerStore::plan(&dir).map_err(Failure::other)?)
+                    }
+                };
+                import_cmd::read_site(near, &site, &crs, &format)?
             } else {
                 let text = read_input(&site)?;
                 geojson_io::parse_site(&text)
                     .map_err(|e| Failure::input(format!("{}: {e}", site.display())))?
             };
-            let (_, engine) = load(&cli.data)?;
+            let engine = match from_db {
+                Some(engine) => engine,
+                None => load_folder(&cli.data)?,
+            };
             let report = engine
                 .check(&geom, opts)
                 .map_err(|e: SiteError| Failure::input(format!("{}: {e}", site.display())))?;
@@ -202,8 +239,9 @@ fn run(cli: Cli) -> Result<String, Failure> {
         Command::Conflicts {
             json: as_json,
             geojson,
+            source,
         } => {
-            let (_, engine) = load(&cli.data)?;
+            let engine = load(&cli.data, &source)?;
             let scan = engine.conflicts();
             if as_json {
                 json(&scan)
@@ -215,7 +253,7 @@ fn run(cli: Cli) -> Result<String, Failure> {
         }
         Command::Import(args) => import_cmd::run(plan_folder(&cli.data)?, args),
         Command::Export(args) => {
-            let (_, engine) = load(&cli.data)?;
+            let engine = load(&cli.data, &args.source)?;
             export_cmd::run(&engine, args)
         }
         Command::Publish(args) => publish_cmd::run(plan_folder(&cli.data)?, args),
