@@ -162,7 +162,11 @@ impl Db {
                     .query(&read_features, &[&id, &layer, &version])
                     .await
                     .map_err(query_err(&at, format!("reading layer '{layer}'")))?;
-                decode(&rows).map_err(|what| PgError::Data {
+                // Decoded on rayon's threads, off the async workers.
+                let decoded = tokio::task::spawn_blocking(move || decode(&rows))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("decoding stopped: {e}")));
+                decoded.map_err(|what| PgError::Data {
                     at: at.clone(),
                     what: format!("plan '{id}' layer '{layer}' version {version}: {what}"),
                 })?
