@@ -256,6 +256,10 @@ fn wenshui_loaded_into_the_database_gives_the_folders_figures_and_checks() {
             vec!["import", file, "--layer", "nope", "--db", &url],
             "nope",
         ),
+        (
+            vec!["db", "load", "/nonexistent/plans", "--db", &url],
+            "/nonexistent/plans",
+        ),
     ] {
         let o = planmap_clean(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
