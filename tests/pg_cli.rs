@@ -214,10 +214,52 @@ fn wenshui_loaded_into_the_database_gives_the_folders_figures_and_checks() {
     };
     assert_eq!(ids(&fc), ids(&layer_json("townships")));
 
+    // An import into the database: two squares as the parks' version 2, switched to; version
+    // 1 kept; the stats from the database measure the squares in closed form.
+    let (a, b) = (
+        (112.0, 37.40, 112.01, 37.41),
+        (112.02, 37.40, 112.03, 37.41),
+    );
+    let parks = format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"p1","properties":{{"name":"甲园"}},"geometry":{}}},{{"type":"Feature","id":"p2","properties":{{"name":"乙园"}},"geometry":{}}}]}}"#,
+        rect_geojson(a.0, a.1, a.2, a.3),
+        rect_geojson(b.0, b.1, b.2, b.3)
+    );
+    let file = temp_file("pg-parks.geojson", &parks);
+    let file = file.to_str().unwrap();
+    let o = planmap_clean(&["import", file, "--layer", "industrial_parks", "--db", &url]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("version 2"), "{}", text(&o.stdout));
+    let q = "SELECT l.current_version || ' ' || (SELECT string_agg(version || ':' || features, ',' \
+             ORDER BY version) FROM planmap.layer_versions v WHERE v.plan_id = l.plan_id \
+             AND v.layer_id = l.layer_id) FROM planmap.layers l WHERE layer_id = 'industrial_parks'";
+    let n1 = layer_json("industrial_parks")["features"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(pg.psql("county", q).unwrap(), format!("2 1:{n1},2:2"));
+    let s = ok_json(&planmap_clean(&["stats", "--json", "--db", &url]));
+    let p = member(&s["layers"], "id", "industrial_parks");
+    assert_eq!(p["features"], 2);
+    let want = rect_area_m2(a.0, a.1, a.2, a.3) + rect_area_m2(b.0, b.1, b.2, b.3);
+    assert!(
+        rel(p["area_m2"].as_f64().unwrap(), want) < 1e-6,
+        "{p} vs {want}"
+    );
+    assert!(p["version"].as_str().unwrap().starts_with("pg:2:"), "{p}");
+
     // Bad input: one line, exit 2.
     for (args, says) in [
         (vec!["--data", data, "stats", "--db", &url], "--data"),
         (vec!["stats", "--db", &url, "--plan", "nope"], "nope"),
+        (
+            vec!["import", file, "--layer", "nope", "--db", &url],
+            "nope",
+        ),
+        (
+            vec!["db", "load", "/nonexistent/plans", "--db", &url],
+            "/nonexistent/plans",
+        ),
     ] {
         let o = planmap_clean(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));

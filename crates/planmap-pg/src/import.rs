@@ -98,6 +98,10 @@ pub(crate) async fn write_version(
     let step = |s: &str| format!("{s} of layer '{layer}' of plan '{plan}'");
     let count = i32::try_from(v.features.len())
         .map_err(|_| PgError::Invalid(format!("layer '{layer}': too many features")))?;
+    // The features written here are an import, not edits (migration 3's trigger).
+    tx.execute("SELECT set_config('planmap.import', 'on', true)", &[])
+        .await
+        .map_err(query_err(at, "marking the transaction an import"))?;
     tx.execute(
         "INSERT INTO planmap.layers (plan_id, layer_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         &[&plan, &layer],

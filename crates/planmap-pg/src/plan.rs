@@ -22,6 +22,8 @@ use crate::pool::Db;
 struct PgLayer {
     version: i32,
     digest: String,
+    /// Statements that changed the version's features since it was written (plain SQL).
+    edits: i32,
     features: Vec<Feature>,
 }
 
@@ -82,10 +84,14 @@ impl LayerStore for PgPlan {
     }
 
     /// `pg:{version}:{digest}`: a new import changes it; the digest of a layer loaded from a
-    /// folder is the folder's version of the same file.
+    /// folder is the folder's version of the same file. A version whose rows were edited
+    /// with SQL since (migration 3 counts the statements) is `pg:{version}:{digest}:{edits}`.
     fn version(&self, layer: &str) -> Result<String, PgError> {
         let l = self.layer(layer)?;
-        Ok(format!("pg:{}:{}", l.version, l.digest))
+        Ok(match l.edits {
+            0 => format!("pg:{}:{}", l.version, l.digest),
+            n => format!("pg:{}:{}:{n}", l.version, l.digest),
+        })
     }
 }
 
@@ -131,7 +137,7 @@ impl Db {
                 })?;
         let versions = tx
             .query(
-                "SELECT l.layer_id, l.current_version, v.digest FROM planmap.layers l \
+                "SELECT l.layer_id, l.current_version, v.digest, v.edits FROM planmap.layers l \
                  JOIN planmap.layer_versions v ON v.plan_id = l.plan_id \
                  AND v.layer_id = l.layer_id AND v.version = l.current_version \
                  WHERE l.plan_id = $1",
@@ -156,19 +162,24 @@ impl Db {
                     .query(&read_features, &[&id, &layer, &version])
                     .await
                     .map_err(query_err(&at, format!("reading layer '{layer}'")))?;
-                decode(&rows).map_err(|what| PgError::Data {
+                // Decoded on rayon's threads, off the async workers.
+                let decoded = tokio::task::spawn_blocking(move || decode(&rows))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("decoding stopped: {e}")));
+                decoded.map_err(|what| PgError::Data {
                     at: at.clone(),
                     what: format!("plan '{id}' layer '{layer}' version {version}: {what}"),
                 })?
             } else {
                 vec![]
             };
-            let digest = v.get(2);
+            let (digest, edits) = (v.get(2), v.get(3));
             layers.insert(
                 layer,
                 PgLayer {
                     version,
                     digest,
+                    edits,
                     features,
                 },
             );

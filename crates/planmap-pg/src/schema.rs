@@ -109,6 +109,79 @@ CREATE INDEX checks_batch ON planmap.checks (batch_id, id) WHERE batch_id IS NOT
 CREATE INDEX checks_geom ON planmap.checks USING gist (geom);
 ",
     },
+    Migration {
+        name: "change notifications",
+        // `pg_notify('planmap', plan_id)` whenever a plan's data changes, delivered at COMMIT
+        // (never for a transaction rolled back; duplicates within one folded): a plan
+        // inserted, updated or deleted, a layer switched to another version (or added or
+        // removed), and any statement on features — a statement-level trigger over its
+        // transition tables notifies each plan it touched once, so a row edited with plain
+        // SQL (as QGIS would) reaches every replica. Such an edit also counts in its layer
+        // version's `edits`, which is part of the layer's version string (caches and ETags
+        // change with it); the features an import writes (`planmap.import` set for its
+        // transaction) are not edits.
+        sql: "
+ALTER TABLE planmap.layer_versions ADD COLUMN edits integer NOT NULL DEFAULT 0;
+
+-- A row's plan id, its column named by the trigger's argument.
+CREATE FUNCTION planmap.notify_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    plan text;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        plan := to_jsonb(OLD) ->> TG_ARGV[0];
+    ELSE
+        plan := to_jsonb(NEW) ->> TG_ARGV[0];
+    END IF;
+    PERFORM pg_notify('planmap', plan);
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER plans_notify AFTER INSERT OR UPDATE OR DELETE ON planmap.plans
+    FOR EACH ROW EXECUTE FUNCTION planmap.notify_row('id');
+CREATE TRIGGER layers_notify AFTER INSERT OR DELETE ON planmap.layers
+    FOR EACH ROW EXECUTE FUNCTION planmap.notify_row('plan_id');
+CREATE TRIGGER layers_notify_switch AFTER UPDATE OF current_version ON planmap.layers
+    FOR EACH ROW WHEN (OLD.current_version IS DISTINCT FROM NEW.current_version)
+    EXECUTE FUNCTION planmap.notify_row('plan_id');
+
+CREATE FUNCTION planmap.features_changed(p text, l text, v integer) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF coalesce(current_setting('planmap.import', true), '') <> 'on' THEN
+        UPDATE planmap.layer_versions SET edits = edits + 1
+         WHERE plan_id = p AND layer_id = l AND version = v;
+    END IF;
+    PERFORM pg_notify('planmap', p);
+END $$;
+
+CREATE FUNCTION planmap.notify_features() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM planmap.features_changed(plan_id, layer_id, version)
+           FROM (SELECT DISTINCT plan_id, layer_id, version FROM new_rows) c;
+    ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM planmap.features_changed(plan_id, layer_id, version)
+           FROM (SELECT plan_id, layer_id, version FROM new_rows
+                 UNION SELECT plan_id, layer_id, version FROM old_rows) c;
+    ELSE
+        PERFORM planmap.features_changed(plan_id, layer_id, version)
+           FROM (SELECT DISTINCT plan_id, layer_id, version FROM old_rows) c;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER features_notify_insert AFTER INSERT ON planmap.features
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION planmap.notify_features();
+CREATE TRIGGER features_notify_update AFTER UPDATE ON planmap.features
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION planmap.notify_features();
+CREATE TRIGGER features_notify_delete AFTER DELETE ON planmap.features
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION planmap.notify_features();
+",
+    },
 ];
 
 /// The schema version this build writes.

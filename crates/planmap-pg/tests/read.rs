@@ -2,97 +2,12 @@
 //! with `psql` (a reader independent of planmap-pg) and with `read_plan`, which must give the
 //! very features, versions and indicators the folder gives.
 
-use std::path::Path;
-
 use planmap_core::{Engine, LayerStore};
 use planmap_io::PlanDir;
-use planmap_pg::{init_blocking, load_dir, parse_url, Db, PgError, PoolOptions};
-use planmap_testenv::PgCluster;
+use planmap_pg::{load_dir, PgError};
 
-/// 112.3 and the f64 just above it: text with 15 digits could not tell them apart.
-fn ulp_off() -> f64 {
-    f64::from_bits(112.3f64.to_bits() + 1)
-}
-
-/// A plan folder of three layers: a county square (one corner one ulp off 112.3), a
-/// prohibited square inside it with attributes in a non-sorted key order, and a point.
-pub fn tiny_plan(dir: &Path, id: &str) {
-    std::fs::create_dir_all(dir.join("layers")).unwrap();
-    std::fs::write(
-        dir.join("plan.toml"),
-        format!(
-            r##"id = "{id}"
-name = "小县规划"
-county = "小县"
-county_area_km2 = 123.0
-indicators = "indicators.csv"
-center = [112.35, 37.45]
-
-[[layers]]
-id = "county"
-name = "县界"
-kind = "boundary"
-geometry = "polygon"
-color = "#333333"
-role = "county"
-
-[[layers]]
-id = "red"
-name = "红线"
-kind = "protected"
-geometry = "polygon"
-color = "#ff0000"
-site_role = "prohibited"
-
-[[layers]]
-id = "wells"
-name = "水井"
-kind = "reference"
-geometry = "point"
-color = "#0000ff"
-"##
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("indicators.csv"),
-        "category,no,indicator,unit,baseline_2023,target_2027,target_2035,binding\n\
-         绿色发展,1,生态保护红线面积,平方公里,1.2,1.2,1.2,约束性\n",
-    )
-    .unwrap();
-    let x = ulp_off();
-    let county = format!(
-        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"c1","properties":{{"name":"小县"}},"geometry":{{"type":"Polygon","coordinates":[[[{x:?},37.4],[112.4,37.4],[112.4,37.5],[112.3,37.5],[{x:?},37.4]]]}}}}]}}"#
-    );
-    std::fs::write(dir.join("layers/county.geojson"), county).unwrap();
-    let red = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"r1","properties":{"name":"红线一","b":1,"a":"x"},"geometry":{"type":"MultiPolygon","coordinates":[[[[112.32,37.42],[112.34,37.42],[112.34,37.44],[112.32,37.44],[112.32,37.42]]]]}}]}"#;
-    std::fs::write(dir.join("layers/red.geojson"), red).unwrap();
-    let wells = r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"w1","properties":null,"geometry":{"type":"Point","coordinates":[112.35,37.45]}},{"type":"Feature","id":"w2","properties":{"depth":12.5},"geometry":{"type":"Point","coordinates":[112.36,37.46]}}]}"#;
-    std::fs::write(dir.join("layers/wells.geojson"), wells).unwrap();
-}
-
-struct Env {
-    pg: PgCluster,
-    db: Db,
-    rt: tokio::runtime::Runtime,
-}
-
-fn env(name: &str) -> Env {
-    let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
-    pg.create_database(name).unwrap();
-    let cfg = parse_url(&pg.url(name)).unwrap();
-    init_blocking(&cfg).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let db = Db::new(&cfg, PoolOptions::default()).unwrap();
-    Env { pg, db, rt }
-}
-
-fn sql(e: &Env, db: &str, q: &str) -> String {
-    e.pg.psql(db, q).unwrap_or_else(|err| panic!("{err}"))
-}
+mod common;
+use common::{env, sql, tiny_plan, ulp_off};
 
 #[test]
 fn a_plan_folder_goes_in_and_comes_back_as_the_folder_gives_it() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use planmap_core::Engine;
-use planmap_pg::{Db, InitReport, LoadedPlan, PgError, PgPlan, PoolOptions};
+use planmap_pg::{Db, Imported, InitReport, LoadedPlan, PgError, PgPlan, PoolOptions};
 
 use crate::failure::Failure;
 
@@ -147,6 +147,27 @@ async fn pick_plan(db: &Db, plan: Option<&str>) -> Result<String, PgError> {
             many.join(", ")
         ))),
     }
+}
+
+/// The plan of `--db` (and `--plan`) without its features: its manifest and versions.
+pub(crate) fn read_manifest(src: &DbSource) -> Result<PgPlan, Failure> {
+    with_db(src.db.as_deref(), async |db| {
+        let id = pick_plan(db, src.plan.as_deref()).await?;
+        db.read_plan(&id, Some(&[])).await
+    })
+}
+
+/// A layer's new version written into `--db`'s plan `plan` and switched to.
+pub(crate) fn import(
+    src: &DbSource,
+    plan: &str,
+    layer: &str,
+    features: &[planmap_core::Feature],
+    source: &str,
+) -> Result<Imported, Failure> {
+    with_db(src.db.as_deref(), async |db| {
+        planmap_pg::import_layer(db, plan, layer, features, source).await
+    })
 }
 
 /// The plan of `--db` (and `--plan`), read whole.

@@ -7,9 +7,9 @@ use clap::Args;
 use geo::MultiPolygon;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use planmap_io::crs::Crs;
-use planmap_io::import::{self, ImportError, ImportOptions, Progress};
+use planmap_io::import::{self, ImportError, ImportOptions, ImportReport, Progress};
 use planmap_io::sandbox::{Job, Limits, Sandbox, SandboxSettings};
-use planmap_io::source::{Format, ReadOptions};
+use planmap_io::source::{Dataset, Format, ReadOptions};
 use planmap_io::{PlanDir, ReadError, SourceError};
 
 use crate::failure::Failure;
@@ -59,6 +59,8 @@ pub struct ImportArgs {
     /// Memory (address space, MiB) the reader of a file that needs GDAL may use.
     #[arg(long, default_value_t = CLI_LIMITS.memory_mib)]
     pub reader_memory_mb: u64,
+    #[command(flatten)]
+    pub source: crate::db_cmd::DbSource,
 }
 
 /// The reader's limits for files named on the command line: the user's own, possibly large
@@ -143,14 +145,11 @@ impl Progress for Bar {
     }
 }
 
-/// Runs `planmap import`.
-pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
-    let dir = PlanDir::open(&data).map_err(Failure::other)?;
+/// Reads the file to import (in the sandbox when it needs GDAL), near the plan's longitude.
+fn read_dataset(a: &ImportArgs, near_lon: Option<f64>, bar: &Bar) -> Result<Dataset, Failure> {
     let opts = ReadOptions {
         crs: parse_crs(&a.crs)?,
-        near_lon: planmap_core::LayerStore::plan(&dir)
-            .ok()
-            .and_then(|p| near_lon(&p)),
+        near_lon,
         filter: a.filter.clone(),
         source_layer: a.source_layer.clone(),
         encoding: a.encoding.clone(),
@@ -158,7 +157,6 @@ pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
         // A file named on the command line is the user's own: no upload limits apply.
         ..ReadOptions::default()
     };
-    let bar = Bar::new();
     bar.0.set_message("reading");
     bar.0
         .enable_steady_tick(std::time::Duration::from_millis(120));
@@ -166,38 +164,106 @@ pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
         cpu_seconds: a.reader_cpu_seconds.max(1),
         memory_mib: a.reader_memory_mb.max(1),
     };
-    let dataset = sandbox(limits)
+    sandbox(limits)
         .read_path(&a.file, &opts, &Job::new())
-        .map_err(read_failure)?;
-    let iopts = ImportOptions {
+        .map_err(read_failure)
+}
+
+fn import_options(a: &ImportArgs) -> ImportOptions {
+    ImportOptions {
         name_field: a.name_field.clone(),
         id_field: a.id_field.clone(),
         repair: a.repair,
-    };
-    let result = import::import(&dir, &a.layer, dataset, &iopts, &bar);
-    bar.0.finish_and_clear();
-    let r = match result {
-        Ok(r) => r,
-        Err(ImportError::Invalid(issues)) => {
+    }
+}
+
+/// An import that failed: invalid geometries listed on stderr, the file's fault exits 2.
+fn import_failure(a: &ImportArgs, e: ImportError) -> Failure {
+    match e {
+        ImportError::Invalid(issues) => {
             for i in &issues {
                 eprintln!("planmap: invalid geometry {i}");
             }
-            return Err(Failure::input(format!(
+            Failure::input(format!(
                 "{}: {}",
                 a.file.display(),
                 ImportError::Invalid(issues)
-            )));
+            ))
         }
-        Err(e @ ImportError::Store(_)) => return Err(Failure::other(e)),
-        Err(e) => return Err(Failure::input(format!("{}: {e}", a.file.display()))),
+        e @ ImportError::Store(_) => Failure::other(e),
+        e => Failure::input(format!("{}: {e}", a.file.display())),
+    }
+}
+
+/// Runs `planmap import` into a plan folder.
+pub fn run(data: PathBuf, a: ImportArgs) -> Result<String, Failure> {
+    let dir = PlanDir::open(&data).map_err(Failure::other)?;
+    let near = planmap_core::LayerStore::plan(&dir)
+        .ok()
+        .and_then(|p| near_lon(&p));
+    let bar = Bar::new();
+    let dataset = read_dataset(&a, near, &bar)?;
+    let result = import::import(&dir, &a.layer, dataset, &import_options(&a), &bar);
+    bar.0.finish_and_clear();
+    let r = result.map_err(|e| import_failure(&a, e))?;
+    let place = format!("{}, {} bytes", r.file, r.bytes);
+    print(&a, &r, &place)
+}
+
+/// Runs `planmap import --db`: the layer's new version written into the database and
+/// switched to in one transaction.
+pub fn run_db(a: ImportArgs) -> Result<String, Failure> {
+    let plan = crate::db_cmd::read_manifest(&a.source)?;
+    let def = planmap_core::LayerStore::plan(&plan).map_err(Failure::other)?;
+    let def_layer = def.layer(&a.layer).cloned().ok_or_else(|| {
+        let e = ImportError::UnknownLayer {
+            layer: a.layer.clone(),
+            known: def.layers.iter().map(|l| l.id.clone()).collect(),
+        };
+        Failure::input(e)
+    })?;
+    let bar = Bar::new();
+    let dataset = read_dataset(&a, near_lon(&def), &bar)?;
+    let prepared = import::prepare(&def_layer, &dataset, &import_options(&a), &bar);
+    bar.0.finish_and_clear();
+    let p = prepared.map_err(|e| import_failure(&a, e))?;
+    let source = a
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let done = crate::db_cmd::import(&a.source, plan.id(), &a.layer, &p.features, &source)?;
+    let r = ImportReport {
+        layer: a.layer.clone(),
+        features: done.features,
+        version: done.version.max(0) as u32,
+        file: format!("plan '{}' in the database", plan.id()),
+        bytes: 0,
+        crs: dataset.crs,
+        area_m2: p
+            .features
+            .iter()
+            .filter_map(|f| f.shape.as_polygon())
+            .map(planmap_core::geodesy::area_m2)
+            .sum(),
+        warnings: dataset.warnings,
+        repaired: p.repaired,
+        dropped: p.dropped,
+        areas: dataset.areas,
     };
+    let place = r.file.clone();
+    print(&a, &r, &place)
+}
+
+/// The import's report: JSON, or lines for people (`place`: where the version was written).
+fn print(a: &ImportArgs, r: &ImportReport, place: &str) -> Result<String, Failure> {
     if a.json {
         return serde_json::to_string_pretty(&r.to_json()).map_err(Failure::other);
     }
     warn(&r.warnings, "warning");
     let mut out = format!(
-        "imported {} features into layer '{}': version {} ({}, {} bytes)\ncoordinates read as {}\n",
-        r.features, r.layer, r.version, r.file, r.bytes, r.crs
+        "imported {} features into layer '{}': version {} ({place})\ncoordinates read as {}\n",
+        r.features, r.layer, r.version, r.crs
     );
     if r.area_m2 > 0.0 {
         out.push_str(&format!(

@@ -120,15 +120,17 @@ fn load_folder(data: &Option<PathBuf>) -> Result<Engine, Failure> {
     Engine::load(&store).map_err(Failure::other)
 }
 
+fn both_sources() -> Failure {
+    Failure::input("--db and --data (or PLANMAP_DB and PLANMAP_DATA) both name a plan: give one")
+}
+
 /// The plan's engine: from the database with `--db`, else from the plan folder.
 fn load(data: &Option<PathBuf>, source: &db_cmd::DbSource) -> Result<Engine, Failure> {
     if source.db.is_none() {
         return load_folder(data);
     }
     if data.is_some() {
-        return Err(Failure::input(
-            "--db and --data (or PLANMAP_DB and PLANMAP_DATA) both name a plan: give one",
-        ));
+        return Err(both_sources());
     }
     db_cmd::engine(source)
 }
@@ -251,7 +253,11 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 Ok(human::conflicts(&scan))
             }
         }
-        Command::Import(args) => import_cmd::run(plan_folder(&cli.data)?, args),
+        Command::Import(args) => match args.source.db {
+            Some(_) if cli.data.is_some() => Err(both_sources()),
+            Some(_) => import_cmd::run_db(args),
+            None => import_cmd::run(plan_folder(&cli.data)?, args),
+        },
         Command::Export(args) => {
             let engine = load(&cli.data, &args.source)?;
             export_cmd::run(&engine, args)
