@@ -58,7 +58,7 @@ fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
 /// Bytes of one layer's tile (0: an empty tile, whatever status says so).
 fn tile_bytes(base: &str, layer: &str, z: u32, (x, y): (u32, u32)) -> usize {
     let r = client()
-        .get(format!("{base}/tiles/{layer}/{z}/{x}/{y}"))
+        .get(format!("{base}/tiles/{layer}/{z}/{x}/{y}.pbf"))
         .header("Accept-Encoding", "identity")
         .send()
         .unwrap();
@@ -158,7 +158,12 @@ fn an_import_through_one_replica_and_an_sql_edit_are_served_by_the_other() {
     });
     eprintln!("replica B served the import {took:?} after A answered it");
     let fc = get_json(&b.url, &format!("/api/layers/{red}.geojson"));
-    let ids: Vec<&Value> = fc["features"].as_array().unwrap().iter().map(|f| &f["id"]).collect();
+    let ids: Vec<&Value> = fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["id"])
+        .collect();
     assert_eq!(ids, [&json!("HX-TEST-1")]);
     assert!(tile_bytes(&b.url, &red, z, t_sq) > 0);
     assert_eq!(tile_bytes(&b.url, &red, z, t_moved), 0);

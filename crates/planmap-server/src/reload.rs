@@ -15,9 +15,9 @@ use planmap_io::PlanDir;
 use serde::Serialize;
 
 use crate::catalog::plans::PlanEntry;
+use crate::catalog::source::load_snapshot;
 use crate::error::{ApiError, ApiResult};
 use crate::http::blocking;
-use crate::catalog::source::load_snapshot;
 use crate::state::AppState;
 
 /// What a reload did (the answer of `POST /api/admin/reload`).
@@ -120,7 +120,10 @@ pub async fn refresh(plan: &Arc<PlanEntry>) -> Result<(), String> {
 /// use).
 pub async fn renew(st: &AppState, plan: &Arc<PlanEntry>) -> Result<(), String> {
     match plan.slot.current() {
-        Some(_) => reload_now(st, plan).await.map(|_| ()).map_err(|e| e.message),
+        Some(_) => reload_now(st, plan)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.message),
         None => refresh(plan).await,
     }
 }

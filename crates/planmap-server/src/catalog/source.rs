@@ -23,7 +23,7 @@ pub enum PlanSource {
 
 /// A plan as read from its source, before it is loaded into an engine.
 pub enum Read {
-    Folder(PlanDir),
+    Folder(Box<PlanDir>),
     Db(Box<PgPlan>),
 }
 
@@ -54,7 +54,7 @@ impl PlanSource {
     fn read_only(&self, id: &str, only: Option<&[String]>) -> Result<Read, String> {
         match self {
             PlanSource::Folder(dir) => PlanDir::open(dir)
-                .map(Read::Folder)
+                .map(|d| Read::Folder(Box::new(d)))
                 .map_err(|e| e.to_string()),
             PlanSource::Db(db) => tokio::runtime::Handle::current()
                 .block_on(db.read_plan(id, only))
@@ -70,7 +70,11 @@ impl PlanSource {
             return self.read(id);
         }
         let plan = self.read_only(id, Some(&[]))?.plan()?;
-        let county: Vec<String> = plan.role(Role::County).map(|l| l.id.clone()).into_iter().collect();
+        let county: Vec<String> = plan
+            .role(Role::County)
+            .map(|l| l.id.clone())
+            .into_iter()
+            .collect();
         self.read_only(id, Some(&county))
     }
 }
@@ -107,7 +111,7 @@ impl Read {
 
     fn engine(&self) -> Result<Engine, String> {
         match self {
-            Read::Folder(d) => Engine::load(d).map_err(|e| e.to_string()),
+            Read::Folder(d) => Engine::load(&**d).map_err(|e| e.to_string()),
             Read::Db(p) => Engine::load(&**p).map_err(|e| e.to_string()),
         }
     }

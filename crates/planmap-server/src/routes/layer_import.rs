@@ -73,7 +73,13 @@ fn into_db(
     features: &[planmap_core::Feature],
 ) -> Result<import::Written, ImportError> {
     let done = tokio::runtime::Handle::current()
-        .block_on(planmap_pg::import_layer(db, plan, layer, features, "PUT /api/admin/layers"))
+        .block_on(planmap_pg::import_layer(
+            db,
+            plan,
+            layer,
+            features,
+            "PUT /api/admin/layers",
+        ))
         .map_err(|e| ImportError::Target(e.to_string()))?;
     Ok(import::Written {
         version: u32::try_from(done.version).unwrap_or(0),
