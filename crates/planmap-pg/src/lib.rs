@@ -9,12 +9,14 @@
 
 mod connect;
 mod error;
+mod history;
 mod migrate;
 mod pool;
 pub mod schema;
 
 pub use connect::{connect, describe, parse_url};
 pub use error::PgError;
+pub use history::{PgHistory, MAX_BATCH as HISTORY_MAX_BATCH};
 pub use migrate::{init, init_blocking, schema_version, Applied, InitReport};
 pub use pool::{Conn, Db, PoolOptions};
 pub use schema::VERSION;
