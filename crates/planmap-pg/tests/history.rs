@@ -206,3 +206,65 @@ fn records_commit_in_groups_keys_are_unique_and_an_outage_is_unavailable() {
         "0"
     );
 }
+
+#[test]
+fn a_statement_timeout_or_a_full_pool_is_unavailable_not_a_wait() {
+    let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
+    pg.create_database("county").unwrap();
+    let cfg = parse_url(&pg.url("county")).unwrap();
+    init_blocking(&cfg).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let options = PoolOptions {
+        size: 1,
+        statement: std::time::Duration::from_secs(1),
+        ..PoolOptions::default()
+    };
+    let db = Db::new(&cfg, options).unwrap();
+    let h = PgHistory::start(db, rt.handle());
+    // Another session holds the table for 6 s (as a long migration or a keeper's lock would).
+    let lock = "BEGIN; LOCK TABLE planmap.checks IN ACCESS EXCLUSIVE MODE; \
+                SELECT pg_sleep(6); COMMIT;";
+    std::thread::scope(|scope| {
+        let locker = scope.spawn(|| pg.psql("county", lock));
+        let held = "SELECT count(*) FROM pg_locks WHERE granted AND mode = 'AccessExclusiveLock' \
+                    AND relation = 'planmap.checks'::regclass";
+        while sql(&pg, held) != "1" {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let started = std::time::Instant::now();
+        let (stmt, pool) = rt.block_on(async {
+            // The pool's one connection goes to the writer, whose INSERT waits for the lock
+            // until its statement timeout; a reader meanwhile finds no free connection.
+            let p = h.submit(&record(1, None)).unwrap();
+            let busy = async {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                h.count(&Query::default()).await
+            };
+            tokio::join!(p, busy)
+        });
+        assert!(
+            matches!(stmt, Err(HistoryError::Unavailable(_))),
+            "{stmt:?}"
+        );
+        assert!(
+            matches!(pool, Err(HistoryError::Unavailable(_))),
+            "{pool:?}"
+        );
+        // Long before the lock goes (a wait for it would take 6 s).
+        assert!(started.elapsed() < std::time::Duration::from_secs(4));
+        locker.join().unwrap().expect("the locking session ran");
+    });
+    // The lock gone, the same pool records again.
+    let id = rt.block_on(async { h.submit(&record(2, None)).unwrap().await.unwrap() });
+    assert_eq!(
+        sql(
+            &pg,
+            &format!("SELECT project FROM planmap.checks WHERE id = {id}")
+        ),
+        "p2"
+    );
+    assert_eq!(sql(&pg, "SELECT count(*) FROM planmap.checks"), "1");
+}
