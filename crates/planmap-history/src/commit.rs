@@ -105,19 +105,38 @@ impl Future for Pending {
     }
 }
 
-/// A row and where its answer goes. Dropped unanswered (the writer stopped), it answers
-/// with an error, so no caller waits for ever.
-struct Job {
-    row: Row,
+/// Where one record's answer goes: [`Answer::send`] it once the commit holding the record
+/// is durable. Dropped unanswered (its writer stopped), it answers with an error, so no
+/// caller waits for ever. For writers of other stores (planmap-pg's `PgHistory`).
+pub struct Answer {
     slot: Arc<Slot>,
 }
 
-impl Drop for Job {
+impl Answer {
+    /// Answers the [`Pending`] of this record.
+    pub fn send(self, r: Result<i64, HistoryError>) {
+        self.slot.fill(r);
+    }
+}
+
+impl Drop for Answer {
     fn drop(&mut self) {
         self.slot.fill(Err(HistoryError::Write(
             "the history writer stopped".into(),
         )));
     }
+}
+
+/// A [`Pending`] and the [`Answer`] that fills it.
+pub fn pending() -> (Pending, Answer) {
+    let slot = Arc::new(Slot::default());
+    (Pending { slot: slot.clone() }, Answer { slot })
+}
+
+/// A row and where its answer goes.
+struct Job {
+    row: Row,
+    answer: Answer,
 }
 
 /// The writer thread and the way to it.
@@ -145,17 +164,14 @@ impl Writer {
 
     /// Queues a row for the next commit.
     pub fn submit(&self, row: Row) -> Pending {
-        let slot = Arc::new(Slot::default());
-        let job = Job {
-            row,
-            slot: slot.clone(),
-        };
+        let (pending, answer) = pending();
+        let job = Job { row, answer };
         let tx = self.tx.lock().unwrap_or_else(|p| p.into_inner());
         // A closed channel drops the job, which answers with an error.
         if let Some(tx) = tx.as_ref() {
             let _ = tx.send(job);
         }
-        Pending { slot }
+        pending
     }
 
     pub fn stats(&self) -> CommitStats {
@@ -190,8 +206,8 @@ fn run(mut conn: Connection, rx: Receiver<Job>, max_batch: usize, counters: &Cou
         counters
             .records
             .fetch_add(batch.len() as u64, Ordering::Relaxed);
-        for (job, r) in batch.iter().zip(results) {
-            job.slot.fill(r);
+        for (job, r) in batch.into_iter().zip(results) {
+            job.answer.send(r);
         }
     }
 }

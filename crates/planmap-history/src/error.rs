@@ -34,6 +34,10 @@ pub enum HistoryError {
     /// A commit of records failed (every record of it is unwritten).
     #[error("check history: the records could not be written: {0}")]
     Write(String),
+    /// The store cannot be reached just now (a database server away, its pool exhausted, a
+    /// statement timed out): nothing was written; try again in a moment.
+    #[error("check history: the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("check history: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

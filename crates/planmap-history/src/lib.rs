@@ -35,12 +35,11 @@ use std::time::Duration;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags};
 
 use commit::Writer;
-pub use commit::{CommitStats, Pending};
+pub use commit::{pending, Answer, CommitStats, Pending};
 use error::invalid;
 pub use error::HistoryError;
 pub use record::{BatchRef, NewRecord, Record, Source, MAX_NAME_CHARS, MAX_SITE_BYTES, VERDICTS};
-pub use row::{batch_id, check_key, clean_name};
-use row::{batch_ref, row};
+pub use row::{batch_id, batch_ref, batch_row, check_key, clean_name, row, Row};
 use serde_json::value::RawValue;
 
 pub use schema::VERSION as SCHEMA_VERSION;
@@ -262,9 +261,7 @@ impl History {
         rec: &NewRecord,
         batch: &BatchRef,
     ) -> Result<Pending, HistoryError> {
-        let mut r = row(rec)?;
-        r.batch = Some(batch_ref(batch)?);
-        Ok(self.inner.writer.submit(r))
+        Ok(self.inner.writer.submit(batch_row(rec, batch)?))
     }
 
     /// Commits and records written since the history was opened (records per commit is the
@@ -386,18 +383,20 @@ fn null() -> Box<RawValue> {
     RawValue::from_string("null".into()).expect("null is JSON")
 }
 
-/// A [`Query`]'s filters in stored form.
-struct Filter {
-    from: Option<String>,
-    to: Option<String>,
-    verdict: Option<String>,
-    source: Option<&'static str>,
-    plan: Option<String>,
-    batch: Option<String>,
+/// A [`Query`]'s filters checked and in stored form (times canonical RFC 3339 UTC), for
+/// every store's reader.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub verdict: Option<String>,
+    pub source: Option<&'static str>,
+    pub plan: Option<String>,
+    pub batch: Option<String>,
 }
 
 impl Filter {
-    fn new(q: &Query) -> Result<Filter, HistoryError> {
+    pub fn new(q: &Query) -> Result<Filter, HistoryError> {
         if let Some(v) = &q.verdict {
             if !VERDICTS.contains(&v.as_str()) {
                 return Err(invalid(format!(

@@ -72,6 +72,13 @@ pub fn row(rec: &NewRecord) -> Result<Row, HistoryError> {
     })
 }
 
+/// A record of one site of a batch checked and put in stored form, with its batch.
+pub fn batch_row(rec: &NewRecord, batch: &BatchRef) -> Result<Row, HistoryError> {
+    let mut r = row(rec)?;
+    r.batch = Some(batch_ref(batch)?);
+    Ok(r)
+}
+
 /// A batch reference checked: the id's form, the file name trimmed and capped, the feature's
 /// number positive.
 pub fn batch_ref(b: &BatchRef) -> Result<BatchRef, HistoryError> {

@@ -11,6 +11,7 @@
 mod connect;
 mod error;
 pub mod geom;
+mod history;
 mod import;
 mod listen;
 mod load;
@@ -21,6 +22,7 @@ pub mod schema;
 
 pub use connect::{connect, describe, parse_url};
 pub use error::PgError;
+pub use history::{PgHistory, MAX_BATCH as HISTORY_MAX_BATCH};
 pub use import::{digest, import_layer, Imported, LAYER_SRID};
 pub use listen::{listen, Change, CHANNEL};
 pub use load::{load_dir, LoadedLayer, LoadedPlan};

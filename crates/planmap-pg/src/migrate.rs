@@ -130,17 +130,26 @@ pub fn init_blocking(cfg: &Config) -> Result<InitReport, PgError> {
 
 /// The schema version of the database `c` is connected to (0: never initialised).
 pub async fn schema_version(c: &tokio_postgres::Client, at: &str) -> Result<i32, PgError> {
+    let failed = |source| PgError::Query {
+        at: at.to_string(),
+        step: "reading the schema version".into(),
+        source,
+    };
+    // Two statements: a table named in a statement must exist when it is parsed, whatever
+    // branch a CASE takes (a database not initialised has no ledger: version 0).
+    let ledger = c
+        .query_one("SELECT to_regclass('planmap.migrations') IS NOT NULL", &[])
+        .await
+        .map_err(failed)?;
+    if !ledger.get::<_, bool>(0) {
+        return Ok(0);
+    }
     let row = c
         .query_one(
-            "SELECT CASE WHEN to_regclass('planmap.migrations') IS NULL THEN 0 \
-             ELSE (SELECT coalesce(max(version), 0) FROM planmap.migrations) END",
+            "SELECT coalesce(max(version), 0) FROM planmap.migrations",
             &[],
         )
         .await
-        .map_err(|source| PgError::Query {
-            at: at.to_string(),
-            step: "reading the schema version".into(),
-            source,
-        })?;
+        .map_err(failed)?;
     Ok(row.get(0))
 }

@@ -88,14 +88,9 @@ pub async fn serve(addr: &str, config: Config) -> Result<(), String> {
                 catalog.default_plan().id
             );
         }
-        let _ = match (state.history(), state.db()) {
-            (Some(h), _) => writeln!(out, "planmap: {}", h.settings()),
-            (None, Some(db)) if state.config().db_history => writeln!(
-                out,
-                "planmap: check history in PostgreSQL at {} (planmap.checks)",
-                db.at()
-            ),
-            _ => writeln!(
+        let _ = match state.history() {
+            Some(h) => writeln!(out, "planmap: {}", h.describe()),
+            None => writeln!(
                 out,
                 "planmap: check history off (--no-history): checks are not recorded"
             ),

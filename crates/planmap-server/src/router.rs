@@ -26,8 +26,8 @@ use crate::error::{self, ApiError};
 use crate::http::UrlPolicy;
 use crate::resources::recorder;
 use crate::routes::{
-    admin, assets, batch, check, conflicts, fonts, history, identify, layer_import, ogc, openapi,
-    plan, plans, preview, style, tiles,
+    admin, assets, batch, check, conflicts, fonts, health, history, identify, layer_import, ogc,
+    openapi, plan, plans, preview, style, tiles,
 };
 use crate::state::AppState;
 use crate::{catalog, guards, security};
@@ -115,6 +115,8 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), guards::heavy));
     let app = Router::new()
         .merge(heavy)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/api/plans", get(plans::list))
         .route("/api/plans.geojson", get(plans::geojson))

@@ -6,6 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use planmap_history::History;
 
+use crate::resources::history_store::HistoryStore;
+
 use crate::catalog::plans::Catalog;
 use crate::resources::fonts::Fonts;
 use crate::resources::gate::Gate;
@@ -128,7 +130,7 @@ struct Inner {
     catalog: Catalog,
     fonts: Fonts,
     gate: Gate,
-    history: Option<History>,
+    history: Option<HistoryStore>,
     db: Option<planmap_pg::Db>,
     shutdown: Shutdown,
     /// `http://ADDR` of the listening socket, once bound.
@@ -142,14 +144,14 @@ pub struct AppState(Arc<Inner>);
 impl AppState {
     /// The state over a catalog and an opened history (if the server keeps one).
     pub fn new(config: Config, catalog: Catalog, history: Option<History>) -> AppState {
-        AppState::with_db(config, catalog, history, None)
+        AppState::with_db(config, catalog, history.map(HistoryStore::Sqlite), None)
     }
 
-    /// [`AppState::new`] with the store's pool (`--db`).
+    /// [`AppState::new`] with the store's pool (`--db`) and either history.
     pub fn with_db(
         config: Config,
         catalog: Catalog,
-        history: Option<History>,
+        history: Option<HistoryStore>,
         db: Option<planmap_pg::Db>,
     ) -> AppState {
         let fonts = Fonts::discover(&config.font_dirs);
@@ -166,21 +168,32 @@ impl AppState {
         }))
     }
 
-    /// Opens the check history of `config` (first: a bad history file fails fast), finds the
+    /// Opens the store (`--db`: its pool, pinged) and the check history of `config` (first:
+    /// a database that does not answer or a bad history file fails fast), finds the
     /// catalog's plans and loads the default one (a plan folder that does not load fails
-    /// here). The error names the file at fault. Call it off the async threads.
+    /// here). The error names the database or file at fault. Call it off the async threads;
+    /// with `--db`, from a thread of the tokio runtime the server runs on (`spawn_blocking`):
+    /// the pool's connections and the history's writer live there.
     pub fn load(config: Config) -> Result<AppState, String> {
         let db = config
             .db_url
             .as_deref()
             .map(|url| open_db(url, config.db_pool))
             .transpose()?;
-        let history = config
-            .history_db
-            .as_ref()
-            .map(History::open)
-            .transpose()
-            .map_err(|e| e.to_string())?;
+        let history = match (&db, &config.history_db) {
+            (_, Some(file)) => Some(HistoryStore::Sqlite(
+                History::open(file).map_err(|e| e.to_string())?,
+            )),
+            (Some(db), None) if config.db_history => {
+                let runtime = tokio::runtime::Handle::try_current()
+                    .map_err(|_| "--db: the server is not on a tokio runtime".to_string())?;
+                Some(HistoryStore::Pg(planmap_pg::PgHistory::start(
+                    db.clone(),
+                    &runtime,
+                )))
+            }
+            _ => None,
+        };
         let (default, tiles) = (config.default_plan.as_deref(), config.tile_cache_bytes);
         let (max_memory, basemap) = (config.max_memory, config.basemap.clone());
         let catalog = match &db {
@@ -219,7 +232,7 @@ impl AppState {
     }
 
     /// The check history, when the server keeps one.
-    pub fn history(&self) -> Option<&History> {
+    pub fn history(&self) -> Option<&HistoryStore> {
         self.0.history.as_ref()
     }
 
@@ -265,8 +278,7 @@ impl AppState {
 
 /// The pool over `url`, after a ping: a database that does not answer, or has not been
 /// initialised to this build's schema, stops the start (the error names it, never its
-/// password). Runs on the caller's tokio runtime when there is one (the pool's connections
-/// live there), else on one of its own for the ping.
+/// password). On the caller's tokio runtime, where the pool's connections live.
 fn open_db(url: &str, pool: usize) -> Result<planmap_pg::Db, String> {
     let cfg = planmap_pg::parse_url(url).map_err(|e| e.to_string())?;
     let options = planmap_pg::PoolOptions {
@@ -274,14 +286,8 @@ fn open_db(url: &str, pool: usize) -> Result<planmap_pg::Db, String> {
         ..planmap_pg::PoolOptions::default()
     };
     let db = planmap_pg::Db::new(&cfg, options).map_err(|e| e.to_string())?;
-    let ping = match tokio::runtime::Handle::try_current() {
-        Ok(h) => h.block_on(db.ping()),
-        Err(_) => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("--db: {e}"))?
-            .block_on(db.ping()),
-    };
-    ping.map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Handle::try_current()
+        .map_err(|_| "--db: the server is not on a tokio runtime".to_string())?;
+    runtime.block_on(db.ping()).map_err(|e| e.to_string())?;
     Ok(db)
 }

@@ -1,10 +1,11 @@
 //! [`PgCluster`]: a throwaway PostgreSQL cluster for a test.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
+
+use crate::port::free_port;
 
 /// Where Debian puts each major version's server binaries.
 const PG_LIB: &str = "/usr/lib/postgresql";
@@ -243,14 +244,6 @@ fn postgres_user() -> Result<(u32, u32), String> {
             .map_err(|_| "no postgres user (the Debian package postgresql creates it)".to_string())
     };
     Ok((id("-u")?, id("-g")?))
-}
-
-/// A port free on 127.0.0.1 now (the kernel's pick; released before the server binds it).
-fn free_port() -> Result<u16, String> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("a free port: {e}"))?;
-    l.local_addr()
-        .map(|a| a.port())
-        .map_err(|e| format!("a free port: {e}"))
 }
 
 fn path_str(p: &Path) -> Result<&str, String> {

@@ -4,6 +4,7 @@
 
 pub mod fonts;
 pub mod gate;
+pub mod history_store;
 pub mod recorder;
 pub mod shutdown;
 pub mod tile_cache;

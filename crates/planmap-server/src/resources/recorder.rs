@@ -8,11 +8,12 @@ use axum::response::{IntoResponse, Response};
 use geo::{Geometry, MultiPolygon};
 use planmap_core::plan::SiteRole;
 use planmap_core::CheckReport;
-use planmap_history::{BatchRef, History, HistoryError, NewRecord, Pending, Source};
+use planmap_history::{BatchRef, HistoryError, NewRecord, Pending, Source};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{clip, ApiError, ApiResult};
+use crate::resources::history_store::HistoryStore;
 
 /// The response header naming a check's record.
 pub const ID_HEADER: &str = "planmap-history-id";
@@ -20,7 +21,7 @@ pub const ID_HEADER: &str = "planmap-history-id";
 /// What a check request says about itself, checked before the check runs.
 #[derive(Debug, Clone)]
 pub struct Recorder {
-    history: Option<History>,
+    history: Option<HistoryStore>,
     source: Source,
     project: Option<String>,
     applicant: Option<String>,
@@ -50,7 +51,7 @@ pub struct CheckMeta<'a> {
 impl Recorder {
     /// Checks what the request says about itself (planmap-history's rules: `source` api, the
     /// default, or web; names trimmed and capped; the check key's form) before the check runs.
-    pub fn new(history: Option<History>, meta: CheckMeta<'_>) -> ApiResult<Recorder> {
+    pub fn new(history: Option<HistoryStore>, meta: CheckMeta<'_>) -> ApiResult<Recorder> {
         let source = match meta.source {
             None => Source::Api,
             Some(s) => Source::parse(s)
@@ -156,24 +157,39 @@ impl Recorder {
 }
 
 fn unrecorded(e: HistoryError) -> Unrecorded {
-    tracing::error!("check history: {e}");
-    Unrecorded
+    tracing::error!("{e}");
+    Unrecorded {
+        away: matches!(e, HistoryError::Unavailable(_)),
+    }
 }
 
 /// A check that could not be recorded: a 503 with `Retry-After`, no verdict.
 #[derive(Debug)]
-pub struct Unrecorded;
+pub struct Unrecorded {
+    /// The store's database is away (PostgreSQL): retry in 2 s, as for any request that
+    /// needs it; a history file that failed: in 10 s.
+    away: bool,
+}
 
 impl IntoResponse for Unrecorded {
     fn into_response(self) -> Response {
         let mut r = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "the check could not be recorded in the check history, so it is not answered; \
-             try again later",
+            match self.away {
+                true => {
+                    "the check history's database is unavailable, so the check is not \
+                     answered; try again in a moment"
+                }
+                false => {
+                    "the check could not be recorded in the check history, so it is not \
+                     answered; try again later"
+                }
+            },
         )
         .into_response();
+        let retry = if self.away { "2" } else { "10" };
         r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+            .insert(header::RETRY_AFTER, HeaderValue::from_static(retry));
         r
     }
 }

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use planmap_history::{export, History, HistoryError, Record, Source, VERDICTS};
+use planmap_history::{export, HistoryError, Record, Source, VERDICTS};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::extract::PlanRef;
@@ -14,6 +14,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::guards::Keeper;
 use crate::http::{blocking, json_bytes};
 use crate::query::Query;
+use crate::resources::history_store::HistoryStore;
 use crate::routes::schemas::KeeperRefusals;
 use crate::state::AppState;
 
@@ -52,7 +53,7 @@ fn request(
     q: HistoryQuery,
     page: bool,
     via: &PlanRef,
-) -> ApiResult<(History, planmap_history::Query)> {
+) -> ApiResult<(HistoryStore, planmap_history::Query)> {
     let h = st.history().cloned().ok_or_else(|| {
         ApiError::not_found(
             "the check history is off on this server (start it with --history FILE)",
@@ -133,11 +134,12 @@ fn store_error(e: HistoryError) -> ApiError {
     match e {
         HistoryError::Invalid(m) => ApiError::bad_request(m),
         e => {
-            tracing::error!("check history: {e}");
+            tracing::error!("{e}");
             ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the check history cannot be read just now",
             )
+            .retry_after(2)
         }
     }
 }
@@ -185,19 +187,16 @@ pub async fn list(
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Response> {
     let (h, query) = request(&st, q, true, &via)?;
-    blocking(move || {
-        let total = h.count(&query).map_err(store_error)?;
-        let records = h.list(&query).map_err(store_error)?;
-        let page = HistoryPage {
-            total,
-            offset: query.offset,
-            limit: query.limit,
-            count: records.len(),
-            records,
-        };
-        Ok(private("application/json", json_bytes(&page)?, None))
-    })
-    .await
+    let (offset, limit) = (query.offset, query.limit);
+    let (records, total) = h.page(query).await.map_err(store_error)?;
+    let page = HistoryPage {
+        total,
+        offset,
+        limit,
+        count: records.len(),
+        records,
+    };
+    Ok(private("application/json", json_bytes(&page)?, None))
 }
 
 /// The selected records as a download made by `write`.
@@ -209,11 +208,9 @@ async fn download(
     write: fn(&[planmap_history::Record]) -> String,
 ) -> ApiResult<Response> {
     let (h, query) = request(st, q, false, &via)?;
-    blocking(move || {
-        let records = h.list(&query).map_err(store_error)?;
-        Ok(private(content_type, write(&records), Some(file_name)))
-    })
-    .await
+    let records = h.list(query).await.map_err(store_error)?;
+    // Every selected record: written on a blocking thread.
+    blocking(move || Ok(private(content_type, write(&records), Some(file_name)))).await
 }
 
 /// `GET /api/history.geojson[?filters]`: every selected record as a Feature (its site).

@@ -9,6 +9,7 @@
 //!   point.
 //! - [`history`]: the check history; [`admin`] and [`layer_import`]: the keeper's reload and
 //!   layer import.
+//! - [`health`]: `/healthz`, `/readyz` for load balancers.
 //! - [`openapi`]: `/api/openapi.json`, generated from the types of the modules above;
 //!   [`schemas`]: the GeoJSON schemas it names.
 //! - [`tiles`], [`style`], [`fonts`]: the map; [`ogc`]: OGC API - Features; [`assets`]: the web
@@ -21,6 +22,7 @@ pub mod batch;
 pub mod check;
 pub mod conflicts;
 pub mod fonts;
+pub mod health;
 pub mod history;
 pub mod identify;
 pub mod layer_import;
