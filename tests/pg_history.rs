@@ -1,6 +1,6 @@
 //! One audit trail behind a load balancer (issue 14): a throwaway PostgreSQL + PostGIS
-//! cluster, two `planmap serve --db` replicas (plans from the folder, the check history in
-//! `planmap.checks`) and Debian's nginx in front, all started here on loopback ports.
+//! cluster, two `planmap serve --db` replicas (stateless: the plans and the check history in the
+//! database) and Debian's nginx in front, all started here on loopback ports.
 //!
 //! The spread test balances round robin: the deployment's `hash $plan consistent` sends every
 //! request of one plan (here the only one, Wenshui) to one replica — that stickiness is
@@ -26,24 +26,32 @@ fn client() -> reqwest::blocking::Client {
         .unwrap()
 }
 
-/// A cluster with database `county` initialised by `planmap db init`.
+/// A cluster with database `county` initialised by `planmap db init`, Wenshui's plan loaded
+/// into it by `planmap db load`.
 fn database() -> (PgCluster, String) {
     let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
     pg.create_database("county").unwrap();
     let url = pg.url("county");
-    let o = std::process::Command::new(planmap_bin())
-        .args(["db", "init", "--db", &url])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let wenshui = data_dir();
+    for args in [
+        vec!["db", "init", "--db", &url],
+        vec!["db", "load", wenshui.to_str().unwrap(), "--db", &url],
+    ] {
+        let o = std::process::Command::new(planmap_bin())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
     (pg, url)
 }
 
-/// `planmap serve --db URL` on the Wenshui folder, with the keeper's token.
+/// `planmap serve --db URL`: a stateless replica, the plans and the history in the database,
+/// with the keeper's token.
 fn replica(url: &str) -> Replica {
     Replica::start(
         &planmap_bin(),
-        &data_dir(),
+        None,
         &["--db", url, "--shutdown-grace", "0"],
         &[("PLANMAP_ADMIN_TOKEN", TOKEN)],
     )
@@ -501,7 +509,7 @@ fn serve_without_its_database_stops_at_start_with_one_line() {
     let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
     pg.create_database("bare").unwrap();
     let start = |url: &str| {
-        let e = match Replica::start(&planmap_bin(), &data_dir(), &["--db", url], &[]) {
+        let e = match Replica::start(&planmap_bin(), None, &["--db", url], &[]) {
             Ok(_) => panic!("serve --db {url} started"),
             Err(e) => e,
         };

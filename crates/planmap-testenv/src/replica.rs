@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
-/// A running `planmap --data DATA serve --addr 127.0.0.1:0 ARGS…`, its stderr in a log file;
+/// A running `planmap [--data DATA] serve --addr 127.0.0.1:0 ARGS…`, its stderr in a log file;
 /// SIGKILLed on drop (or by [`Replica::kill`], the fault tests' crash).
 pub struct Replica {
     child: Child,
@@ -17,12 +17,12 @@ pub struct Replica {
 }
 
 impl Replica {
-    /// Starts `program` (a `planmap` binary) serving the plan folder `data` with `args`
-    /// (`--db URL`, …) and `envs`; returns once it printed the URL it listens on. The error
+    /// Starts `program` (a `planmap` binary) serving the plan folder `data` (`None`: the
+    /// plans of the database its `--db URL` names) with `args` and `envs`; returns once it printed the URL it listens on. The error
     /// holds what it wrote to stderr when it stopped instead.
     pub fn start(
         program: &Path,
-        data: &Path,
+        data: Option<&Path>,
         args: &[&str],
         envs: &[(&str, &str)],
     ) -> Result<Replica, String> {
@@ -33,9 +33,11 @@ impl Replica {
         let log_path = dir.path().join("stderr.log");
         let log =
             std::fs::File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
-        let mut child = Command::new(program)
-            .arg("--data")
-            .arg(data)
+        let mut command = Command::new(program);
+        if let Some(data) = data {
+            command.arg("--data").arg(data);
+        }
+        let mut child = command
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(args)
             .envs(envs.iter().copied())
