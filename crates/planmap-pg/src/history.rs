@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::types::ToSql;
 
 use crate::pool::Db;
-use crate::PgError;
+use crate::error::PgError;
 
 /// Records one commit takes at most when more are waiting (as the SQLite writer).
 pub const MAX_BATCH: usize = 256;

@@ -114,11 +114,11 @@ impl Db {
     pub async fn ping(&self) -> Result<(), PgError> {
         let c = self.get().await?;
         let found = crate::migrate::schema_version(&c, &self.at).await?;
-        if found != crate::VERSION {
+        if found != crate::schema::VERSION {
             return Err(PgError::Unmigrated {
                 at: self.at.clone(),
                 found,
-                known: crate::VERSION,
+                known: crate::schema::VERSION,
             });
         }
         Ok(())
