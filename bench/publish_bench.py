@@ -79,8 +79,9 @@ end
     return r
 
 
-def nginx(root, workdir):
-    """nginx (Debian) serving `root` on a free loopback port: (process, port)."""
+def start_nginx(workdir, http_body):
+    """nginx (Debian) on a free loopback port, its files under `workdir`, with
+    `http_body(port)` inside its `http {}` block: (process, port)."""
     import socket
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -92,7 +93,7 @@ def nginx(root, workdir):
 worker_processes 1;
 pid {workdir}/nginx.pid;
 error_log {workdir}/error.log warn;
-events {{ worker_connections 512; }}
+events {{ worker_connections 1024; }}
 http {{
   default_type application/octet-stream;
   access_log off;
@@ -101,7 +102,7 @@ http {{
   fastcgi_temp_path {workdir}/fastcgi;
   uwsgi_temp_path {workdir}/uwsgi;
   scgi_temp_path {workdir}/scgi;
-  server {{ listen 127.0.0.1:{port}; root {root}; }}
+{http_body(port)}
 }}
 """)
     proc = subprocess.Popen(["/usr/sbin/nginx", "-c", str(conf), "-p", str(workdir),
@@ -114,6 +115,11 @@ http {{
             time.sleep(0.025)
     proc.kill()
     raise SystemExit("bench: nginx did not start")
+
+
+def nginx(root, workdir):
+    """nginx (Debian) serving `root` on a free loopback port: (process, port)."""
+    return start_nginx(workdir, lambda port: f"  server {{ listen 127.0.0.1:{port}; root {root}; }}")
 
 
 def run(planmap_bin, data, out, server_port, tiles, seconds=5):

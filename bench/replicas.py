@@ -19,15 +19,16 @@ Also runs alone: `bench/compare.py --only-replicas`.
 
 import json
 import os
-import socket
 import subprocess
 import tempfile
 import threading
 import time
 
+import catalog
 import common
 import http_client
 import pg
+import publish_bench
 
 LUA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk_stats.lua")
 TOKEN = "bench-replicas-token-0123456789"
@@ -83,25 +84,8 @@ def nginx(ports, workdir):
     """nginx (Debian) on a free loopback port in front of `ports`: checks spread by
     least_conn, everything else by `hash $plan consistent` (README, "Serving many
     counties"). (process, port)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    workdir.mkdir(parents=True, exist_ok=True)
     servers = "".join(f"    server 127.0.0.1:{p} max_fails=2 fail_timeout=5s;\n" for p in ports)
-    conf = workdir / "nginx.conf"
-    conf.write_text(f"""daemon off;
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {workdir}/body;
-  proxy_temp_path {workdir}/proxy;
-  fastcgi_temp_path {workdir}/fastcgi;
-  uwsgi_temp_path {workdir}/uwsgi;
-  scgi_temp_path {workdir}/scgi;
-  map $uri $plan {{ ~^/plans/(?<p>[^/]+)/ $p; default default; }}
+    return publish_bench.start_nginx(workdir, lambda port: f"""  map $uri $plan {{ ~^/plans/(?<p>[^/]+)/ $p; default default; }}
   upstream by_plan {{ hash $plan consistent;
 {servers}    keepalive 32; }}
   upstream any {{ least_conn;
@@ -112,35 +96,7 @@ http {{
     proxy_set_header Connection "";
     location ~ /api/check$ {{ proxy_pass http://any; }}
     location / {{ proxy_pass http://by_plan; }}
-  }}
-}}
-""")
-    proc = subprocess.Popen(["/usr/sbin/nginx", "-c", str(conf), "-p", str(workdir),
-                             "-e", str(workdir / "error.log")])
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.025)
-    proc.kill()
-    raise SystemExit("bench: nginx did not start")
-
-
-def p50s(servers, bodies, rounds):
-    """p50 ms of every body's check, for each server, rounds alternating."""
-    runs = {name: [] for name in servers}
-    for _ in range(rounds):
-        for name, s in servers.items():
-            times = []
-            for b in bodies:
-                t = time.perf_counter()
-                status, _ = http_client.post(s.conn, "/api/check", b)
-                times.append((time.perf_counter() - t) * 1e3)
-                if status not in (200, 422):
-                    raise SystemExit(f"bench: check on {name}: HTTP {status}")
-            runs[name].append(common.summarise(times)["p50_ms"])
-    return runs
+  }}""")
 
 
 def red_line(replica):
@@ -215,7 +171,6 @@ def run(planmap_bin, wenshui, sites_doc, out, repeat, seconds=3):
                        capture_output=True)
         res["db_load_s"] = time.perf_counter() - t
         first = sites_doc["features"][0]["geometry"]
-        bodies = [json.dumps(f["geometry"]) for f in sites_doc["features"]]
         tmp = tempfile.mkdtemp(prefix="replicas-", dir=out)
         body_file = os.path.join(tmp, "site.geojson")
         with open(body_file, "w") as f:
@@ -235,7 +190,7 @@ def run(planmap_bin, wenshui, sites_doc, out, repeat, seconds=3):
         db = Replica(planmap_bin, first, db=url, history=None)
         folder = Replica(planmap_bin, first, data=wenshui, history=None)
         try:
-            res["check_p50_ms"] = p50s({"db": db, "folder": folder}, bodies, repeat)
+            res["check_p50_ms"] = catalog.check_p50({"db": db, "folder": folder}, sites_doc, repeat)
             w = {"db": [], "folder": []}
             for _ in range(max(repeat, 3)):
                 for name, s in (("db", db), ("folder", folder)):

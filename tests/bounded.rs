@@ -8,7 +8,7 @@ mod proc_support;
 
 use std::time::{Duration, Instant};
 
-use planmap_tests::{data_dir, rect_geojson, ServeProcess};
+use planmap_tests::{data_dir, record_ids, rect_geojson, ServeProcess};
 use proc_support::*;
 use serde_json::Value;
 
@@ -74,13 +74,7 @@ fn records(base: &str) -> Vec<i64> {
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
-    let v: Value = r.json().unwrap();
-    v["records"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect()
+    record_ids(&r.json().unwrap())
 }
 
 /// A valid site of `n` vertices, ~10 km around the plain where the farmland is: a star-shaped

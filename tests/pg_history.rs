@@ -14,7 +14,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use planmap_testenv::{Balance, Nginx, PgCluster, Replica};
-use planmap_tests::{data_dir, planmap_bin, rect_geojson};
+use planmap_tests::{data_dir, planmap_bin, record_ids, rect_geojson};
 use serde_json::Value;
 
 const TOKEN: &str = "pg-history-test-token-0123456789";
@@ -313,15 +313,8 @@ fn a_thousand_checks_through_nginx_are_one_history() {
         assert_eq!(csv.trim_end().lines().count(), 1001, "header + 1,000 rows");
     }
     // The newest first, the same page on both.
-    let page = |r: &Replica| -> Vec<i64> {
-        let v: Value = history(r.url(), "?limit=20").json().unwrap();
-        v["records"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_i64().unwrap())
-            .collect()
-    };
+    let page =
+        |r: &Replica| -> Vec<i64> { record_ids(&history(r.url(), "?limit=20").json().unwrap()) };
     assert_eq!(page(&a), page(&b));
     let geojson: Value = client()
         .get(format!("{}/api/history.geojson?limit=5", b.url()))

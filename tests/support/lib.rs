@@ -183,3 +183,13 @@ pub fn coordinate_txt_square(x0: f64, y0: f64, name: &str) -> String {
     }
     lines.join("\r\n")
 }
+
+/// The ids of a history page's records (`GET /api/history`'s JSON), in its order.
+pub fn record_ids(page: &serde_json::Value) -> Vec<i64> {
+    page["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["id"].as_i64().expect("an id"))
+        .collect()
+}

@@ -4,7 +4,7 @@
 //! listing's filters and times, and a database that goes away and comes back.
 
 use planmap_history::{BatchRef, HistoryError, NewRecord, Pending, Query, Source};
-use planmap_pg::{init_blocking, parse_url, Db, PgHistory, PoolOptions};
+use planmap_pg::{init_blocking, parse_url, Config, Db, PgHistory, PoolOptions};
 use planmap_testenv::PgCluster;
 
 fn record(i: usize, key: Option<&str>) -> NewRecord {
@@ -44,18 +44,25 @@ fn sql(pg: &PgCluster, q: &str) -> String {
     pg.psql("county", q).unwrap_or_else(|e| panic!("{e}"))
 }
 
-#[test]
-fn records_commit_in_groups_keys_are_unique_and_an_outage_is_unavailable() {
-    let mut pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
+/// A throwaway cluster with database `county` initialised, its config and a one-thread
+/// runtime.
+fn initialised() -> (PgCluster, Config, tokio::runtime::Runtime) {
+    let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
     pg.create_database("county").unwrap();
     let cfg = parse_url(&pg.url("county")).unwrap();
     init_blocking(&cfg).unwrap();
-    // One thread: the writer runs only when the test awaits, so every record submitted
-    // before is waiting for it — 300 records, more than one transaction takes (256).
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    (pg, cfg, rt)
+}
+
+#[test]
+fn records_commit_in_groups_keys_are_unique_and_an_outage_is_unavailable() {
+    // One thread: the writer runs only when the test awaits, so every record submitted
+    // before is waiting for it — 300 records, more than one transaction takes (256).
+    let (mut pg, cfg, rt) = initialised();
     let db = Db::new(&cfg, PoolOptions::default()).unwrap();
     let h = PgHistory::start(db, rt.handle());
     let ids: Vec<i64> = rt.block_on(async {
@@ -209,14 +216,7 @@ fn records_commit_in_groups_keys_are_unique_and_an_outage_is_unavailable() {
 
 #[test]
 fn a_statement_timeout_or_a_full_pool_is_unavailable_not_a_wait() {
-    let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
-    pg.create_database("county").unwrap();
-    let cfg = parse_url(&pg.url("county")).unwrap();
-    init_blocking(&cfg).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let (pg, cfg, rt) = initialised();
     let options = PoolOptions {
         size: 1,
         statement: std::time::Duration::from_secs(1),
