@@ -201,12 +201,22 @@ fn record(r: &tokio_postgres::Row) -> Result<Record, HistoryError> {
     })
 }
 
+/// Transactions the writer has in flight at once: while one waits for its WAL flush, the
+/// next takes the records queued meanwhile (PostgreSQL flushes concurrent commits together),
+/// so a slow disk bounds each check's wait, not the checks per second.
+const WRITERS: usize = 4;
+
 /// The writer: every job waiting (up to [`MAX_BATCH`]) in one transaction, then each
-/// answered. The whole commit also runs under a tokio timeout, so a half-open connection
-/// cannot hold the checks waiting on it.
+/// answered; up to [`WRITERS`] transactions at once. Each commit also runs under a tokio
+/// timeout, so a half-open connection cannot hold the checks waiting on it.
 async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Job>, counters: Arc<Counters>) {
     let limit = db.options().wait + db.options().statement * 2 + Duration::from_secs(1);
+    let writers = Arc::new(tokio::sync::Semaphore::new(WRITERS));
     while let Some(first) = rx.recv().await {
+        // A free writer first, so the batch takes everything queued while waiting for it.
+        let Ok(writer) = Arc::clone(&writers).acquire_owned().await else {
+            return;
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -214,30 +224,39 @@ async fn run(db: Db, mut rx: mpsc::UnboundedReceiver<Job>, counters: Arc<Counter
                 Err(_) => break,
             }
         }
-        let rows: Vec<&Row> = batch.iter().map(|j| &j.row).collect();
-        let outcome = match tokio::time::timeout(limit, commit(&db, &rows)).await {
-            Ok(r) => r,
-            Err(_) => Err(Failure::Away(format!(
-                "PostgreSQL at {}: no answer within {} s",
-                db.at(),
-                limit.as_secs()
-            ))),
-        };
-        match outcome {
-            Ok(ids) => {
-                counters.commits.fetch_add(1, Ordering::Relaxed);
-                counters
-                    .records
-                    .fetch_add(batch.len() as u64, Ordering::Relaxed);
-                for (job, id) in batch.into_iter().zip(ids) {
-                    job.answer.send(Ok(id));
-                }
+        let (db, counters) = (db.clone(), Arc::clone(&counters));
+        tokio::spawn(async move {
+            write(&db, batch, &counters, limit).await;
+            drop(writer);
+        });
+    }
+}
+
+/// One transaction of `batch`, then each job answered: its id, or why it has none.
+async fn write(db: &Db, batch: Vec<Job>, counters: &Counters, limit: Duration) {
+    let rows: Vec<&Row> = batch.iter().map(|j| &j.row).collect();
+    let outcome = match tokio::time::timeout(limit, commit(db, &rows)).await {
+        Ok(r) => r,
+        Err(_) => Err(Failure::Away(format!(
+            "PostgreSQL at {}: no answer within {} s",
+            db.at(),
+            limit.as_secs()
+        ))),
+    };
+    match outcome {
+        Ok(ids) => {
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+            counters
+                .records
+                .fetch_add(batch.len() as u64, Ordering::Relaxed);
+            for (job, id) in batch.into_iter().zip(ids) {
+                job.answer.send(Ok(id));
             }
-            Err(f) => {
-                tracing::warn!("check history: {} records not written: {f}", batch.len());
-                for job in batch {
-                    job.answer.send(Err(f.error()));
-                }
+        }
+        Err(f) => {
+            tracing::warn!("check history: {} records not written: {f}", batch.len());
+            for job in batch {
+                job.answer.send(Err(f.error()));
             }
         }
     }
