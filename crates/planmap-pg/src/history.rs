@@ -28,8 +28,8 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 use tokio_postgres::types::ToSql;
 
-use crate::pool::Db;
 use crate::error::PgError;
+use crate::pool::Db;
 
 /// Records one commit takes at most when more are waiting (as the SQLite writer).
 pub const MAX_BATCH: usize = 256;
