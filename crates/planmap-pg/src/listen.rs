@@ -4,9 +4,10 @@
 //! One dedicated connection (outside the pool) in `LISTEN planmap`. Notifications arriving
 //! together are folded (a plan once). The connection is checked every few seconds (`SELECT
 //! 1`, and TCP keepalives), so a half-open one is noticed; when it drops, it is made again
-//! with a backoff of 0.5 s doubling to 5 s, and once listening again the receiver gets
-//! [`Change::Resync`]: whatever changed meanwhile was not announced, so every plan is to be
-//! compared with the store.
+//! with a backoff of 0.5 s doubling to 5 s. Each time the connection is listening — the
+//! first time too — the receiver gets [`Change::Resync`]: whatever changed before (since the
+//! plans were loaded, or while the connection was down) was not announced, so every plan is
+//! to be compared with the store.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -23,7 +24,8 @@ pub const CHANNEL: &str = "planmap";
 pub enum Change {
     /// This plan's data changed (committed).
     Plan(String),
-    /// The connection was lost and is back: changes may have been missed, re-check all.
+    /// The connection is listening (first, or again after it was lost): changes before it
+    /// were not heard, compare every plan with the store.
     Resync,
 }
 
@@ -34,10 +36,8 @@ const CHECK_EVERY: Duration = Duration::from_secs(5);
 /// How long a check or a connect may take.
 const ANSWER_WITHIN: Duration = Duration::from_secs(5);
 
-/// Starts the LISTEN task on the current tokio runtime and returns its changes. The task
-/// ends when the receiver is dropped. Start it before the first load of the plans, so no
-/// change between that load and the LISTEN is missed (a first connection that fails is
-/// followed, once made, by a [`Change::Resync`]).
+/// Starts the LISTEN task on the current tokio runtime and returns its changes, a
+/// [`Change::Resync`] first once it listens. The task ends when the receiver is dropped.
 pub fn listen(cfg: Config) -> mpsc::Receiver<Change> {
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(run(cfg, tx));
@@ -49,20 +49,15 @@ async fn run(mut cfg: Config, tx: mpsc::Sender<Change>) {
         .keepalives_idle(Duration::from_secs(10))
         .connect_timeout(ANSWER_WITHIN);
     let mut backoff = FIRST_BACKOFF;
-    let mut first = true;
     loop {
-        match connect(&cfg).await {
-            Ok((client, notes)) => {
-                backoff = FIRST_BACKOFF;
-                if !first && tx.send(Change::Resync).await.is_err() {
-                    return;
-                }
-                first = false;
-                if relay(&client, notes, &tx).await.is_err() {
-                    return; // the receiver is gone
-                }
+        if let Ok((client, notes)) = connect(&cfg).await {
+            backoff = FIRST_BACKOFF;
+            if tx.send(Change::Resync).await.is_err() {
+                return;
             }
-            Err(_) => first = false,
+            if relay(&client, notes, &tx).await.is_err() {
+                return; // the receiver is gone
+            }
         }
         if tx.is_closed() {
             return;

@@ -149,6 +149,8 @@ fn listen_hears_imports_and_plain_sql_edits_after_commit_only() {
         listen(e.cfg.clone())
     };
     wait_listening(&e, "changes");
+    // Listening: compare everything once (changes before the LISTEN were not heard).
+    assert_eq!(next(&e, &mut rx, 10.0), Some(Change::Resync));
     assert_eq!(next(&e, &mut rx, 0.3), None, "nothing has changed yet");
 
     // An import: the plan once (its statements' notifications folded at COMMIT).

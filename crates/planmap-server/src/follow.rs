@@ -2,9 +2,10 @@
 //! ([`planmap_pg::listen`]); a notification (sent at the commit of an import, of a `db load`,
 //! or of any SQL edit of a plan's features, as QGIS makes) names the plan, which is rebuilt
 //! beside the served snapshot and swapped in ([`reload::renew`]). Notifications arriving
-//! together are folded, so a burst of edits costs one rebuild. After the connection was
-//! lost and found again, every plan of the database is renewed: what changed meanwhile was
-//! not notified. No table is polled.
+//! together are folded, so a burst of edits costs one rebuild. Each time the connection
+//! listens (first after the start, again after it was lost) every plan of the database is
+//! compared with its loaded data (its layers' versions, one small query) and renewed if it
+//! changed: what changed before was not notified. No table is polled.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -35,23 +36,20 @@ pub fn spawn(st: AppState, cfg: planmap_pg::Config) {
             while let Ok(Some(c)) = tokio::time::timeout_at(until, rx.recv()).await {
                 changes.push(c);
             }
-            let mut ids = BTreeSet::new();
+            // A plan named by a notification is renewed; after a resync (the LISTEN is up,
+            // first or again) every plan of the database is compared with its loaded data.
+            let mut named = BTreeSet::new();
+            let mut resync = false;
             for c in changes {
                 match c {
                     Change::Plan(id) => {
-                        ids.insert(id);
+                        named.insert(id);
                     }
-                    Change::Resync => ids.extend(
-                        st.catalog()
-                            .plans()
-                            .iter()
-                            .filter(from_db)
-                            .map(|p| p.id.clone()),
-                    ),
+                    Change::Resync => resync = true,
                 }
             }
-            for id in ids {
-                let Some(plan) = st.catalog().find(&id).filter(from_db) else {
+            for id in &named {
+                let Some(plan) = st.catalog().find(id).filter(from_db) else {
                     // A plan added to the database after the start is served after a
                     // restart (the catalog is fixed while serving).
                     tracing::info!(plan = %id, "change notified for a plan this replica does not serve");
@@ -61,6 +59,14 @@ pub fn spawn(st: AppState, cfg: planmap_pg::Config) {
                     Ok(()) => tracing::info!(plan = %id, "renewed after a change in the database"),
                     // The old snapshot stays served; the next notification tries again.
                     Err(e) => tracing::warn!(plan = %id, "renewing after a change: {e}"),
+                }
+            }
+            if resync {
+                let others = st.catalog().plans().iter().filter(from_db);
+                for plan in others.filter(|p| !named.contains(&p.id)) {
+                    if let Err(e) = reload::renew_if_changed(&st, plan).await {
+                        tracing::warn!(plan = %plan.id, "comparing with the database: {e}");
+                    }
                 }
             }
         }

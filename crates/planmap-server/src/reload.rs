@@ -128,6 +128,22 @@ pub async fn renew(st: &AppState, plan: &Arc<PlanEntry>) -> Result<(), String> {
     }
 }
 
+/// [`renew`] when the plan's data in its source differs from the loaded snapshot's (or the
+/// plan is not loaded): after a resync, most plans have not changed and are left as they
+/// are.
+pub async fn renew_if_changed(st: &AppState, plan: &Arc<PlanEntry>) -> Result<(), String> {
+    if let Some(snap) = plan.slot.current() {
+        let p = Arc::clone(plan);
+        let now = tokio::task::spawn_blocking(move || p.source_version())
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))?;
+        if now == snap.data_version {
+            return Ok(());
+        }
+    }
+    renew(st, plan).await
+}
+
 /// Watches every plan folder every `every`; a loaded plan whose fingerprint changed is
 /// reloaded, an unloaded one has its summary read again (it loads fresh on next use).
 pub fn spawn_watch(st: AppState, every: Duration) {

@@ -104,9 +104,26 @@ pub fn stopped() -> ApiError {
 /// and every blocking closure it started are done.
 pub type Hold = Arc<dyn Any + Send + Sync>;
 
+/// The request's hold, until [`release`] lets it go.
+type Held = Arc<std::sync::Mutex<Option<Hold>>>;
+
 tokio::task_local! {
     static JOB: Arc<Job>;
-    static HOLD: Hold;
+    static HOLD: Held;
+}
+
+/// The request's hold as it is now (`None`: none, or released).
+fn held() -> Option<Hold> {
+    HOLD.try_with(|h| h.lock().unwrap_or_else(|e| e.into_inner()).clone())
+        .ok()
+        .flatten()
+}
+
+/// Lets the request's hold go (its gate slot) before the request ends: once every blocking
+/// closure it started has returned, the slot is free. A check calls it when its computing is
+/// done and only the wait for its record's commit is left.
+pub fn release() {
+    let _ = HOLD.try_with(|h| h.lock().unwrap_or_else(|e| e.into_inner()).take());
 }
 
 /// Runs `fut` (a request) as `job`: [`blocking`] calls inside it get the job.
@@ -116,7 +133,8 @@ pub async fn with_job<F: std::future::Future>(job: Arc<Job>, fut: F) -> F::Outpu
 
 /// Runs `fut` holding `hold`: [`blocking`] calls inside it keep `hold` until they return.
 pub async fn holding<F: std::future::Future>(hold: Hold, fut: F) -> F::Output {
-    HOLD.scope(hold, fut).await
+    HOLD.scope(Arc::new(std::sync::Mutex::new(Some(hold))), fut)
+        .await
 }
 
 /// The current request's job (a job nobody cancels outside a request).
@@ -130,7 +148,7 @@ pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce(&Job) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     let job = current();
-    let hold = HOLD.try_with(Arc::clone).ok();
+    let hold = held();
     tokio::task::spawn_blocking(move || {
         let _hold = hold;
         f(&job)
@@ -149,7 +167,7 @@ pub fn spawn_blocking_as<T: Send + 'static>(
     job: Arc<Job>,
     f: impl FnOnce(&Job) -> T + Send + 'static,
 ) -> tokio::task::JoinHandle<T> {
-    let hold = HOLD.try_with(Arc::clone).ok();
+    let hold = held();
     tokio::task::spawn_blocking(move || {
         let _hold = hold;
         f(&job)
@@ -204,5 +222,40 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         panic!("the slot was not released when the work ended");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_released_hold_goes_once_the_work_it_started_returns() {
+        let hold: Hold = Arc::new(());
+        let weak = Arc::downgrade(&hold);
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let (wait_tx, wait_rx) = tokio::sync::oneshot::channel::<()>();
+        let req = holding(hold, async move {
+            // Work started, then the hold released while the work still runs.
+            let work = spawn_blocking_as(Arc::default(), move |_| go_rx.recv().unwrap());
+            release();
+            let _ = wait_rx.await; // the request waits on (a commit, say)
+            work.await.unwrap();
+        });
+        let task = tokio::spawn(req);
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(
+            weak.upgrade().is_some(),
+            "the running work still holds the slot"
+        );
+        go_tx.send(()).unwrap();
+        for _ in 0..200 {
+            if weak.upgrade().is_none() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(
+            weak.upgrade().is_none(),
+            "released, and the work is done: the slot is free"
+        );
+        assert!(!task.is_finished(), "…while the request still waits");
+        wait_tx.send(()).unwrap();
+        task.await.unwrap();
     }
 }

@@ -12,7 +12,7 @@ use planmap_core::plan::Basemap;
 use planmap_core::{Plan, Role};
 
 use super::slot::Slot;
-use super::source::{load_snapshot, PlanSource};
+use super::source::{load_snapshot, PlanSource, Read};
 use crate::snapshot::Snapshot;
 
 /// What is known of a plan without loading it.
@@ -76,17 +76,7 @@ fn summarize(source: &PlanSource, id: &str) -> Result<(Plan, Summary), String> {
             }
         }
     }
-    let mut versions = Vec::with_capacity(plan.layers.len());
-    for l in &plan.layers {
-        versions.push(pd.version(&l.id)?);
-    }
-    let version = planmap_core::check::data_version_of(
-        &plan.id,
-        plan.layers
-            .iter()
-            .zip(&versions)
-            .map(|(l, v)| (l.id.as_str(), v.as_str())),
-    );
+    let version = data_version(&pd, &plan)?;
     let summary = Summary {
         name: plan.name.clone(),
         county: plan.county.clone(),
@@ -102,6 +92,30 @@ fn summarize(source: &PlanSource, id: &str) -> Result<(Plan, Summary), String> {
         ..summary
     };
     Ok((plan, summary))
+}
+
+/// The data version of a plan as read (what its engine's `data_version` will be).
+fn data_version(pd: &Read, plan: &Plan) -> Result<String, String> {
+    let mut versions = Vec::with_capacity(plan.layers.len());
+    for l in &plan.layers {
+        versions.push(pd.version(&l.id)?);
+    }
+    Ok(planmap_core::check::data_version_of(
+        &plan.id,
+        plan.layers
+            .iter()
+            .zip(&versions)
+            .map(|(l, v)| (l.id.as_str(), v.as_str())),
+    ))
+}
+
+impl PlanEntry {
+    /// The plan's data version in its source now, read cheaply (the manifest and each
+    /// layer's version, no features); call it on a blocking thread.
+    pub fn source_version(&self) -> Result<String, String> {
+        let pd = self.source.read_versions(&self.id)?;
+        data_version(&pd, &pd.plan()?)
+    }
 }
 
 /// The plans of a server.

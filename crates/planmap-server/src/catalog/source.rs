@@ -63,13 +63,18 @@ impl PlanSource {
         }
     }
 
+    /// Reads plan `id`'s manifest and layer versions, no features.
+    pub fn read_versions(&self, id: &str) -> Result<Read, String> {
+        self.read_only(id, Some(&[]))
+    }
+
     /// Reads plan `id` with the features of its county layer only (what the catalog's
     /// summary needs); the manifest is read first to learn which layer that is.
     pub fn read_summary(&self, id: &str) -> Result<Read, String> {
         if let PlanSource::Folder(_) = self {
             return self.read(id);
         }
-        let plan = self.read_only(id, Some(&[]))?.plan()?;
+        let plan = self.read_versions(id)?.plan()?;
         let county: Vec<String> = plan
             .role(Role::County)
             .map(|l| l.id.clone())

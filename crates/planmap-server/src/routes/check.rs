@@ -245,8 +245,10 @@ pub async fn check(
         work::blocking(move |job| checked(&targets, main, site, info, opts, &recorder, answer, job))
             .await?
     };
-    // The answer leaves once its records are on disk; the wait holds no thread. It names
-    // the record of the leading plan's verdict.
+    // The answer leaves once its records are on disk; the wait holds no thread, nor the
+    // heavy gate's slot (the computing is done). It names the record of the leading plan's
+    // verdict.
+    work::release();
     let mut id = None;
     for (i, p) in pending.into_iter().enumerate() {
         match Recorder::durable(p).await {
