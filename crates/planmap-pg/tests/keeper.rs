@@ -193,6 +193,16 @@ fn an_edit_of_the_keeper_table_notifies_the_plan_and_changes_the_layers_version(
         listen(e.cfg.clone())
     };
     wait_listening(&e, "edits");
+    let mut next = || {
+        e.rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .ok()
+                .flatten()
+        })
+    };
+    // Listening: first a resync (what changed before the LISTEN was not heard).
+    assert_eq!(next(), Some(Change::Resync));
     // The bow-tie mended, as a keeper in QGIS would: a plain UPDATE.
     sql(
         &e,
@@ -208,12 +218,7 @@ fn an_edit_of_the_keeper_table_notifies_the_plan_and_changes_the_layers_version(
             y = N0 + 1000.0
         ),
     );
-    let got = e.rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(10), rx.recv())
-            .await
-            .ok()
-            .flatten()
-    });
+    let got = next();
     assert_eq!(got, Some(Change::Plan("kept".into())));
     assert_eq!(
         sql(
