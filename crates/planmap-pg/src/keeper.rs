@@ -144,8 +144,10 @@ async fn watch(tx: &Transaction<'_>, at: &str, source: &str, w: &str) -> Result<
             "{source}: watch names {w}, which is not a table in the database"
         )));
     }
+    // DROP + CREATE rather than CREATE OR REPLACE TRIGGER, which needs PostgreSQL 14.
     let create = format!(
-        "CREATE OR REPLACE TRIGGER planmap_notify \
+        "DROP TRIGGER IF EXISTS planmap_notify ON {wq}; \
+         CREATE TRIGGER planmap_notify \
          AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {wq} \
          FOR EACH STATEMENT EXECUTE FUNCTION planmap.notify_source()"
     );

@@ -127,6 +127,18 @@ fn a_keeper_table_in_gauss_krueger_loads_its_valid_rows_and_reports_the_rest_by_
         ),
         "planmap_notify"
     );
+    // Loaded again: still one trigger, one source, one plan reading it.
+    e.rt.block_on(load_dir(&e.db, tmp.path())).unwrap();
+    assert_eq!(
+        sql(
+            &e,
+            "keeper",
+            "SELECT (SELECT count(*) FROM pg_trigger WHERE tgrelid = 'keeper.farmland'::regclass) \
+             || ' ' || (SELECT count(*) FROM planmap.sources) \
+             || ' ' || (SELECT string_agg(plan_id || '/' || layer_id, ',') FROM planmap.source_plans)"
+        ),
+        "1 1 kept/farmland"
+    );
 
     let plan = e.rt.block_on(e.db.read_plan("kept", None)).unwrap();
     let warnings = plan.warnings();
