@@ -268,3 +268,126 @@ fn wenshui_loaded_into_the_database_gives_the_folders_figures_and_checks() {
         assert!(err.contains(says), "{err}");
     }
 }
+
+/// A plan folder whose farmland layer is the keeper's table `keeper.farmland`, in UTM zone
+/// 49N (EPSG:32649, WGS84, central meridian 111°E): rows 1–3 squares of 200 m a side drawn in
+/// metres 120 km east of the meridian, 4 a bow-tie, 5 no geometry.
+fn keeper_fixture(pg: &PgCluster, db: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("planmap-keeper-{}-{db}", std::process::id()));
+    std::fs::create_dir_all(dir.join("layers")).unwrap();
+    let manifest = "id = \"kept\"\nname = \"保有县\"\ncounty = \"保有县\"\ncounty_area_km2 = 2000.0\n\
+        [[layers]]\nid = \"county\"\nname = \"县界\"\nkind = \"boundary\"\ngeometry = \"polygon\"\n\
+        color = \"#333333\"\nrole = \"county\"\n\
+        [[layers]]\nid = \"farmland\"\nname = \"农田\"\nkind = \"protected\"\ngeometry = \"polygon\"\n\
+        color = \"#e6c84f\"\n[layers.postgis]\ntable = \"keeper.farmland\"\nid_column = \"gid\"\n\
+        geometry_column = \"geom\"\n";
+    std::fs::write(dir.join("plan.toml"), manifest).unwrap();
+    std::fs::write(
+        dir.join("layers/county.geojson"),
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","id":"c","properties":{{}},"geometry":{}}}]}}"#,
+            rect_geojson(112.0, 37.0, 113.0, 38.0)
+        ),
+    )
+    .unwrap();
+    let sq = |x: f64, y: f64, bow: bool| {
+        let (x1, y1) = (x + 200.0, y + 200.0);
+        let ring = if bow {
+            format!("{x} {y},{x1} {y1},{x1} {y},{x} {y1},{x} {y}")
+        } else {
+            format!("{x} {y},{x1} {y},{x1} {y1},{x} {y1},{x} {y}")
+        };
+        format!("ST_GeomFromText('POLYGON(({ring}))', 32649)")
+    };
+    let e = 500_000.0 + 120_000.0;
+    pg.psql(
+        db,
+        &format!(
+            "CREATE SCHEMA keeper; CREATE TABLE keeper.farmland (gid int PRIMARY KEY, \
+             geom geometry(Polygon, 32649)); INSERT INTO keeper.farmland VALUES \
+             (1, {}), (2, {}), (3, {}), (4, {}), (5, NULL)",
+            sq(e, 4_150_000.0, false),
+            sq(e + 300.0, 4_150_000.0, false),
+            sq(e + 600.0, 4_150_000.0, false),
+            sq(e, 4_151_000.0, true)
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_keeper_table_loads_its_valid_rows_and_names_the_others() {
+    let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
+    pg.create_database("kept").unwrap();
+    let url = pg.url("kept");
+    assert!(db(&["init", "--db", &url], None).status.success());
+    let dir = keeper_fixture(&pg, "kept");
+    let d = dir.to_str().unwrap();
+
+    // The folder alone cannot serve it: one line naming the layer.
+    let o = planmap_clean(&["--data", d, "stats"]);
+    let err = text(&o.stderr);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("'farmland'") && err.contains("needs --db"),
+        "{err}"
+    );
+
+    // A loader that does not own the keeper's table cannot put the trigger on it.
+    pg.psql(
+        "kept",
+        "CREATE ROLE loader LOGIN; GRANT USAGE ON SCHEMA planmap, keeper TO loader; \
+         GRANT ALL ON ALL TABLES IN SCHEMA planmap TO loader; \
+         GRANT SELECT ON keeper.farmland TO loader",
+    )
+    .unwrap();
+    let o = db(
+        &["load", d, "--db", &url.replace("postgres@", "loader@")],
+        None,
+    );
+    let err = text(&o.stderr);
+    assert_ne!(o.status.code(), Some(0), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("keeper.farmland needs its owner"), "{err}");
+    assert_eq!(
+        pg.psql("kept", "SELECT count(*) FROM planmap.plans")
+            .unwrap(),
+        "0"
+    );
+
+    let o = db(&["load", d, "--db", &url], None);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = planmap_clean(&["stats", "--json", "--db", &url]);
+    let s = ok_json(&o);
+    let f = member(&s["layers"], "id", "farmland");
+    assert_eq!(f["features"], 3, "{f}");
+    // UTM's scale 120 km east of the meridian at 37.5°N: k = 0.9996 (1 + x²/2R²), x = 120.1 km.
+    let k = 0.9996 * (1.0 + 120_100.0f64.powi(2) / (2.0 * 6_372_800.0f64.powi(2)));
+    let want = 3.0 * 40_000.0 / (k * k);
+    // (1/k² is 1.00045: 54 m² over the 120 000 of the squares in metres.)
+    assert!(
+        rel(f["area_m2"].as_f64().unwrap(), want) < 1e-5,
+        "{f} vs {want}"
+    );
+    assert!(
+        f["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("pg-table:keeper.farmland:"),
+        "{f}"
+    );
+    let err = text(&o.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains("row 4") && lines[0].contains("Self-intersection"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("row 5") && lines[1].contains("no geometry"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,6 +2,7 @@
 //!
 //! - [`plan`]: the manifest's shape: layers (with their [`plan::Role`]s), rules, indicators;
 //!   [`draw`]: how each layer is drawn, completed with defaults.
+//!   [`postgis`]: a layer kept in the keeper's PostGIS table (`[layers.postgis]`).
 //! - [`feature`]: features with stable ids and [`attributes`] (kept as compact JSON text).
 //! - [`store`]: the trait layer sources implement (files today, a database later).
 //! - [`engine`]: the loaded, indexed plan; its operations: [`areas`] (a site's overlap
@@ -37,6 +38,7 @@ pub mod options;
 pub mod overlay;
 mod pieces;
 pub mod plan;
+pub mod postgis;
 pub mod relate;
 pub mod stats;
 pub mod store;
@@ -54,5 +56,6 @@ pub use error::{PlanError, SiteError};
 pub use feature::{Attributes, Feature, Properties, Shape};
 pub use options::CheckOptions;
 pub use plan::{Plan, Role, Rule, Severity};
+pub use postgis::PostgisSource;
 pub use store::LayerStore;
 pub use views::FeatureView;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::draw::{Draw, DrawSpec};
 use crate::error::PlanError;
 pub use crate::kinds::{GeometryKind, LayerKind, Role};
+pub use crate::postgis::PostgisSource;
 
 /// The plan's metadata, layers and rules, as written in its manifest.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -164,6 +165,11 @@ pub struct LayerDef {
     /// Relative path of the layer file inside the plan folder.
     #[serde(default, skip_serializing)]
     pub file: Option<String>,
+    /// `[layers.postgis]`: the layer is the keeper's PostGIS table or view, not a file (it
+    /// needs `--db`).
+    #[serde(default, skip_serializing)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub postgis: Option<PostgisSource>,
     #[serde(default)]
     pub site_role: SiteRole,
     /// The figure the plan sets for this layer, if any.
@@ -191,6 +197,16 @@ impl<'de> Deserialize<'de> for LayerDef {
         if matches!(l.role, Some(Role::Subdivisions | Role::Parks)) && l.site_role == SiteRole::None
         {
             l.site_role = SiteRole::Locate;
+        }
+        if let Some(p) = &l.postgis {
+            if l.file.is_some() {
+                return Err(serde::de::Error::custom(format!(
+                    "layer '{}': both file and [layers.postgis]; give one",
+                    l.id
+                )));
+            }
+            p.validate()
+                .map_err(|e| serde::de::Error::custom(format!("layer '{}': {e}", l.id)))?;
         }
         l.draw = Draw::defaults(l.kind, l.geometry, l.role, &l.color)
             .resolve(&l.draw_spec)

@@ -36,12 +36,20 @@ impl PlanDir {
         &self.root
     }
 
-    /// The file a layer ships in (its version 0).
+    /// The file a layer ships in (its version 0); a layer kept in PostGIS
+    /// (`[layers.postgis]`) has none: an error saying it needs `--db`.
     pub fn base_layer_path(&self, layer: &str) -> Result<PathBuf, IoError> {
         let def = self
             .plan
             .layer(layer)
             .ok_or_else(|| planmap_core::PlanError::UnknownLayer(layer.into()))?;
+        if let Some(p) = &def.postgis {
+            return Err(IoError::Invalid(format!(
+                "layer '{layer}' is read from the PostGIS table {}: it needs --db \
+                 (planmap db load this folder, then use --db)",
+                p.table
+            )));
+        }
         let rel = def
             .file
             .clone()

@@ -204,6 +204,12 @@ pub async fn import_layer(
         at: at.clone(),
         what: e.to_string(),
     })?;
+    if let Some(src) = def.layer(layer).and_then(|l| l.postgis.as_ref()) {
+        return Err(PgError::Invalid(format!(
+            "plan '{plan}' layer '{layer}' is the PostGIS table {}: edit it there, not by import",
+            src.table
+        )));
+    }
     if def.layer(layer).is_none() {
         let ids: Vec<&str> = def.layers.iter().map(|l| l.id.as_str()).collect();
         return Err(PgError::Invalid(format!(

@@ -6,13 +6,15 @@
 //! apply each once; a database that a newer planmap migrated, or whose applied migration
 //! differs from this build's text, is refused. Through the pool ([`Db`]): plans read into a
 //! [`PgPlan`] (a `LayerStore`, [`Db::read_plan`]), plan folders loaded ([`load_dir`]) and a
-//! layer's new version written and switched to ([`import_layer`]).
+//! layer's new version written and switched to ([`import_layer`]); layers kept in the data
+//! keeper's own tables (`[layers.postgis]`, `keeper.rs`) read in the plan's transaction.
 
 mod connect;
 mod error;
 pub mod geom;
 mod history;
 mod import;
+mod keeper;
 mod listen;
 mod load;
 mod migrate;
@@ -24,6 +26,7 @@ pub use connect::{connect, describe, parse_url};
 pub use error::PgError;
 pub use history::{PgHistory, MAX_BATCH as HISTORY_MAX_BATCH};
 pub use import::{digest, import_layer, Imported, LAYER_SRID};
+pub use keeper::lonlat_srid;
 pub use listen::{listen, Change, CHANNEL};
 pub use load::{load_dir, LoadedLayer, LoadedPlan};
 pub use migrate::{init, init_blocking, schema_version, Applied, InitReport};

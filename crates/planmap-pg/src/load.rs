@@ -5,15 +5,18 @@
 //! served file as a new current version (version 1 the first time; a plan already there gets
 //! version n + 1 of every layer, the old ones kept). The layer's digest is the folder's
 //! version of that file, so a plan loaded from the store versions its layers as the folder
-//! does.
+//! does. A layer kept in the keeper's own table (`[layers.postgis]`) is not copied: its
+//! table gets planmap's change trigger and is registered as the layer's source
+//! ([`keeper::register`]).
 
 use std::path::{Path, PathBuf};
 
-use planmap_core::{Feature, LayerStore};
+use planmap_core::{Feature, LayerStore, PostgisSource};
 use planmap_io::PlanDir;
 
 use crate::error::{query_err, PgError};
 use crate::import::{write_version, NewVersion};
+use crate::keeper;
 use crate::pool::Db;
 
 /// A plan as loaded.
@@ -39,6 +42,8 @@ struct FolderPlan {
     manifest: String,
     indicators: Option<String>,
     layers: Vec<(String, String, Vec<Feature>, String)>, // id, digest, features, source
+    /// The layers kept in the keeper's tables (`[layers.postgis]`).
+    sources: Vec<(String, PostgisSource)>,
 }
 
 /// The plan folders of `dir`: itself when it holds `plan.toml`, else its subfolders that
@@ -79,7 +84,12 @@ fn read_folder(dir: &Path) -> Result<FolderPlan, PgError> {
         None => None,
     };
     let mut layers = Vec::new();
+    let mut sources = Vec::new();
     for def in &plan.layers {
+        if let Some(src) = &def.postgis {
+            sources.push((def.id.clone(), src.clone()));
+            continue;
+        }
         let features = store.features(&def.id).map_err(err)?;
         let digest = store.version(&def.id).map_err(err)?;
         let path = store.layer_path(&def.id).map_err(err)?;
@@ -95,6 +105,7 @@ fn read_folder(dir: &Path) -> Result<FolderPlan, PgError> {
         manifest,
         indicators,
         layers,
+        sources,
     })
 }
 
@@ -139,6 +150,7 @@ async fn write_plan(db: &Db, p: &FolderPlan) -> Result<LoadedPlan, PgError> {
             features: features.len(),
         });
     }
+    keeper::register(&tx, &at, &p.id, &p.sources).await?;
     tx.commit().await.map_err(query_err(&at, "COMMIT"))?;
     Ok(LoadedPlan {
         id: p.id.clone(),

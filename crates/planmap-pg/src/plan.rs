@@ -15,16 +15,30 @@ use tokio_postgres::IsolationLevel;
 
 use crate::error::{query_err, PgError};
 use crate::geom::shape_from_wkb;
+use crate::keeper;
 use crate::pool::Db;
 
-/// One layer as read: its current version and (when asked for) its features.
+/// One layer as read: its version and (when asked for) its features.
 #[derive(Debug, Clone)]
 struct PgLayer {
-    version: i32,
-    digest: String,
-    /// Statements that changed the version's features since it was written (plain SQL).
-    edits: i32,
+    stamp: Stamp,
     features: Vec<Feature>,
+    /// The rows of a keeper's table skipped at this read, one line each.
+    warnings: Vec<String>,
+}
+
+/// Where a layer's version comes from.
+#[derive(Debug, Clone)]
+enum Stamp {
+    /// A version written by `db load` or an import.
+    Stored {
+        version: i32,
+        digest: String,
+        /// Statements that changed the version's features since it was written (plain SQL).
+        edits: i32,
+    },
+    /// The keeper's table (`[layers.postgis]`) and its change counter (migration 4).
+    Source { table: String, changes: i64 },
 }
 
 /// A plan as read from the store, in memory: `Engine::load(&pg_plan)` is synchronous.
@@ -54,9 +68,25 @@ impl PgPlan {
         })
     }
 
-    /// The layer's current version number in the store.
+    /// The layer's current version number in the store (none for a keeper's table).
     pub fn version_number(&self, layer: &str) -> Option<i32> {
-        self.layers.get(layer).map(|l| l.version)
+        match self.layers.get(layer)?.stamp {
+            Stamp::Stored { version, .. } => Some(version),
+            Stamp::Source { .. } => None,
+        }
+    }
+
+    /// What this read skipped, by layer (the rows of keeper tables that do not load, each
+    /// named by its id), in the manifest's layer order.
+    pub fn warnings(&self) -> Vec<(String, Vec<String>)> {
+        self.plan
+            .layers
+            .iter()
+            .filter_map(|d| {
+                let l = self.layers.get(&d.id)?;
+                (!l.warnings.is_empty()).then(|| (d.id.clone(), l.warnings.clone()))
+            })
+            .collect()
     }
 
     fn layer(&self, layer: &str) -> Result<&PgLayer, PgError> {
@@ -86,11 +116,20 @@ impl LayerStore for PgPlan {
     /// `pg:{version}:{digest}`: a new import changes it; the digest of a layer loaded from a
     /// folder is the folder's version of the same file. A version whose rows were edited
     /// with SQL since (migration 3 counts the statements) is `pg:{version}:{digest}:{edits}`.
+    /// A keeper's table is `pg-table:{schema.table}:{changes}` (its statement counter).
     fn version(&self, layer: &str) -> Result<String, PgError> {
-        let l = self.layer(layer)?;
-        Ok(match l.edits {
-            0 => format!("pg:{}:{}", l.version, l.digest),
-            n => format!("pg:{}:{}:{n}", l.version, l.digest),
+        Ok(match &self.layer(layer)?.stamp {
+            Stamp::Stored {
+                version,
+                digest,
+                edits: 0,
+            } => format!("pg:{version}:{digest}"),
+            Stamp::Stored {
+                version,
+                digest,
+                edits,
+            } => format!("pg:{version}:{digest}:{edits}"),
+            Stamp::Source { table, changes } => format!("pg-table:{table}:{changes}"),
         })
     }
 }
@@ -173,14 +212,38 @@ impl Db {
             } else {
                 vec![]
             };
-            let (digest, edits) = (v.get(2), v.get(3));
+            let stamp = Stamp::Stored {
+                version,
+                digest: v.get(2),
+                edits: v.get(3),
+            };
             layers.insert(
                 layer,
                 PgLayer {
-                    version,
-                    digest,
-                    edits,
+                    stamp,
                     features,
+                    warnings: vec![],
+                },
+            );
+        }
+        // The keeper's tables, read in the same snapshot.
+        for def in &plan.layers {
+            let Some(src) = &def.postgis else { continue };
+            let read = if only.is_none_or(|o| o.contains(&def.id)) {
+                keeper::read_source(&tx, &at, id, def, src).await?
+            } else {
+                keeper::count_only(&tx, &at, src).await?
+            };
+            let stamp = Stamp::Source {
+                table: src.table.clone(),
+                changes: read.changes,
+            };
+            layers.insert(
+                def.id.clone(),
+                PgLayer {
+                    stamp,
+                    features: read.features,
+                    warnings: read.warnings,
                 },
             );
         }

@@ -182,6 +182,49 @@ CREATE TRIGGER features_notify_delete AFTER DELETE ON planmap.features
     FOR EACH STATEMENT EXECUTE FUNCTION planmap.notify_features();
 ",
     },
+    Migration {
+        name: "the keeper's own tables",
+        // A manifest layer may be a table or view the data keeper edits in QGIS
+        // (`[layers.postgis]`). `sources` counts the statements that changed each such source
+        // (its `changes` is the layer's version); `source_plans` says which plans' layers
+        // read it and `source_watch` which tables' edits change it (the table itself, or a
+        // view's base tables) — both filled by `planmap db load`, which also puts the
+        // statement trigger `planmap_notify` on each watched table. The trigger's function
+        // bumps the counter of every source watching the table and notifies each plan
+        // reading one; it runs as its owner (SECURITY DEFINER), so a keeper editing in QGIS
+        // needs no rights on schema planmap.
+        sql: "
+CREATE TABLE planmap.sources (
+    regclass  text PRIMARY KEY,
+    changes   bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE planmap.source_plans (
+    source    text NOT NULL REFERENCES planmap.sources ON DELETE CASCADE,
+    plan_id   text NOT NULL REFERENCES planmap.plans (id) ON DELETE CASCADE,
+    layer_id  text NOT NULL,
+    PRIMARY KEY (plan_id, layer_id)
+);
+
+CREATE TABLE planmap.source_watch (
+    source    text NOT NULL REFERENCES planmap.sources ON DELETE CASCADE,
+    watched   oid NOT NULL,
+    PRIMARY KEY (watched, source)
+);
+
+CREATE FUNCTION planmap.notify_source() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE planmap.sources s SET changes = s.changes + 1
+      FROM planmap.source_watch w WHERE w.watched = TG_RELID AND s.regclass = w.source;
+    PERFORM pg_notify('planmap', p.plan_id)
+       FROM (SELECT DISTINCT sp.plan_id FROM planmap.source_plans sp
+               JOIN planmap.source_watch w ON w.source = sp.source
+              WHERE w.watched = TG_RELID) p;
+    RETURN NULL;
+END $$;
+",
+    },
 ];
 
 /// The schema version this build writes.

@@ -11,7 +11,7 @@ use planmap_pg::{import_layer, listen, load_dir, Change, PgError};
 use tokio::time::timeout;
 
 mod common;
-use common::{env, sql, tiny_plan, Env};
+use common::{env, sql, tiny_plan, wait_listening, Env};
 
 /// `n` squares of 0.0001° in a row from (112.31, 37.41): the red layer's next version.
 fn squares(n: usize) -> Vec<Feature> {
@@ -139,23 +139,6 @@ fn next(e: &Env, rx: &mut tokio::sync::mpsc::Receiver<Change>, secs: f64) -> Opt
     e.rt.block_on(async { timeout(wait, rx.recv()).await })
         .ok()
         .flatten()
-}
-
-/// Waits until the LISTEN connection is in place (psql sees it).
-fn wait_listening(e: &Env, db: &str) {
-    for _ in 0..200 {
-        let n = sql(
-            e,
-            db,
-            "SELECT count(*) FROM pg_stat_activity WHERE query IN ('LISTEN planmap', 'SELECT 1') \
-             AND application_name = 'planmap'",
-        );
-        if n == "1" {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("no LISTEN connection after 10 s");
 }
 
 #[test]

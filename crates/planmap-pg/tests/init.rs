@@ -66,7 +66,7 @@ fn init_creates_the_versioned_schema_and_running_it_again_is_a_no_op() {
             "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables \
              WHERE schemaname = 'planmap'"
         ),
-        "checks,features,layer_versions,layers,migrations,plans"
+        "checks,features,layer_versions,layers,migrations,plans,source_plans,source_watch,sources"
     );
     // A GiST index on the features' geometry, and the planner uses it for a box query.
     assert_eq!(

@@ -170,12 +170,19 @@ pub(crate) fn import(
     })
 }
 
-/// The plan of `--db` (and `--plan`), read whole.
+/// The plan of `--db` (and `--plan`), read whole; the rows of keeper tables that did not
+/// load are named on stderr, one line each.
 pub(crate) fn read_plan(src: &DbSource) -> Result<PgPlan, Failure> {
-    with_db(src.db.as_deref(), async |db| {
+    let plan = with_db(src.db.as_deref(), async |db| {
         let id = pick_plan(db, src.plan.as_deref()).await?;
         db.read_plan(&id, None).await
-    })
+    })?;
+    for (layer, warnings) in plan.warnings() {
+        for w in warnings {
+            eprintln!("warning: layer '{layer}': {w}");
+        }
+    }
+    Ok(plan)
 }
 
 /// The engine of `--db`'s plan: the same engine a folder of the same data gives.

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::time::Duration;
 
 use planmap_pg::{init_blocking, parse_url, Config, Db, PoolOptions};
 use planmap_testenv::PgCluster;
@@ -10,6 +11,17 @@ use planmap_testenv::PgCluster;
 pub fn ulp_off() -> f64 {
     f64::from_bits(112.3f64.to_bits() + 1)
 }
+
+/// The manifest's county layer (its features in `layers/county.geojson`).
+pub const COUNTY_LAYER: &str = r##"
+[[layers]]
+id = "county"
+name = "县界"
+kind = "boundary"
+geometry = "polygon"
+color = "#333333"
+role = "county"
+"##;
 
 /// A plan folder of three layers: a county square (one corner one ulp off 112.3), a
 /// prohibited square inside it with attributes in a non-sorted key order, and a point.
@@ -24,15 +36,7 @@ county = "小县"
 county_area_km2 = 123.0
 indicators = "indicators.csv"
 center = [112.35, 37.45]
-
-[[layers]]
-id = "county"
-name = "县界"
-kind = "boundary"
-geometry = "polygon"
-color = "#333333"
-role = "county"
-
+{COUNTY_LAYER}
 [[layers]]
 id = "red"
 name = "红线"
@@ -91,4 +95,21 @@ pub fn env(name: &str) -> Env {
 
 pub fn sql(e: &Env, db: &str, q: &str) -> String {
     e.pg.psql(db, q).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// Waits until the LISTEN connection is in place (psql sees it).
+pub fn wait_listening(e: &Env, db: &str) {
+    for _ in 0..200 {
+        let n = sql(
+            e,
+            db,
+            "SELECT count(*) FROM pg_stat_activity WHERE query IN ('LISTEN planmap', 'SELECT 1') \
+             AND application_name = 'planmap'",
+        );
+        if n == "1" {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("no LISTEN connection after 10 s");
 }
