@@ -75,7 +75,10 @@ impl Replica {
             None => {
                 let _ = r.child.kill();
                 let _ = r.child.wait();
-                Err(format!("planmap serve did not start; its stderr:\n{}", r.log().trim()))
+                Err(format!(
+                    "planmap serve did not start; its stderr:\n{}",
+                    r.log().trim()
+                ))
             }
         }
     }
