@@ -113,8 +113,18 @@ http {{
             return proc, port
         except OSError:
             time.sleep(0.025)
-    proc.kill()
+    stop_nginx(proc)
     raise SystemExit("bench: nginx did not start")
+
+
+def stop_nginx(proc):
+    """SIGTERM: the master stops its workers (SIGKILL would leave them running)."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def nginx(root, workdir):
@@ -140,8 +150,7 @@ def run(planmap_bin, data, out, server_port, tiles, seconds=5):
         path = f"/plans/{plan}/{plan}.pmtiles"
         static = wrk_requests(port, [(path, (o, n)) for o, n, _ in ranges], seconds)
     finally:
-        proc.terminate()
-        proc.wait()
+        stop_nginx(proc)
     live_reqs = [(f"/tiles/{plan}/{z}/{x}/{y}.pbf", None) for _, _, (z, x, y) in ranges]
     live = wrk_requests(server_port, live_reqs, seconds)
     return {"publish_s": publish_s, "archive_mb": archive.stat().st_size / 1e6,

@@ -228,8 +228,7 @@ def run(planmap_bin, wenshui, sites_doc, out, repeat, seconds=3):
                     try:
                         n[k].append(wrk(port, "/api/check", 2, 16, seconds, body_file)["per_s"])
                     finally:
-                        proc.kill()
-                        proc.wait()
+                        publish_bench.stop_nginx(proc)
             res["nginx_checks_per_s"] = n
             res["import_seen_by_other_ms"] = propagation(a, b)
         finally:
