@@ -22,22 +22,26 @@ fn sources() -> PathBuf {
     repo().join("data/sources/counties_gcj02.geojson")
 }
 
-/// The catalog, written once for all tests of this file (a failure is reported by each).
+/// The catalog, written once for all tests of this file (a failure is reported by each),
+/// in cargo's scratch folder for integration tests (under the target dir, written afresh each
+/// run): a temp folder held by a static would never be removed.
 fn catalog() -> &'static Path {
-    static DIR: OnceLock<Result<(tempfile::TempDir, PathBuf), String>> = OnceLock::new();
+    static DIR: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let made = DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let out = tmp.path().join("region");
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("region-catalog");
+        if out.exists() {
+            std::fs::remove_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+        }
         region::write_catalog(&Options {
             out: out.clone(),
             sources: sources(),
             wenshui: Some(repo().join("data/wenshui")),
             only: None,
         })?;
-        Ok((tmp, out))
+        Ok(out)
     });
     match made {
-        Ok((_, out)) => out,
+        Ok(out) => out,
         Err(e) => panic!("the catalog is not written: {e}"),
     }
 }
