@@ -9,7 +9,9 @@
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::{Coord, MultiPolygon, Rect};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, AABB};
+use rstar::{Envelope, RTree, AABB};
+
+use crate::cancel::{Cancel, Cancelled};
 
 /// How two polygons lie when their boundaries do not touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,34 +42,65 @@ pub struct Edge {
 
 type EdgeEntry = GeomWithData<Rectangle<[f64; 2]>, Edge>;
 
-/// A polygon's edges, in an R-tree when there are many: a "prepared" polygon, so relating a
+/// A polygon's edges, in R-trees when there are many: a "prepared" polygon, so relating a
 /// small site or patch to a county-size feature costs a tree query, not a pass over its edges.
+///
+/// The edges are cut, in their sequence, into runs of [`RUN_EDGES`], each bulk-loaded into a
+/// tree of its own: a run is a stretch of boundary, so its box is compact, and building the
+/// index of a huge site is a series of short pieces of work that a [`Cancel`] stops between
+/// (one tree of 1,000,000 edges is 0.4 s that nothing could interrupt).
 #[derive(Debug, Clone)]
 pub struct Edges {
-    tree: RTree<EdgeEntry>,
+    trees: Vec<RTree<EdgeEntry>>,
 }
+
+/// Edges a tree of [`Edges`] holds at most (a bulk load of some 25 ms).
+pub const RUN_EDGES: usize = 1 << 16;
 
 impl Edges {
     pub fn new(mp: &MultiPolygon<f64>) -> Edges {
-        let entries = signed_edges(mp)
-            .map(|e| {
-                EdgeEntry::new(
-                    Rectangle::from_corners(
-                        [e.a.x.min(e.b.x), e.a.y.min(e.b.y)],
-                        [e.a.x.max(e.b.x), e.a.y.max(e.b.y)],
-                    ),
-                    e,
-                )
-            })
-            .collect();
-        Edges {
-            tree: RTree::bulk_load(entries),
+        match Edges::new_cancellable(mp, &Cancel::new()) {
+            Ok(e) => e,
+            Err(Cancelled) => unreachable!("a flag nobody else holds is never set"),
         }
     }
 
-    /// Heap bytes the index holds (its R-tree's nodes).
+    /// [`Edges::new`], stopped between runs once `cancel` is set.
+    pub fn new_cancellable(mp: &MultiPolygon<f64>, cancel: &Cancel) -> Result<Edges, Cancelled> {
+        Edges::in_runs(mp, RUN_EDGES, cancel)
+    }
+
+    /// The index of `mp` in trees of at most `run` edges.
+    fn in_runs(mp: &MultiPolygon<f64>, run: usize, cancel: &Cancel) -> Result<Edges, Cancelled> {
+        let mut edges = signed_edges(mp).map(|e| {
+            EdgeEntry::new(
+                Rectangle::from_corners(
+                    [e.a.x.min(e.b.x), e.a.y.min(e.b.y)],
+                    [e.a.x.max(e.b.x), e.a.y.max(e.b.y)],
+                ),
+                e,
+            )
+        });
+        let mut trees = Vec::new();
+        loop {
+            cancel.check()?;
+            let entries: Vec<EdgeEntry> = edges.by_ref().take(run).collect();
+            if entries.is_empty() {
+                break;
+            }
+            trees.push(RTree::bulk_load(entries));
+        }
+        Ok(Edges { trees })
+    }
+
+    /// Heap bytes the index holds (its R-trees' nodes).
     pub fn heap_bytes(&self) -> usize {
-        crate::memory::tree_bytes(&self.tree)
+        crate::memory::block(self.trees.capacity() * std::mem::size_of::<RTree<EdgeEntry>>())
+            + self
+                .trees
+                .iter()
+                .map(crate::memory::tree_bytes)
+                .sum::<usize>()
     }
 
     /// Whether `mp` needs an index (many edges).
@@ -83,18 +116,22 @@ impl Edges {
     }
 
     /// The pairs of edges whose boxes meet: a join of the index with itself (each pair in
-    /// both orders, and each edge with itself).
+    /// both orders, and each edge with itself), tree by tree where the trees' boxes meet.
     pub(crate) fn pairs(&self) -> impl Iterator<Item = (Edge, Edge)> + '_ {
-        self.tree
-            .intersection_candidates_with_other_tree(&self.tree)
+        self.trees
+            .iter()
+            .flat_map(move |t| self.trees.iter().map(move |u| (t, u)))
+            .filter(|(t, u)| t.root().envelope().intersects(&u.root().envelope()))
+            .flat_map(|(t, u)| t.intersection_candidates_with_other_tree(u))
             .map(|(x, y)| (x.data, y.data))
     }
 
     /// The edges whose boxes meet `r`, in no particular order.
     pub(crate) fn edges_within(&self, r: &Rect<f64>) -> impl Iterator<Item = Edge> + '_ {
         let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-        self.tree
-            .locate_in_envelope_intersecting(&env)
+        self.trees
+            .iter()
+            .flat_map(move |t| t.locate_in_envelope_intersecting(&env))
             .map(|e| e.data)
     }
 }
@@ -456,5 +493,93 @@ mod tests {
             c(0.0, 1.0),
             c(0.4, 0.6 + 1e-12)
         ));
+    }
+
+    /// A wavy ring of `n` edges with a hole (two rings, edges of both signs).
+    fn wavy(n: usize) -> MultiPolygon<f64> {
+        let ring = |r0: f64, k: usize| -> geo::LineString<f64> {
+            (0..=k)
+                .map(|i| {
+                    let t = std::f64::consts::TAU * (i % k) as f64 / k as f64;
+                    let r = r0 * (1.0 + 0.2 * (9.0 * t).sin());
+                    Coord {
+                        x: r * t.cos(),
+                        y: r * t.sin(),
+                    }
+                })
+                .collect()
+        };
+        MultiPolygon(vec![geo::Polygon::new(
+            ring(10.0, n),
+            vec![ring(3.0, n / 4)],
+        )])
+    }
+
+    fn key(e: &Edge) -> (u32, u64, u64) {
+        (e.seq, e.a.x.to_bits(), e.b.y.to_bits())
+    }
+
+    /// Whether two boxes meet (closed), computed here from the edges' ends.
+    fn boxes_meet(p: &Edge, q: &Edge) -> bool {
+        let (px0, px1) = (p.a.x.min(p.b.x), p.a.x.max(p.b.x));
+        let (py0, py1) = (p.a.y.min(p.b.y), p.a.y.max(p.b.y));
+        let (qx0, qx1) = (q.a.x.min(q.b.x), q.a.x.max(q.b.x));
+        let (qy0, qy1) = (q.a.y.min(q.b.y), q.a.y.max(q.b.y));
+        px0 <= qx1 && qx0 <= px1 && py0 <= qy1 && qy0 <= py1
+    }
+
+    #[test]
+    fn an_index_in_runs_finds_what_a_pass_over_every_edge_finds() {
+        let mp = wavy(400);
+        let all: Vec<Edge> = signed_edges(&mp).collect();
+        for run in [7, 64, 1_000] {
+            let idx = Edges::in_runs(&mp, run, &Cancel::new()).unwrap();
+            assert_eq!(idx.trees.len(), all.len().div_ceil(run));
+            for (x0, y0, d) in [(-1.0, -1.0, 2.0), (8.0, -2.0, 5.0), (-20.0, -20.0, 40.0)] {
+                let r = Rect::new(
+                    Coord { x: x0, y: y0 },
+                    Coord {
+                        x: x0 + d,
+                        y: y0 + d,
+                    },
+                );
+                let mut got: Vec<_> = idx.edges_within(&r).map(|e| key(&e)).collect();
+                let mut want: Vec<_> = all
+                    .iter()
+                    .filter(|e| {
+                        boxes_meet(
+                            e,
+                            &Edge {
+                                a: r.min(),
+                                b: r.max(),
+                                seq: 0,
+                                sign: 1.0,
+                            },
+                        )
+                    })
+                    .map(key)
+                    .collect();
+                got.sort_unstable();
+                want.sort_unstable();
+                assert_eq!(got, want, "run {run}, window {r:?}");
+            }
+            let mut got: Vec<_> = idx.pairs().map(|(p, q)| (key(&p), key(&q))).collect();
+            let mut want: Vec<_> = all
+                .iter()
+                .flat_map(|p| all.iter().map(move |q| (p, q)))
+                .filter(|(p, q)| boxes_meet(p, q))
+                .map(|(p, q)| (key(p), key(q)))
+                .collect();
+            got.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(got, want, "run {run}: the self-join");
+        }
+    }
+
+    #[test]
+    fn a_set_flag_stops_the_index_before_its_first_tree() {
+        let flag = Cancel::new();
+        flag.cancel();
+        assert!(Edges::new_cancellable(&wavy(400), &flag).is_err());
     }
 }

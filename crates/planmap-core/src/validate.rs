@@ -74,8 +74,10 @@ pub(crate) fn validate_indexed(
             .into());
         }
     }
-    let edges = Edges::worth_it(site).then(|| Edges::new(site));
-    cancel.check()?;
+    let edges = match Edges::worth_it(site) {
+        true => Some(Edges::new_cancellable(site, cancel)?),
+        false => None,
+    };
     if let Some((part, reason)) = Segments::new(site, edges.as_ref()).invalidity(site, cancel)? {
         return Err(SiteError::Invalid { part, reason }.into());
     }
