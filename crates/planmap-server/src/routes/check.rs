@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::header::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use geo::MultiPolygon;
+use geo::{CoordsIter, MultiPolygon};
 use planmap_core::{CheckError, CheckOptions, CheckReport, SiteError, Verdict};
 use planmap_history::Pending;
 use planmap_io::{export, geojson_io, GeoJsonError};
@@ -195,12 +195,27 @@ pub async fn check(
             (Some(site), Some(info))
         }
     };
-    let site = match parsed {
-        Some(site) => site,
-        None => work::blocking(move |_| parse_site(utf8(&bytes)?)).await?,
-    };
     // Every plan whose county the site touches; at the root of a one-plan folder, that plan.
-    let counties = st.catalog().counties_of(&site);
+    // A big site is cut with the counties' outlines on a blocking thread, as its parse.
+    let (site, counties) = match parsed {
+        Some(site) if site.coords_count() <= INLINE_VERTICES => {
+            let counties = st.catalog().counties_of(&site);
+            (site, counties)
+        }
+        parsed => {
+            let st = st.clone();
+            work::blocking(move |job| {
+                let site = match parsed {
+                    Some(site) => site,
+                    None => parse_site(utf8(&bytes)?)?,
+                };
+                job.check()?;
+                let counties = st.catalog().counties_of(&site);
+                Ok((site, counties))
+            })
+            .await?
+        }
+    };
     let single = counties.is_empty() || (counties.len() == 1 && counties[0].0.id == plan.plan.id);
     let (targets, main) = if single {
         let area_m2 = counties.first().map(|c| c.1);
@@ -263,11 +278,14 @@ pub async fn check(
 /// The largest GeoJSON body parsed on the async thread (a site of some hundred vertices).
 const INLINE_BODY_BYTES: usize = 16 * 1024;
 
+/// The most vertices of a site cut with the counties' outlines on the async thread.
+const INLINE_VERTICES: usize = 1_000;
+
 /// Whether a parsed site is checked on the async thread: at most 1,000 vertices, meeting at
 /// most 256 features' boxes (on the bench's 1,000 sites such a check takes under 1 ms,
 /// a few ms at worst; a site meeting thousands can take seconds).
 fn light(engine: &planmap_core::Engine, site: &MultiPolygon<f64>) -> bool {
-    use geo::{BoundingRect, CoordsIter};
+    use geo::BoundingRect;
     site.coords_count() <= 1_000
         && site
             .bounding_rect()
