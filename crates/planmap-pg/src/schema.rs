@@ -225,6 +225,28 @@ BEGIN
 END $$;
 ",
     },
+    Migration {
+        name: "changes to versions no layer serves are silent",
+        // `planmap db prune` deletes old layer versions (their features by cascade), and an
+        // import writes version n + 1 before switching to it: neither changes what a replica
+        // serves, so neither counts as an edit nor notifies (the switch notifies, by
+        // `layers_notify_switch`). Only features of a layer's current version do.
+        sql: "
+CREATE OR REPLACE FUNCTION planmap.features_changed(p text, l text, v integer) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM planmap.layers
+                    WHERE plan_id = p AND layer_id = l AND current_version = v) THEN
+        RETURN;
+    END IF;
+    IF coalesce(current_setting('planmap.import', true), '') <> 'on' THEN
+        UPDATE planmap.layer_versions SET edits = edits + 1
+         WHERE plan_id = p AND layer_id = l AND version = v;
+    END IF;
+    PERFORM pg_notify('planmap', p);
+END $$;
+",
+    },
 ];
 
 /// The schema version this build writes.

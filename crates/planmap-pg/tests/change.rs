@@ -3,31 +3,11 @@
 //! the LISTEN connection learns of every committed change — an import, a row edited with
 //! plain SQL by psql (as QGIS would) — and of nothing uncommitted. Read back with psql.
 
-use std::time::Duration;
-
-use geo::{polygon, MultiPolygon};
-use planmap_core::{Attributes, Feature, LayerStore, Shape};
+use planmap_core::{LayerStore, Shape};
 use planmap_pg::{import_layer, listen, load_dir, Change, PgError};
-use tokio::time::timeout;
 
 mod common;
-use common::{env, sql, tiny_plan, wait_listening, Env};
-
-/// `n` squares of 0.0001° in a row from (112.31, 37.41): the red layer's next version.
-fn squares(n: usize) -> Vec<Feature> {
-    (0..n)
-        .map(|i| {
-            let x = 112.31 + (i % 100) as f64 * 0.0002;
-            let y = 37.41 + (i / 100) as f64 * 0.0002;
-            let p = polygon![(x: x, y: y), (x: x + 0.0001, y: y), (x: x + 0.0001, y: y + 0.0001), (x: x, y: y + 0.0001), (x: x, y: y)];
-            Feature {
-                id: format!("red-{i:05}"),
-                shape: Shape::Polygon(MultiPolygon(vec![p])),
-                properties: Attributes::from_json(&format!(r#"{{"n":{i}}}"#)).unwrap(),
-            }
-        })
-        .collect()
-}
+use common::{env, next, sql, squares, tiny_plan, wait_listening, Env};
 
 fn loaded(name: &str) -> (Env, tempfile::TempDir) {
     let e = env(name);
@@ -131,14 +111,6 @@ fn an_import_is_the_next_version_and_a_reader_sees_old_or_new_never_a_mix() {
         before
     );
     assert_eq!(red_current(&e), "2");
-}
-
-/// The next change within `secs`, or `None`.
-fn next(e: &Env, rx: &mut tokio::sync::mpsc::Receiver<Change>, secs: f64) -> Option<Change> {
-    let wait = Duration::from_secs_f64(secs);
-    e.rt.block_on(async { timeout(wait, rx.recv()).await })
-        .ok()
-        .flatten()
 }
 
 #[test]

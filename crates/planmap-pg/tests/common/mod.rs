@@ -4,8 +4,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use planmap_pg::{init_blocking, parse_url, Config, Db, PoolOptions};
+use geo::{polygon, MultiPolygon};
+use planmap_core::{Attributes, Feature, Shape};
+use planmap_pg::{init_blocking, parse_url, Change, Config, Db, PoolOptions};
 use planmap_testenv::PgCluster;
+use tokio::time::timeout;
 
 /// 112.3 and the f64 just above it: text with 15 digits could not tell them apart.
 pub fn ulp_off() -> f64 {
@@ -112,4 +115,28 @@ pub fn wait_listening(e: &Env, db: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
     panic!("no LISTEN connection after 10 s");
+}
+
+/// `n` squares of 0.0001° in a row from (112.31, 37.41): the red layer's next version.
+pub fn squares(n: usize) -> Vec<Feature> {
+    (0..n)
+        .map(|i| {
+            let x = 112.31 + (i % 100) as f64 * 0.0002;
+            let y = 37.41 + (i / 100) as f64 * 0.0002;
+            let p = polygon![(x: x, y: y), (x: x + 0.0001, y: y), (x: x + 0.0001, y: y + 0.0001), (x: x, y: y + 0.0001), (x: x, y: y)];
+            Feature {
+                id: format!("red-{i:05}"),
+                shape: Shape::Polygon(MultiPolygon(vec![p])),
+                properties: Attributes::from_json(&format!(r#"{{"n":{i}}}"#)).unwrap(),
+            }
+        })
+        .collect()
+}
+
+/// The next change within `secs`, or `None`.
+pub fn next(e: &Env, rx: &mut tokio::sync::mpsc::Receiver<Change>, secs: f64) -> Option<Change> {
+    let wait = Duration::from_secs_f64(secs);
+    e.rt.block_on(async { timeout(wait, rx.recv()).await })
+        .ok()
+        .flatten()
 }
