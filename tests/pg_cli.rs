@@ -1,5 +1,6 @@
-//! `planmap db init` as an operator meets it, against a throwaway PostgreSQL + PostGIS
-//! cluster (planmap-testenv): the schema created, a second run a no-op, bad input one line.
+//! `planmap db` as an operator meets it, against a throwaway PostgreSQL + PostGIS cluster
+//! (planmap-testenv): the schema created, a second run a no-op, bad input one line; Wenshui
+//! loaded, read, imported into, described (`db status`) and pruned (`db prune`).
 
 use std::process::{Command, Output};
 
@@ -247,6 +248,45 @@ fn wenshui_loaded_into_the_database_gives_the_folders_figures_and_checks() {
         "{p} vs {want}"
     );
     assert!(p["version"].as_str().unwrap().starts_with("pg:2:"), "{p}");
+
+    // Status: the parks serve version 2 of 2 features and keep versions 1–2.
+    let o = db(&["status", "--plan", "wenshui"], Some(&url));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("industrial_parks:"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        line.trim(),
+        format!(
+            "industrial_parks: version 2 (2 features); versions kept 1–2 ({} features)",
+            n1 + 2
+        )
+    );
+    // A dry prune removes nothing; a prune to one version removes the parks' version 1 (the
+    // only layer with two) and its rows; the stats are the same after.
+    let o = db(&["prune", "--keep", "1", "--dry-run"], Some(&url));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("would remove 1 old version"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert_eq!(pg.psql("county", q).unwrap(), format!("2 1:{n1},2:2"));
+    let o = db(&["prune", "--keep", "1"], Some(&url));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains(&format!("removed 1 old version ({n1} features) of 1 layer"))
+            && out.contains("layer 'industrial_parks': versions 1 "),
+        "{out}"
+    );
+    assert_eq!(pg.psql("county", q).unwrap(), "2 2:2");
+    let rows = "SELECT count(*) FROM planmap.features WHERE layer_id = 'industrial_parks'";
+    assert_eq!(pg.psql("county", rows).unwrap(), "2");
+    let again = ok_json(&planmap_clean(&["stats", "--json", "--db", &url]));
+    assert_eq!(again, s);
 
     // Bad input: one line, exit 2.
     for (args, says) in [

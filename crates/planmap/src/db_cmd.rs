@@ -1,4 +1,4 @@
-//! `planmap db init|load` and `--db URL` on the commands that read a plan: the
+//! `planmap db init|load|prune|status` and `--db URL` on the commands that read a plan: the
 //! PostgreSQL/PostGIS store (docs/postgis.md).
 
 use std::path::PathBuf;
@@ -31,6 +31,26 @@ enum DbCommand {
     Load {
         /// A plan folder (holding plan.toml), or a folder of plan folders.
         dir: PathBuf,
+    },
+    /// Removes old layer versions: each layer keeps its N newest versions and the one it
+    /// serves (one transaction; replicas are not disturbed).
+    Prune {
+        /// Versions each layer keeps, the served one among them (at least 1).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        keep: u32,
+        /// Only this plan's layers (default: every plan's).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Say what would be removed, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// What the database holds: its schema version, each plan's layers (the version served,
+    /// the versions kept, SQL edits, the keeper's tables), the check history's size.
+    Status {
+        /// Only this plan.
+        #[arg(long)]
+        plan: Option<String>,
     },
 }
 
@@ -102,6 +122,22 @@ pub(crate) fn run(args: DbArgs) -> Result<String, Failure> {
                 .map(load_report)
                 .collect::<Vec<_>>()
                 .join("\n"))
+        }
+        DbCommand::Prune {
+            keep,
+            plan,
+            dry_run,
+        } => {
+            let pruned = with_db(args.db.as_deref(), async |db| {
+                planmap_pg::prune(db, plan.as_deref(), keep, dry_run).await
+            })?;
+            Ok(crate::db_report::prune(&pruned, keep, dry_run))
+        }
+        DbCommand::Status { plan } => {
+            let status = with_db(args.db.as_deref(), async |db| {
+                planmap_pg::status(db, plan.as_deref()).await
+            })?;
+            Ok(crate::db_report::status(&status))
         }
     }
 }

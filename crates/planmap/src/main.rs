@@ -3,6 +3,7 @@
 mod basemap_args;
 mod batch_cmd;
 mod db_cmd;
+mod db_report;
 mod export_cmd;
 mod failure;
 mod human;
