@@ -313,7 +313,7 @@ fn wenshui_loaded_into_the_database_gives_the_folders_figures_and_checks() {
 /// 49N (EPSG:32649, WGS84, central meridian 111°E): rows 1–3 squares of 200 m a side drawn in
 /// metres 120 km east of the meridian, 4 a bow-tie, 5 no geometry.
 fn keeper_fixture(pg: &PgCluster, db: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("planmap-keeper-{}-{db}", std::process::id()));
+    let dir = scratch(&format!("keeper-{db}"));
     std::fs::create_dir_all(dir.join("layers")).unwrap();
     let manifest = "id = \"kept\"\nname = \"保有县\"\ncounty = \"保有县\"\ncounty_area_km2 = 2000.0\n\
         [[layers]]\nid = \"county\"\nname = \"县界\"\nkind = \"boundary\"\ngeometry = \"polygon\"\n\
