@@ -43,6 +43,15 @@ pub enum LayerStatus {
     },
 }
 
+impl LayerStatus {
+    /// The layer's id.
+    pub fn id(&self) -> &str {
+        match self {
+            LayerStatus::Stored { id, .. } | LayerStatus::Table { id, .. } => id,
+        }
+    }
+}
+
 /// What the store holds, read in one transaction; only `plan` when given.
 pub async fn status(db: &Db, plan: Option<&str>) -> Result<Status, PgError> {
     let at = db.at();
@@ -106,41 +115,23 @@ pub async fn status(db: &Db, plan: Option<&str>) -> Result<Status, PgError> {
     let plans = ids
         .into_iter()
         .map(|id| {
-            let mut layers: Vec<(String, LayerStatus)> = stored
-                .iter()
-                .filter(|r| r.get::<_, &str>(0) == id)
-                .map(|r| {
-                    let layer: String = r.get(1);
-                    let s = LayerStatus::Stored {
-                        id: layer.clone(),
-                        current: r.get(2),
-                        features: r.get(3),
-                        edits: r.get(4),
-                        versions: r.get(5),
-                        kept_features: r.get(6),
-                    };
-                    (layer, s)
-                })
-                .collect();
-            layers.extend(
-                tables
-                    .iter()
-                    .filter(|r| r.get::<_, &str>(0) == id)
-                    .map(|r| {
-                        let layer: String = r.get(1);
-                        let s = LayerStatus::Table {
-                            id: layer.clone(),
-                            table: r.get(2),
-                            changes: r.get(3),
-                        };
-                        (layer, s)
-                    }),
-            );
-            layers.sort_by(|a, b| a.0.cmp(&b.0));
-            PlanStatus {
-                id,
-                layers: layers.into_iter().map(|(_, s)| s).collect(),
-            }
+            let of_plan = |r: &&tokio_postgres::Row| r.get::<_, &str>(0) == id;
+            let stored = stored.iter().filter(of_plan).map(|r| LayerStatus::Stored {
+                id: r.get(1),
+                current: r.get(2),
+                features: r.get(3),
+                edits: r.get(4),
+                versions: r.get(5),
+                kept_features: r.get(6),
+            });
+            let tables = tables.iter().filter(of_plan).map(|r| LayerStatus::Table {
+                id: r.get(1),
+                table: r.get(2),
+                changes: r.get(3),
+            });
+            let mut layers: Vec<LayerStatus> = stored.chain(tables).collect();
+            layers.sort_by(|a, b| a.id().cmp(b.id()));
+            PlanStatus { id, layers }
         })
         .collect();
     Ok(Status {
