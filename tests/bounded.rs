@@ -1,5 +1,6 @@
 //! Work bounded by its request, seen from outside a real `planmap serve` process: a check
-//! past its deadline, a client that leaves, SIGTERM mid-check. Each time the server's own CPU
+//! past its deadline, a client that leaves, a batch's progress stream dropped, SIGTERM
+//! mid-check. Each time the server's own CPU
 //! (from /proc) is idle within 2 s of the answer (or of the client's departure), and the
 //! check history holds a record for exactly the checks answered 200 — none for a 503 or an
 //! abandoned check, even seconds later.
@@ -81,7 +82,11 @@ fn records(base: &str) -> Vec<i64> {
 /// ring (radius a function of the angle, angles increasing: simple) whose wiggles cross
 /// field after field.
 fn big_site(n: usize) -> String {
-    let (cx, cy, r0) = (112.13_f64, 37.40_f64, 10_600.0_f64);
+    star(n, 112.13, 37.40, 10_600.0)
+}
+
+/// A star-shaped ring of `n` vertices around (`cx`, `cy`), radius about `r0` metres.
+fn star(n: usize, cx: f64, cy: f64, r0: f64) -> String {
     let m_lat = 111_320.0;
     let m_lon = m_lat * cy.to_radians().cos();
     let mut s = String::with_capacity(n * 26);
@@ -261,6 +266,77 @@ fn a_client_that_leaves_stops_its_check() {
         records(&s.url),
         Vec::<i64>::new(),
         "an abandoned check left a record"
+    );
+}
+
+#[test]
+fn a_batch_stream_dropped_stops_its_checks_and_records_nothing() {
+    let s = serve(
+        "batch.sqlite",
+        &["--max-vertices", "1200000", "--body-limit", "64000000"],
+    );
+    let pid = s.child.id();
+    // 60 sites of 30,000 vertices, 5 km across, in a row over the plain's farmland (inside
+    // the big site above, so inside the county).
+    let sites: Vec<String> = (0..60)
+        .map(|i| {
+            let geometry = star(30_000, 112.06 + 0.0025 * i as f64, 37.40, 2_500.0);
+            format!(r#"{{"type":"Feature","properties":{{}},"geometry":{geometry}}}"#)
+        })
+        .collect();
+    let body = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        sites.join(",")
+    );
+    let head = "POST /api/check/batch?progress=ndjson HTTP/1.1\nContent-Type: application/geo+json";
+    let cpu0 = cpu_seconds(pid);
+    let mut sock = send_request(&s.url, head, body.as_bytes());
+    // Two sites checked (their progress lines read), then the client leaves.
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    sock.set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    while !String::from_utf8_lossy(&got).contains(r#""done":2,"#) {
+        use std::io::Read;
+        let n = sock.read(&mut buf).expect("the progress stream");
+        assert!(
+            n > 0,
+            "the stream ended early: {}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+    }
+    let before = cpu_seconds(pid) - cpu0;
+    drop(sock);
+    let (idle, after) = cpu_until_idle(pid, 60.0).expect("the server's CPU never went idle");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        records(&s.url),
+        Vec::<i64>::new(),
+        "an abandoned batch left records"
+    );
+    // The same batch to its end, for what the whole costs here: 60 records.
+    let cpu1 = cpu_seconds(pid);
+    let r = client()
+        .post(format!("{}/api/check/batch", s.url))
+        .header("content-type", "application/geo+json")
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let whole = cpu_seconds(pid) - cpu1;
+    assert_eq!(records(&s.url).len(), 60);
+    eprintln!(
+        "batch of 60 × 30,000-vertex sites (whole: {whole:.2} s of CPU), stream dropped after \
+         2 sites ({before:.2} s): server CPU idle {idle:.2} s later ({after:.2} s of CPU)"
+    );
+    assert!(
+        whole - before > 3.0 * STOPPED_CPU,
+        "the batch is too quick to show anything"
+    );
+    assert!(
+        after <= STOPPED_CPU,
+        "{after:.2} s of CPU spent after the client left"
     );
 }
 

@@ -366,10 +366,7 @@ fn conflicts_find_every_planted_conflict() {
 #[test]
 fn export_is_geojson_that_gdal_reads() {
     for layer in ["townships", "red_line", "farmland"] {
-        let path = std::env::temp_dir().join(format!(
-            "planmap-export-{}-{layer}.geojson",
-            std::process::id()
-        ));
+        let path = scratch("export").join(format!("{layer}.geojson"));
         let out = planmap(&["export", layer, "-o", path.to_str().unwrap()]);
         assert!(
             out.status.success(),
@@ -501,7 +498,7 @@ fn a_manifest_without_its_county_or_with_a_role_twice_is_refused_by_name() {
     ];
     for (i, (text, needle)) in cases.into_iter().enumerate() {
         assert_ne!(text, manifest, "case {i} changed nothing");
-        let dir = std::env::temp_dir().join(format!("planmap-roles-{}-{i}", std::process::id()));
+        let dir = scratch(&format!("roles-{i}"));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("plan.toml"), text).unwrap();
         let out = std::process::Command::new(planmap_bin())

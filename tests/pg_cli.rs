@@ -313,7 +313,7 @@ fn wenshui_loaded_into_the_database_gives_the_folders_figures_and_checks() {
 /// 49N (EPSG:32649, WGS84, central meridian 111°E): rows 1–3 squares of 200 m a side drawn in
 /// metres 120 km east of the meridian, 4 a bow-tie, 5 no geometry.
 fn keeper_fixture(pg: &PgCluster, db: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("planmap-keeper-{}-{db}", std::process::id()));
+    let dir = scratch(&format!("keeper-{db}"));
     std::fs::create_dir_all(dir.join("layers")).unwrap();
     let manifest = "id = \"kept\"\nname = \"保有县\"\ncounty = \"保有县\"\ncounty_area_km2 = 2000.0\n\
         [[layers]]\nid = \"county\"\nname = \"县界\"\nkind = \"boundary\"\ngeometry = \"polygon\"\n\
@@ -429,5 +429,28 @@ fn a_keeper_table_loads_its_valid_rows_and_names_the_others() {
         lines[1].contains("row 5") && lines[1].contains("no geometry"),
         "{err}"
     );
+
+    // A replica serving the database names the same rows in /api/plan, by layer.
+    let r = planmap_testenv::Replica::start(&planmap_bin(), None, &["--db", &url], &[])
+        .unwrap_or_else(|e| panic!("a replica: {e}"));
+    let plan: serde_json::Value = reqwest::blocking::get(format!("{}/api/plan", r.url()))
+        .unwrap()
+        .json()
+        .unwrap();
+    let skipped = &plan["skipped_rows"];
+    assert_eq!(skipped.as_array().map(Vec::len), Some(1), "{skipped}");
+    assert_eq!(skipped[0]["layer"], "farmland");
+    let rows: Vec<&str> = skipped[0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{skipped}");
+    assert!(
+        rows[0].contains("row 4") && rows[1].contains("row 5"),
+        "{skipped}"
+    );
+    drop(r);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -526,3 +526,49 @@ fn serve_without_its_database_stops_at_start_with_one_line() {
     assert!(e.contains("keeper@127.0.0.1:1/county"), "{e}");
     assert!(!e.contains("s3cret-pw"), "{e}");
 }
+
+#[test]
+fn serve_with_db_wait_starts_once_its_database_comes() {
+    let (mut pg, url) = database();
+    pg.stop().unwrap();
+    // A short wait runs out: the same one line as without one, naming the database.
+    let e = match Replica::start(&planmap_bin(), None, &["--db", &url, "--db-wait", "1"], &[]) {
+        Ok(_) => panic!("serve --db started with its database stopped"),
+        Err(e) => e,
+    };
+    let port = pg.port();
+    let errors: Vec<&str> = e.lines().filter(|l| l.starts_with("planmap:")).collect();
+    assert_eq!(errors.len(), 1, "{e}");
+    assert!(
+        errors[0].contains(&format!("127.0.0.1:{port}/county")),
+        "{e}"
+    );
+
+    // A long one: the replica starts once PostgreSQL does, and its first check is recorded.
+    let starting = {
+        let url = url.clone();
+        std::thread::spawn(move || {
+            Replica::start(
+                &planmap_bin(),
+                None,
+                &["--db", &url, "--db-wait", "120", "--shutdown-grace", "0"],
+                &[("PLANMAP_ADMIN_TOKEN", TOKEN)],
+            )
+        })
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(!starting.is_finished(), "the start did not wait");
+    pg.start_server().unwrap();
+    let r = starting
+        .join()
+        .unwrap()
+        .unwrap_or_else(|e| panic!("a replica waiting for its database: {e}"));
+    let log = r.log();
+    assert_eq!(
+        log.matches("waiting up to 120 s for the database").count(),
+        1,
+        "{log}"
+    );
+    let ack = check(&client(), r.url(), "waited", 1).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(rows(&pg)[&ack.id].0, "waited-1");
+}

@@ -268,12 +268,7 @@ pub fn ogr_counts(ogrinfo_output: &str) -> HashMap<String, usize> {
     out
 }
 
-/// A temp folder for files the tests write.
+/// A temp folder for files the tests write ([`planmap_tests::scratch`]).
 pub fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "planmap-server-tests-{}-{name}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    planmap_tests::scratch(name)
 }

@@ -117,10 +117,28 @@ impl Drop for ServeProcess {
     }
 }
 
+/// A folder of this test process for the files it writes, `name` telling it apart: in
+/// cargo's scratch folder for tests (`CARGO_TARGET_TMPDIR`, `<target>/tmp`, found from the
+/// test binary's place in `<target>/<profile>/deps/`), not in /tmp, where nothing would ever
+/// remove it. Created if missing.
+pub fn scratch(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let target = exe
+        .ancestors()
+        .find(|a| a.file_name().is_some_and(|n| n == "deps"))
+        .and_then(|deps| deps.parent()?.parent());
+    let root = match target {
+        Some(t) => t.join("tmp"),
+        None => std::env::temp_dir(),
+    };
+    let d = root.join(format!("planmap-tests-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
 /// Writes `text` to a temp file named `name` and returns its path.
 pub fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("planmap-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("files");
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
     p

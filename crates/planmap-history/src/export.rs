@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 use crate::record::Record;
 
 /// The CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 10] = [
+pub const CSV_COLUMNS: [&str; 13] = [
     "id",
     "time",
     "verdict",
@@ -17,6 +17,9 @@ pub const CSV_COLUMNS: [&str; 10] = [
     "applicant",
     "overlaps",
     "plan",
+    "batch_id",
+    "batch_file",
+    "batch_feature",
 ];
 
 #[derive(Serialize)]
@@ -47,10 +50,13 @@ struct Properties<'a> {
     project: Option<&'a str>,
     applicant: Option<&'a str>,
     plan: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<&'a crate::record::BatchRef>,
 }
 
 /// An RFC 7946 FeatureCollection: one Feature a record, its geometry the site as submitted
-/// (lon/lat), its id and properties the record's fields (`overlaps` as JSON).
+/// (lon/lat), its id and properties the record's fields (`overlaps` as JSON; `batch`, as in
+/// the JSON listing, only for a batch check's site).
 pub fn to_geojson(records: &[Record]) -> String {
     let features = records
         .iter()
@@ -69,6 +75,7 @@ pub fn to_geojson(records: &[Record]) -> String {
                 project: r.project.as_deref(),
                 applicant: r.applicant.as_deref(),
                 plan: r.plan.as_deref(),
+                batch: r.batch.as_ref(),
             },
         })
         .collect();
@@ -86,6 +93,8 @@ pub fn to_geojson(records: &[Record]) -> String {
 /// - No geometry: a site can outgrow a spreadsheet cell (Excel holds 32,767 characters); the
 ///   GeoJSON export has the sites, joined by `id`.
 /// - `overlaps` is the per-layer JSON as recorded.
+/// - A batch check's batch id, uploaded file and feature number (1-based) in the last three
+///   columns; empty for a single check.
 /// - A project or applicant beginning with `=`, `+`, `-`, `@`, tab or CR is written with a
 ///   leading `'`, so that a spreadsheet shows it as text rather than running it as a formula
 ///   (CSV injection); the GeoJSON and JSON keep the text as given.
@@ -95,6 +104,7 @@ pub fn to_csv(records: &[Record]) -> String {
         .from_writer(Vec::new());
     w.write_record(CSV_COLUMNS).expect("writes to memory");
     for r in records {
+        let b = r.batch.as_ref();
         w.write_record([
             r.id.to_string().as_str(),
             &r.time,
@@ -106,6 +116,9 @@ pub fn to_csv(records: &[Record]) -> String {
             &as_text(r.applicant.as_deref()),
             r.overlaps.get(),
             r.plan.as_deref().unwrap_or(""),
+            b.map_or("", |b| b.id.as_str()),
+            &as_text(b.and_then(|b| b.file.as_deref())),
+            &b.map_or(String::new(), |b| b.feature.to_string()),
         ])
         .expect("writes to memory");
     }

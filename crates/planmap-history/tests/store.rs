@@ -497,7 +497,7 @@ fn a_version_1_file_gains_the_plan_column_and_records_filter_by_plan() {
     assert_eq!(h.count(&of("141182")).unwrap(), 1);
     assert_eq!(h.count(&of("nowhere")).unwrap(), 0);
     // The CSV's last column and the GeoJSON's properties carry it.
-    assert!(to_csv(&w).lines().nth(1).unwrap().ends_with(",wenshui"));
+    assert!(to_csv(&w).lines().nth(1).unwrap().ends_with(",wenshui,,,"));
     let fc: Value = serde_json::from_str(&to_geojson(&w)).unwrap();
     assert_eq!(fc["features"][0]["properties"]["plan"], "wenshui");
 }
@@ -544,6 +544,48 @@ fn batch_sites_keep_their_batch_and_are_selected_by_it() {
     assert!(one.batch.is_none());
     assert!(serde_json::to_value(one).unwrap().get("batch").is_none());
     assert_eq!(all.len(), 5);
+
+    // The exports carry the batch: three CSV columns (empty for the single check), and the
+    // GeoJSON's `batch` property (absent for it).
+    let text = to_csv(&all);
+    let mut rd = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let head: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    let row = |id: i64| rows.iter().find(|r| r[0] == id.to_string()).unwrap();
+    let third = row(ids[2]);
+    assert_eq!(
+        (
+            &third[col("batch_id")],
+            &third[col("batch_file")],
+            &third[col("batch_feature")]
+        ),
+        ("B-1", "项目清单.zip", "7")
+    );
+    let lone = row(single);
+    assert_eq!(
+        (
+            &lone[col("batch_id")],
+            &lone[col("batch_file")],
+            &lone[col("batch_feature")]
+        ),
+        ("", "", "")
+    );
+    let fc: Value = serde_json::from_str(&to_geojson(&all)).unwrap();
+    let props = |id: i64| {
+        fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()["properties"]
+            .clone()
+    };
+    assert_eq!(
+        props(ids[3])["batch"],
+        serde_json::json!({"id": "B-2", "file": "项目清单.zip", "feature": 1})
+    );
+    assert!(props(single).get("batch").is_none());
 
     // Bad batch references and filters are refused, nothing written.
     assert!(h.submit_in_batch(&rec(5), &batch("a b", 1)).is_err());

@@ -67,6 +67,23 @@ pub enum PgError {
     Runtime(std::io::Error),
 }
 
+impl PgError {
+    /// Whether the database is away rather than refusing: no connection (refused, closed,
+    /// timed out) or SQLSTATE class 08 (connection), 53 (out of resources) or 57 (shutting
+    /// down, starting up, a statement cancelled). Asking again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        let class = |e: &tokio_postgres::Error| match e.code() {
+            None => true,
+            Some(c) => ["08", "53", "57"].iter().any(|k| c.code().starts_with(k)),
+        };
+        match self {
+            PgError::Connect { source, .. } | PgError::Query { source, .. } => class(source),
+            PgError::Timeout { .. } => true,
+            _ => false,
+        }
+    }
+}
+
 /// The server's own message (with its detail and hint) when there is one, else the
 /// driver's.
 fn db_message(e: &tokio_postgres::Error) -> String {

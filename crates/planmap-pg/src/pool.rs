@@ -124,6 +124,35 @@ impl Db {
         Ok(())
     }
 
+    /// [`Db::ping`], asked again every half second for up to `wait` while the database is
+    /// away (not reachable, starting, shutting down, out of connections) or not initialised
+    /// yet (a `planmap db init` may be on its way): replicas and their database started
+    /// together. `waiting` is told of the first such failure. A failure that waiting cannot
+    /// mend (a refused login, a newer schema) is returned at once.
+    pub async fn ping_waiting(
+        &self,
+        wait: Duration,
+        waiting: impl FnOnce(&PgError),
+    ) -> Result<(), PgError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut waiting = Some(waiting);
+        loop {
+            let e = match self.ping().await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            let mendable = e.is_transient() || matches!(e, PgError::Unmigrated { .. });
+            let next = tokio::time::Instant::now() + Duration::from_millis(500);
+            if !mendable || next > deadline {
+                return Err(e);
+            }
+            if let Some(tell) = waiting.take() {
+                tell(&e);
+            }
+            tokio::time::sleep_until(next).await;
+        }
+    }
+
     /// The pool's size and idle connections now.
     pub fn status(&self) -> (usize, usize) {
         let s = self.pool.status();

@@ -111,6 +111,7 @@ pub fn publish(state: &AppState, o: &Options) -> Result<Summary, String> {
         plan: plan.clone(),
         data_version: snap.data_version.clone(),
         indicators: snap.indicators.clone(),
+        skipped_rows: snap.skipped.clone(),
     };
     write(&dir.join("plan.json"), &to_json(&answer)?)?;
     write(&dir.join("layers.json"), &to_json(&snap.engine.stats())?)?;

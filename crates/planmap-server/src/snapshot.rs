@@ -21,11 +21,21 @@ pub struct Conflicts {
     pub geojson: Bytes,
 }
 
+/// The rows of one layer kept in the data keeper's own table (`[layers.postgis]`) that this
+/// load skipped, each named by its id and why.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct SkippedRows {
+    pub layer: String,
+    pub rows: Vec<String>,
+}
+
 /// One loaded version of the plan and everything derived from it.
 pub struct Snapshot {
     pub engine: Engine,
     pub indicators: Vec<Indicator>,
     pub data_version: String,
+    /// What the load skipped of the keeper's tables, by layer in the manifest's order.
+    pub skipped: Vec<SkippedRows>,
     conflicts: tokio::sync::OnceCell<Arc<Conflicts>>,
     /// Whole-layer GeoJSON exports, built on first request.
     exports: Vec<OnceLock<Bytes>>,
@@ -45,6 +55,7 @@ impl Snapshot {
             data_version: engine.data_version(),
             engine,
             indicators,
+            skipped: Vec::new(),
             conflicts: tokio::sync::OnceCell::new(),
             exports,
             plan_answer: OnceLock::new(),

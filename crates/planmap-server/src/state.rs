@@ -82,6 +82,9 @@ pub struct Config {
     pub db_url: Option<String>,
     /// Connections to the store this server holds at most (`--db-pool`).
     pub db_pool: usize,
+    /// How long the start waits for a store that is away or not initialised yet
+    /// (`--db-wait`; zero: not at all).
+    pub db_wait: std::time::Duration,
     /// With `db_url`: record checks in the store's history (`--no-history` turns it off).
     pub db_history: bool,
     /// With `db_url`: serve the plans of the database (`serve --db` without `--data`), each
@@ -119,6 +122,7 @@ impl Config {
             basemap: None,
             db_url: None,
             db_pool: planmap_pg::PoolOptions::default().size,
+            db_wait: std::time::Duration::ZERO,
             db_history: true,
             plans_in_db: false,
         }
@@ -178,7 +182,7 @@ impl AppState {
         let db = config
             .db_url
             .as_deref()
-            .map(|url| open_db(url, config.db_pool))
+            .map(|url| open_db(url, config.db_pool, config.db_wait))
             .transpose()?;
         let history = match (&db, &config.history_db) {
             (_, Some(file)) => Some(HistoryStore::Sqlite(
@@ -279,7 +283,7 @@ impl AppState {
 /// The pool over `url`, after a ping: a database that does not answer, or has not been
 /// initialised to this build's schema, stops the start (the error names it, never its
 /// password). On the caller's tokio runtime, where the pool's connections live.
-fn open_db(url: &str, pool: usize) -> Result<planmap_pg::Db, String> {
+fn open_db(url: &str, pool: usize, wait: std::time::Duration) -> Result<planmap_pg::Db, String> {
     let cfg = planmap_pg::parse_url(url).map_err(|e| e.to_string())?;
     let options = planmap_pg::PoolOptions {
         size: pool.max(1),
@@ -288,6 +292,14 @@ fn open_db(url: &str, pool: usize) -> Result<planmap_pg::Db, String> {
     let db = planmap_pg::Db::new(&cfg, options).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Handle::try_current()
         .map_err(|_| "--db: the server is not on a tokio runtime".to_string())?;
-    runtime.block_on(db.ping()).map_err(|e| e.to_string())?;
+    let waiting = |e: &planmap_pg::PgError| {
+        tracing::warn!(
+            "waiting up to {} s for the database (--db-wait): {e}",
+            wait.as_secs()
+        )
+    };
+    runtime
+        .block_on(db.ping_waiting(wait, waiting))
+        .map_err(|e| e.to_string())?;
     Ok(db)
 }

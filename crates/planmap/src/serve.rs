@@ -101,7 +101,8 @@ pub struct ServeArgs {
     pub no_history: bool,
     /// The PostgreSQL store, `postgres://USER@HOST:PORT/DB` (initialised by `planmap db
     /// init`): the check history is its table planmap.checks, one for every replica (no
-    /// SQLite file; --history is refused). A database that does not answer stops the start.
+    /// SQLite file; --history is refused). A database that does not answer stops the start
+    /// (unless --db-wait).
     #[arg(
         long,
         env = "PLANMAP_DB",
@@ -112,6 +113,17 @@ pub struct ServeArgs {
     /// Connections to the store this server holds at most.
     #[arg(long, env = "PLANMAP_DB_POOL", value_name = "N", default_value_t = 16)]
     pub db_pool: usize,
+    /// Seconds the start waits for the store while it is away or not yet initialised (a
+    /// database starting beside the replicas); 0: a database that does not answer stops the
+    /// start at once.
+    #[arg(
+        long,
+        env = "PLANMAP_DB_WAIT",
+        value_name = "SECS",
+        default_value_t = 0,
+        requires = "db"
+    )]
+    pub db_wait: u64,
     /// The program that reads uploaded files needing GDAL, each in a process of its own: a
     /// `planmap` binary of this version (default: this one).
     #[arg(long, env = "PLANMAP_READER", value_name = "PROGRAM")]
@@ -241,6 +253,7 @@ impl ServeArgs {
         config.db_history = !self.no_history;
         config.db_url = self.db;
         config.db_pool = self.db_pool.max(1);
+        config.db_wait = std::time::Duration::from_secs(self.db_wait);
         let mut reader = match self.reader {
             Some(p) => SandboxSettings::new(p),
             None => SandboxSettings::current_exe(),

@@ -10,7 +10,7 @@ use planmap_core::{Engine, LayerStore, Plan, Role};
 use planmap_io::PlanDir;
 use planmap_pg::{Db, PgPlan};
 
-use crate::snapshot::Snapshot;
+use crate::snapshot::{SkippedRows, Snapshot};
 
 /// Where a plan's data is read from.
 #[derive(Clone, Debug)]
@@ -133,7 +133,15 @@ impl Read {
         if let Some(b) = basemap {
             engine.plan.basemap = Some(b.clone());
         }
-        Ok(Snapshot::new(engine, indicators, tile_cache_bytes))
+        let mut snap = Snapshot::new(engine, indicators, tile_cache_bytes);
+        if let Read::Db(p) = self {
+            snap.skipped = p
+                .warnings()
+                .into_iter()
+                .map(|(layer, rows)| SkippedRows { layer, rows })
+                .collect();
+        }
+        Ok(snap)
     }
 }
 

@@ -16,6 +16,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{self, blocking, cached, JsonPath};
 use crate::query::{precision, Bbox, NoParams, Query};
 use crate::routes::schemas::FeatureCollection;
+use crate::snapshot::SkippedRows;
 
 /// `GET /api/plan`: the manifest's metadata, layers and rules, the data version and the
 /// indicator table.
@@ -27,6 +28,10 @@ pub struct PlanAnswer {
     pub data_version: String,
     /// The plan's indicator table (2023 baseline, 2027 and 2035 targets).
     pub indicators: Vec<Indicator>,
+    /// Rows of the data keeper's own tables that did not load, each named by its id and
+    /// why, by layer (the rest of the layer is served); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_rows: Vec<SkippedRows>,
 }
 
 /// `GET /api/plan`: the manifest's metadata, layers and rules, and the indicator table.
@@ -39,6 +44,7 @@ pub async fn plan(Loaded(snap): Loaded, _: Query<NoParams>) -> ApiResult<Respons
             plan: snap.engine.plan.clone(),
             data_version: snap.data_version.clone(),
             indicators: snap.indicators.clone(),
+            skipped_rows: snap.skipped.clone(),
         })
     })?;
     Ok(http::typed(http::JSON, body))
