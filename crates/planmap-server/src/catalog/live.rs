@@ -107,7 +107,7 @@ impl Catalog {
             });
         let now = self.plans();
         let served =
-            |p: &Arc<PlanEntry>, in_: &Plans| in_.find(&p.id).is_some_and(|q| Arc::ptr_eq(p, q));
+            |p: &Arc<PlanEntry>, list: &Plans| list.find(&p.id).is_some_and(|q| Arc::ptr_eq(p, q));
         let removed: Vec<String> = prev
             .iter()
             .filter(|p| !served(p, &now))
