@@ -9,18 +9,13 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use planmap_testenv::PgCluster;
-use planmap_tests::{data_dir, planmap_bin, rect_area_m2, rect_geojson, ServeProcess};
+use planmap_tests::{planmap_bin, rect_area_m2, rect_geojson, ServeProcess};
 use serde_json::{json, Value};
 
-const TOKEN: &str = "replica-test-token-0123456789";
+mod pg_support;
+use pg_support::{client, tile_of, wenshui_in_pg};
 
-fn client() -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap()
-}
+const TOKEN: &str = "replica-test-token-0123456789";
 
 fn get_json(base: &str, path: &str) -> Value {
     let r = client().get(format!("{base}{path}")).send().unwrap();
@@ -44,15 +39,6 @@ fn overlap(base: &str, layer: &str, site: (f64, f64, f64, f64)) -> f64 {
         .filter(|o| o["layer"] == layer)
         .map(|o| o["area_m2"].as_f64().unwrap())
         .sum()
-}
-
-/// The tile (x, y) of lon/lat at zoom z (the web-mercator scheme of XYZ tiles).
-fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor();
-    let r = lat.to_radians();
-    let y = ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
-    (x as u32, y as u32)
 }
 
 /// Bytes of one layer's tile (0: an empty tile, whatever status says so).
@@ -88,23 +74,9 @@ fn replica(url: &str) -> ServeProcess {
     ServeProcess::spawn(c)
 }
 
-fn planmap_db(args: &[&str]) {
-    let o = Command::new(planmap_bin()).args(args).output().unwrap();
-    assert!(
-        o.status.success(),
-        "planmap {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
 #[test]
 fn an_import_through_one_replica_and_an_sql_edit_are_served_by_the_other() {
-    let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
-    pg.create_database("plans").unwrap();
-    let url = pg.url("plans");
-    planmap_db(&["db", "init", "--db", &url]);
-    let wenshui = data_dir();
-    planmap_db(&["db", "load", wenshui.to_str().unwrap(), "--db", &url]);
+    let (pg, url) = wenshui_in_pg();
 
     let a = replica(&url);
     let b = replica(&url);

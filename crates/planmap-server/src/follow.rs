@@ -5,7 +5,9 @@
 //! together are folded, so a burst of edits costs one rebuild. Each time the connection
 //! listens (first after the start, again after it was lost) every plan of the database is
 //! compared with its loaded data (its layers' versions, one small query) and renewed if it
-//! changed: what changed before was not notified. No table is polled.
+//! changed: what changed before was not notified. No table is polled. With each notification
+//! and resync the catalog also follows the database's list of plans (one small query):
+//! plans added are served, plans removed are not ([`crate::catalog::live`]).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -22,10 +24,14 @@ use crate::state::AppState;
 /// statements, a QGIS session saving several rows.
 const FOLD: Duration = Duration::from_millis(100);
 
+/// Whether a plan lives in the store (the others have a folder, watched by [`reload`]).
+fn from_db(p: &Arc<PlanEntry>) -> bool {
+    matches!(p.source, PlanSource::Db(_))
+}
+
 /// Starts following the store at `cfg` for the plans of the catalog that live in it.
 pub fn spawn(st: AppState, cfg: planmap_pg::Config) {
-    let from_db = |p: &&Arc<PlanEntry>| matches!(p.source, PlanSource::Db(_));
-    if !st.catalog().plans().iter().any(|p| from_db(&p)) {
+    if !st.catalog().plans().iter().any(from_db) {
         return;
     }
     tokio::spawn(async move {
@@ -48,22 +54,23 @@ pub fn spawn(st: AppState, cfg: planmap_pg::Config) {
                     Change::Resync => resync = true,
                 }
             }
-            for id in &named {
+            // The list of plans first: a plan added is read fresh, one removed is not renewed.
+            let added = follow_list(&st).await;
+            for id in named.iter().filter(|id| !added.contains(*id)) {
+                // Not served: removed, or not readable yet (follow_list said why).
                 let Some(plan) = st.catalog().find(id).filter(from_db) else {
-                    // A plan added to the database after the start is served after a
-                    // restart (the catalog is fixed while serving).
-                    tracing::info!(plan = %id, "change notified for a plan this replica does not serve");
                     continue;
                 };
-                match reload::renew(&st, plan).await {
+                match reload::renew(&st, &plan).await {
                     Ok(()) => tracing::info!(plan = %id, "renewed after a change in the database"),
                     // The old snapshot stays served; the next notification tries again.
                     Err(e) => tracing::warn!(plan = %id, "renewing after a change: {e}"),
                 }
             }
             if resync {
-                let others = st.catalog().plans().iter().filter(from_db);
-                for plan in others.filter(|p| !named.contains(&p.id)) {
+                let plans = st.catalog().plans();
+                let others = plans.iter().filter(|p| from_db(p));
+                for plan in others.filter(|p| !named.contains(&p.id) && !added.contains(&p.id)) {
                     if let Err(e) = reload::renew_if_changed(&st, plan).await {
                         tracing::warn!(plan = %plan.id, "comparing with the database: {e}");
                     }
@@ -71,4 +78,27 @@ pub fn spawn(st: AppState, cfg: planmap_pg::Config) {
             }
         }
     });
+}
+
+/// Brings the catalog to the database's list of plans ([`crate::catalog::live`]); the ids
+/// of the plans it added.
+async fn follow_list(st: &AppState) -> Vec<String> {
+    let rev = match st.catalog().follow_list().await {
+        Ok(rev) => rev,
+        // The list stays as it was; the next notification or resync tries again.
+        Err(e) => {
+            tracing::warn!("reading the database's list of plans: {e}");
+            return Vec::new();
+        }
+    };
+    for id in &rev.added {
+        tracing::info!(plan = %id, root = %rev.default, "serving a plan added to the database");
+    }
+    for id in &rev.removed {
+        tracing::info!(plan = %id, root = %rev.default, "no longer serving a plan removed from the database");
+    }
+    for (id, e) in &rev.failed {
+        tracing::warn!(plan = %id, "a plan of the database cannot be served yet: {e}");
+    }
+    rev.added
 }

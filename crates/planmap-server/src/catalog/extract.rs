@@ -28,7 +28,7 @@ pub fn unknown_plan(id: &str, st: &AppState) -> ApiError {
     ApiError::not_found(format!(
         "unknown plan '{}' (the plans served: {})",
         clip(id),
-        known(plans)
+        known(&plans)
     ))
     .with("plan", clip(id))
     .with(
@@ -57,7 +57,7 @@ pub async fn route(State(st): State<AppState>, mut req: Request, next: Next) -> 
     };
     *req.uri_mut() = uri;
     req.extensions_mut().insert(PathPrefix(entry.prefix()));
-    req.extensions_mut().insert(Addressed(Arc::clone(entry)));
+    req.extensions_mut().insert(Addressed(entry));
     next.run(req).await
 }
 
@@ -76,7 +76,7 @@ impl PlanRef {
                 addressed: true,
             },
             None => PlanRef {
-                plan: Arc::clone(st.catalog().default_plan()),
+                plan: st.catalog().default_plan(),
                 addressed: false,
             },
         }

@@ -40,6 +40,15 @@ pub struct PlanEntry {
 }
 
 impl PlanEntry {
+    pub(super) fn new(id: String, source: PlanSource, summary: Summary) -> Arc<PlanEntry> {
+        Arc::new(PlanEntry {
+            id,
+            source,
+            summary: ArcSwap::from_pointee(summary),
+            slot: Slot::default(),
+        })
+    }
+
     pub fn summary(&self) -> Arc<Summary> {
         self.summary.load_full()
     }
@@ -65,7 +74,7 @@ impl PlanEntry {
 
 /// Reads a plan's manifest, county outline and data version (`id`: the plan's id in a
 /// database; a folder's manifest names its own).
-fn summarize(source: &PlanSource, id: &str) -> Result<(Plan, Summary), String> {
+pub(super) fn summarize(source: &PlanSource, id: &str) -> Result<(Plan, Summary), String> {
     let pd = source.read_summary(id)?;
     let plan = pd.plan()?;
     let mut polys = Vec::new();
@@ -120,15 +129,55 @@ impl PlanEntry {
 
 /// The plans of a server.
 pub struct Catalog {
-    /// In id order.
-    plans: Vec<Arc<PlanEntry>>,
-    default: usize,
+    /// The plans served now; swapped whole when the database's list of plans changes
+    /// ([`super::live`]), so a request reads one consistent list.
+    pub(super) plans: ArcSwap<Plans>,
+    /// The plan the root URLs mean while it is served (`--default-plan`, else the first at
+    /// the start); while it is not, the first plan served.
+    pub(super) default_id: String,
     /// Whether `--data` named one plan folder (not a folder of plan folders).
     single: bool,
+    /// The store whose list of plans the catalog follows (`serve --db` without `--data`).
+    pub(super) db: Option<planmap_pg::Db>,
     pub tile_cache_bytes: u64,
     pub max_memory: Option<u64>,
     /// `--basemap`: in place of every manifest's.
     pub basemap: Option<Basemap>,
+}
+
+/// The plans served at one moment, in id order (never none), and the one the root URLs
+/// mean.
+pub struct Plans {
+    all: Vec<Arc<PlanEntry>>,
+    default: usize,
+}
+
+impl std::ops::Deref for Plans {
+    type Target = [Arc<PlanEntry>];
+
+    fn deref(&self) -> &Self::Target {
+        &self.all
+    }
+}
+
+impl Plans {
+    /// The plans `all` (in id order, not empty): the default is `default_id`, else the
+    /// first.
+    pub(super) fn new(all: Vec<Arc<PlanEntry>>, default_id: &str) -> Plans {
+        let default = all.iter().position(|p| p.id == default_id).unwrap_or(0);
+        Plans { all, default }
+    }
+
+    pub fn default_plan(&self) -> &Arc<PlanEntry> {
+        &self.all[self.default]
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Arc<PlanEntry>> {
+        self.all
+            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.all[i])
+    }
 }
 
 /// The plan folders of `data`: itself when it holds a `plan.toml`, else every immediate
@@ -205,7 +254,8 @@ impl Catalog {
             found.push((id, source, summary));
         }
         let mut catalog = Catalog::of(found, default, &format!("PostgreSQL {}", db.at()))?;
-        catalog.single = catalog.plans.len() == 1;
+        catalog.single = catalog.plans.load().len() == 1;
+        catalog.db = Some(db.clone());
         catalog.tile_cache_bytes = tile_cache_bytes;
         catalog.max_memory = max_memory;
         catalog.basemap = basemap;
@@ -228,13 +278,7 @@ impl Catalog {
                     source.describe(&id),
                 ));
             }
-            let entry = PlanEntry {
-                id: id.clone(),
-                source,
-                summary: ArcSwap::from_pointee(summary),
-                slot: Slot::default(),
-            };
-            by_id.insert(id, Arc::new(entry));
+            by_id.insert(id.clone(), PlanEntry::new(id, source, summary));
         }
         let plans: Vec<Arc<PlanEntry>> = by_id.into_values().collect();
         let default = match default {
@@ -246,23 +290,29 @@ impl Catalog {
                 )
             })?,
         };
+        let Some(chosen) = plans.get(default) else {
+            return Err(format!("{whence} holds no plan"));
+        };
+        let default_id = chosen.id.clone();
         Ok(Catalog {
-            plans,
-            default,
+            plans: ArcSwap::from_pointee(Plans::new(plans, &default_id)),
+            default_id,
             single: false,
+            db: None,
             tile_cache_bytes: 0,
             max_memory: None,
             basemap: None,
         })
     }
 
-    /// Every plan, in id order.
-    pub fn plans(&self) -> &[Arc<PlanEntry>] {
-        &self.plans
+    /// The plans served now, in id order.
+    pub fn plans(&self) -> Arc<Plans> {
+        self.plans.load_full()
     }
 
-    pub fn default_plan(&self) -> &Arc<PlanEntry> {
-        &self.plans[self.default]
+    /// The plan the root URLs mean now.
+    pub fn default_plan(&self) -> Arc<PlanEntry> {
+        Arc::clone(self.plans.load().default_plan())
     }
 
     /// Whether the catalog is one plan folder.
@@ -270,11 +320,8 @@ impl Catalog {
         self.single
     }
 
-    pub fn find(&self, id: &str) -> Option<&Arc<PlanEntry>> {
-        self.plans
-            .binary_search_by(|p| p.id.as_str().cmp(id))
-            .ok()
-            .map(|i| &self.plans[i])
+    pub fn find(&self, id: &str) -> Option<Arc<PlanEntry>> {
+        self.plans.load().find(id).cloned()
     }
 
     /// The plans whose county outline the site covers with positive area, with the geodesic
@@ -283,9 +330,10 @@ impl Catalog {
         let Some(site_box) = site.bounding_rect() else {
             return Vec::new();
         };
-        let summaries: Vec<Arc<Summary>> = self.plans.iter().map(|p| p.summary()).collect();
+        let plans = self.plans();
+        let summaries: Vec<Arc<Summary>> = plans.iter().map(|p| p.summary()).collect();
         // Only the outlines whose box meets the site's are intersected.
-        let near: Vec<usize> = (0..self.plans.len())
+        let near: Vec<usize> = (0..plans.len())
             .filter(|&i| {
                 let b = summaries[i].outline.bbox;
                 b.is_some_and(|b| geo::Intersects::intersects(&b, &site_box))
@@ -294,7 +342,7 @@ impl Catalog {
         let outlines: Vec<&Outline> = near.iter().map(|&i| &*summaries[i].outline).collect();
         planmap_core::across::site_parts(site, &outlines)
             .into_iter()
-            .map(|(k, a)| (Arc::clone(&self.plans[near[k]]), a))
+            .map(|(k, a)| (Arc::clone(&plans[near[k]]), a))
             .collect()
     }
 }
@@ -332,9 +380,9 @@ impl Catalog {
         let Some(max) = self.max_memory else {
             return;
         };
+        let plans = self.plans();
         loop {
-            let loaded: Vec<(&Arc<PlanEntry>, u64)> = self
-                .plans
+            let loaded: Vec<(&Arc<PlanEntry>, u64)> = plans
                 .iter()
                 .filter_map(|p| p.slot.memory_bytes().map(|m| (p, m)))
                 .collect();

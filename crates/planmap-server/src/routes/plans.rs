@@ -49,9 +49,9 @@ pub struct PlanList {
     responses((status = 200, description = "The plans served", body = PlanList),
         (status = 400, description = "A parameter was given", body = ErrorBody)))]
 pub async fn list(State(st): State<AppState>, _: Query<NoParams>) -> ApiResult<Response> {
-    let catalog = st.catalog();
+    // One list for both fields, however the catalog changes meanwhile.
+    let catalog = st.catalog().plans();
     let plans = catalog
-        .plans()
         .iter()
         .map(|p| {
             let s = p.summary();
