@@ -353,3 +353,87 @@ fn a_memory_budget_evicts_the_least_recently_used_plan_and_loads_it_again() {
     assert_eq!(a["plans"].as_array().unwrap().len(), 2);
     assert_eq!(loaded().len(), 1);
 }
+
+/// A plan folder `id` in `data`: Wenshui's manifest under another id drawing its basemap
+/// from `basemap`, its other files linked.
+fn wenshui_as(data: &Path, id: &str, basemap: &str) {
+    let src = root().join("data/wenshui").canonicalize().unwrap();
+    let dir = data.join(id);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let name = e.unwrap().file_name();
+        if name != "plan.toml" {
+            std::os::unix::fs::symlink(src.join(&name), dir.join(&name)).unwrap();
+        }
+    }
+    let manifest = std::fs::read_to_string(src.join("plan.toml")).unwrap();
+    assert!(manifest.contains("\nid = \"wenshui\"\n"));
+    let manifest = manifest.replacen("\nid = \"wenshui\"\n", &format!("\nid = \"{id}\"\n"), 1)
+        + &format!("\n[basemap]\nurl = \"{basemap}\"\nattribution = \"测试底图\"\n");
+    std::fs::write(dir.join("plan.toml"), manifest).unwrap();
+}
+
+/// The sources a CSP directive allows.
+fn directive(csp: &str, name: &str) -> Vec<String> {
+    let d = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with(name))
+        .unwrap_or_else(|| panic!("no {name} in {csp}"));
+    d.split_whitespace().skip(1).map(String::from).collect()
+}
+
+#[test]
+fn the_csp_allows_every_plans_basemap_and_no_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    wenshui_as(&data, "east", "https://tiles.east.example/{z}/{x}/{y}.png");
+    wenshui_as(&data, "west", "http://127.0.0.1:8099/w/{z}/{x}/{y}.png?k=1");
+    let web = web(tmp.path());
+    let csp_of = |s: &ServeProcess, path: &str| {
+        let r = client().get(format!("{}{path}", s.url)).send().unwrap();
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    let s = ServeProcess::start(
+        &data,
+        &["--web", web.to_str().unwrap(), "--no-history"],
+        &[],
+    );
+    let both = [
+        "'self'",
+        "http://127.0.0.1:8099",
+        "https://tiles.east.example",
+    ];
+    for path in ["/", "/api/plan", "/plans/west/api/plan"] {
+        let csp = csp_of(&s, path);
+        assert_eq!(directive(&csp, "connect-src"), both, "{path}: {csp}");
+        assert_eq!(
+            directive(&csp, "img-src"),
+            [&both[..], &["data:", "blob:"]].concat(),
+            "{path}: {csp}"
+        );
+        assert_eq!(directive(&csp, "script-src"), ["'self'"], "{path}: {csp}");
+    }
+    drop(s);
+    // `--basemap` replaces every manifest's: its origin alone.
+    let s = ServeProcess::start(
+        &data,
+        &[
+            "--web",
+            web.to_str().unwrap(),
+            "--no-history",
+            "--basemap",
+            "https://one.example/{z}/{x}/{y}.png",
+        ],
+        &[],
+    );
+    let csp = csp_of(&s, "/");
+    assert_eq!(
+        directive(&csp, "connect-src"),
+        ["'self'", "https://one.example"],
+        "{csp}"
+    );
+}

@@ -51,27 +51,37 @@ pub fn origin(url: &str) -> Option<&str> {
     (host_end > 0).then(|| &url[..end])
 }
 
-/// [`CSP`] with a basemap's origin allowed for the images and fetches of its tiles.
-pub fn csp_with_basemap(origin: &str) -> String {
-    CSP.replace("img-src 'self'", &format!("img-src 'self' {origin}"))
-        .replace(
-            "connect-src 'self'",
-            &format!("connect-src 'self' {origin}"),
-        )
+/// [`CSP`] with basemap origins allowed for the images and fetches of their tiles.
+pub fn csp_with_basemaps(origins: &[&str]) -> String {
+    let list = origins.join(" ");
+    CSP.replace("img-src 'self'", &format!("img-src 'self' {list}"))
+        .replace("connect-src 'self'", &format!("connect-src 'self' {list}"))
 }
 
-/// Puts [`headers`] on an answer, in one pass (static values: nothing is allocated unless the
+/// The policy when basemaps come from other origins: `--basemap`'s, else every served plan's
+/// (the web app moves between the catalog's plans in one page), each once. `None`: none.
+fn basemap_csp(st: &AppState) -> Option<HeaderValue> {
+    if let Some(b) = &st.config().basemap {
+        return HeaderValue::from_str(&csp_with_basemaps(&[origin(&b.url)?])).ok();
+    }
+    let plans = st.catalog().plans();
+    if !plans.iter().any(|p| p.summary().basemap_origin.is_some()) {
+        return None;
+    }
+    let summaries: Vec<_> = plans.iter().map(|p| p.summary()).collect();
+    let mut origins: Vec<&str> = summaries
+        .iter()
+        .filter_map(|s| s.basemap_origin.as_deref())
+        .collect();
+    origins.sort_unstable();
+    origins.dedup();
+    HeaderValue::from_str(&csp_with_basemaps(&origins)).ok()
+}
+
+/// Puts [`headers`] on an answer, in one pass (static values: nothing is allocated unless a
 /// plan draws a basemap from another origin, which the CSP then allows).
 pub async fn set_headers(State(st): State<AppState>, mut resp: Response) -> Response {
-    // `--basemap`, else the default plan's (when loaded).
-    let default = st.catalog().default_plan().slot.current();
-    let manifest = default
-        .as_ref()
-        .and_then(|s| s.engine.plan.basemap.as_ref());
-    let basemap = st.config().basemap.as_ref().or(manifest).and_then(|b| {
-        let csp = csp_with_basemap(origin(&b.url)?);
-        HeaderValue::from_str(&csp).ok()
-    });
+    let basemap = basemap_csp(&st);
     let h = resp.headers_mut();
     for (name, value) in headers() {
         h.entry(name).or_insert(value);
@@ -97,9 +107,12 @@ mod tests {
             Some("http://127.0.0.1:8088")
         );
         assert_eq!(origin("ftp://x/{z}"), None);
-        let csp = csp_with_basemap("https://t0.example");
+        let csp = csp_with_basemaps(&["https://t0.example"]);
         assert!(csp.contains("img-src 'self' https://t0.example data: blob:"));
         assert!(csp.contains("connect-src 'self' https://t0.example;"));
+        let two = csp_with_basemaps(&["https://a.example", "http://b.example:81"]);
+        assert!(two.contains("img-src 'self' https://a.example http://b.example:81 data:"));
+        assert!(two.contains("connect-src 'self' https://a.example http://b.example:81;"));
         assert!(
             csp.contains("script-src 'self';"),
             "scripts stay this origin's alone"

@@ -147,6 +147,7 @@ mod tests {
             outline: Arc::new(Outline::new(geo::MultiPolygon(vec![]))),
             overview: geo::MultiPolygon(vec![]),
             area_km2: 0.0,
+            basemap_origin: None,
         };
         PlanEntry::new(id.into(), PlanSource::Folder(id.into()), summary)
     }

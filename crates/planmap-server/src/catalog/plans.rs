@@ -29,6 +29,8 @@ pub struct Summary {
     pub overview: MultiPolygon<f64>,
     /// The outline's geodesic area, km².
     pub area_km2: f64,
+    /// `scheme://host[:port]` of the manifest's basemap tiles, when it draws one.
+    pub basemap_origin: Option<String>,
 }
 
 /// One plan of the catalog.
@@ -95,6 +97,11 @@ pub(super) fn summarize(source: &PlanSource, id: &str) -> Result<(Plan, Summary)
         overview: geo::Simplify::simplify(&MultiPolygon(polys.clone()), 0.0005),
         outline: Arc::new(Outline::new(MultiPolygon(polys))),
         area_km2: 0.0,
+        basemap_origin: plan
+            .basemap
+            .as_ref()
+            .and_then(|b| crate::security::origin(&b.url))
+            .map(str::to_string),
     };
     let summary = Summary {
         area_km2: summary.outline.area_m2() / 1e6,
