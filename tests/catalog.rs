@@ -6,28 +6,16 @@
 //! geodesic area — Karney's, not the engine's), the check history by plan, and a memory
 //! budget that evicts one plan for the other and loads it again with the same answer.
 
+mod catalog_support;
+
 use std::path::{Path, PathBuf};
 
-use geo::{BooleanOps, GeodesicArea, Geometry, MultiPolygon};
-use planmap_tests::{generate_region, rect_area_m2, rect_geojson, root, ServeProcess};
+use catalog_support::*;
+use geo::GeodesicArea;
+use planmap_tests::{rect_area_m2, rect_geojson, root, ServeProcess};
 use serde_json::Value;
 
-const FENYANG: &str = "141182";
 const TOKEN: &str = "catalog-test-token-0123456789";
-/// A 0.01° square across the Wenshui–汾阳 line (the line runs through 111.7322, 37.4580).
-const ACROSS: (f64, f64, f64, f64) = (111.727, 37.453, 111.737, 37.463);
-/// A square inside Wenshui, far from its other borders.
-const IN_WENSHUI: (f64, f64, f64, f64) = (112.05, 37.40, 112.06, 37.41);
-
-/// The catalog folder: the generated 汾阳 plan and a link to Wenshui's folder.
-fn region() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    generate_region(FENYANG, tmp.path());
-    let wenshui = root().join("data/wenshui").canonicalize().unwrap();
-    std::os::unix::fs::symlink(wenshui, tmp.path().join("wenshui")).unwrap();
-    tmp
-}
-
 /// A web folder with an index page of its own (the built-in app may not be built).
 fn web(dir: &Path) -> PathBuf {
     let web = dir.join("web");
@@ -68,54 +56,6 @@ fn check(s: &ServeProcess, path: &str, site: (f64, f64, f64, f64)) -> Value {
         .unwrap();
     assert_eq!(r.status(), 200, "POST {path}");
     r.json().unwrap()
-}
-
-/// The county outline of a plan folder (its `county` role layer), read with `geojson`.
-fn outline(plan: &Path) -> MultiPolygon<f64> {
-    let manifest: toml::Value =
-        toml::from_str(&std::fs::read_to_string(plan.join("plan.toml")).unwrap()).unwrap();
-    let layer = manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l.get("role").and_then(|r| r.as_str()) == Some("county"))
-        .expect("a county layer");
-    let file = layer.get("file").and_then(|f| f.as_str()).map_or_else(
-        || format!("layers/{}.geojson", layer["id"].as_str().unwrap()),
-        str::to_string,
-    );
-    let fc: geojson::FeatureCollection = std::fs::read_to_string(plan.join(file))
-        .unwrap()
-        .parse()
-        .unwrap();
-    let mut polys = Vec::new();
-    for f in fc.features {
-        match Geometry::try_from(f.geometry.unwrap()).unwrap() {
-            Geometry::Polygon(p) => polys.push(p),
-            Geometry::MultiPolygon(m) => polys.extend(m.0),
-            g => panic!("not a polygon: {g:?}"),
-        }
-    }
-    MultiPolygon(polys)
-}
-
-fn sq(site: (f64, f64, f64, f64)) -> MultiPolygon<f64> {
-    let p: geo::Polygon<f64> = geo::Rect::new((site.0, site.1), (site.2, site.3)).to_polygon();
-    MultiPolygon(vec![p])
-}
-
-fn close(a: f64, b: f64, rel: f64) -> bool {
-    (a - b).abs() <= rel * b.abs().max(1.0)
-}
-
-/// How strict a verdict is (不通过 the strictest).
-fn rank(v: &Value) -> u8 {
-    match v.as_str().unwrap() {
-        "不通过" => 2,
-        "需论证" => 1,
-        "通过" => 0,
-        v => panic!("no verdict: {v}"),
-    }
 }
 
 #[test]
@@ -228,8 +168,6 @@ fn a_catalog_lists_its_plans_serves_each_and_checks_a_site_across_a_county_line(
     assert_eq!(ok(&s, "/api/plans")["plans"][0]["loaded"], true);
 
     // A site across the line: both plans answer; the parts are the outlines' own.
-    let whole = rect_area_m2(ACROSS.0, ACROSS.1, ACROSS.2, ACROSS.3);
-    let site = sq(ACROSS);
     for (path, lead) in [
         ("/api/check", "wenshui"),
         (&*format!("/plans/{FENYANG}/api/check"), FENYANG),
@@ -242,27 +180,8 @@ fn a_catalog_lists_its_plans_serves_each_and_checks_a_site_across_a_county_line(
                 .starts_with(&format!("{lead}-")),
             "{path}"
         );
+        assert_across(&a, &data);
         let plans = a["plans"].as_array().unwrap();
-        let ids: Vec<&str> = plans.iter().map(|p| p["plan"].as_str().unwrap()).collect();
-        assert_eq!(ids, [FENYANG, "wenshui"]);
-        let mut sum = 0.0;
-        for p in plans {
-            let id = p["plan"].as_str().unwrap();
-            let part = site
-                .intersection(&outline(&data.join(id)))
-                .geodesic_area_unsigned();
-            let got = p["area_m2"].as_f64().unwrap();
-            assert!(close(got, part, 1e-6), "{id}: {got} m² vs {part}");
-            assert!(part > 0.1 * whole, "{id} holds a real part of the site");
-            assert_eq!(p["verdict"], p["report"]["verdict"]);
-            sum += got;
-        }
-        assert!(
-            close(sum, whole, 1e-6),
-            "the parts add up to {sum} m², the site is {whole}"
-        );
-        let strictest = plans.iter().map(|p| rank(&p["verdict"])).max().unwrap();
-        assert_eq!(rank(&a["overall_verdict"]), strictest);
         let mine = plans.iter().find(|p| p["plan"] == lead).unwrap();
         assert_eq!(a["verdict"], mine["verdict"]);
         assert_eq!(a["overlaps"], mine["report"]["overlaps"]);
@@ -436,4 +355,107 @@ fn the_csp_allows_every_plans_basemap_and_no_other() {
         ["'self'", "https://one.example"],
         "{csp}"
     );
+}
+
+/// `planmap --data CATALOG check SITE ARGS`.
+fn check_cli(data: &Path, site: &Path, args: &[&str]) -> std::process::Output {
+    use std::ffi::OsStr;
+    let mut all: Vec<&OsStr> = vec![OsStr::new("--data"), data.as_os_str(), OsStr::new("check")];
+    all.push(site.as_os_str());
+    all.extend(args.iter().map(OsStr::new));
+    cli(&all)
+}
+
+fn stdout_json(o: &std::process::Output) -> Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn the_cli_checks_a_site_across_a_county_line_against_a_catalog_as_the_server_does() {
+    let tmp = region();
+    let sites = tempfile::tempdir().unwrap();
+    let across = site_file(sites.path(), "across.geojson", ACROSS);
+
+    // Both plans, the parts the outline files' own, the strictest verdict; the first plan's
+    // report leads.
+    let a = stdout_json(&check_cli(tmp.path(), &across, &["--json"]));
+    assert_across(&a, tmp.path());
+    assert_eq!(a["verdict"], a["plans"][0]["verdict"]);
+    assert_eq!(a["overlaps"], a["plans"][0]["report"]["overlaps"]);
+    assert!(a["data_version"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{FENYANG}-")));
+
+    // The server's answer for the same site on the same catalog, at its root (its default
+    // plan the first id, as the CLI's lead): the same JSON. Nothing in either body differs by
+    // nature — the history id is a header (`Planmap-History-Id`), and `input` is there only
+    // for a site file that is not lon/lat GeoJSON.
+    let s = ServeProcess::start(tmp.path(), &["--no-history"], &[]);
+    assert_eq!(check(&s, "/api/check", ACROSS), a);
+    // The GeoJSON: the lead's FeatureCollection with both plans as foreign members, as the
+    // server's format=geojson.
+    let g = stdout_json(&check_cli(tmp.path(), &across, &["--geojson"]));
+    assert_eq!(g["type"], "FeatureCollection");
+    assert_eq!(g["plans"], a["plans"]);
+    assert_eq!(g["overall_verdict"], a["overall_verdict"]);
+    assert_eq!(check(&s, "/api/check?format=geojson", ACROSS), g);
+    drop(s);
+
+    // For people: one block a plan with its name and area in its county, then the overall.
+    let page = sites.path().join("report.html");
+    let o = check_cli(tmp.path(), &across, &["--report", page.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    for p in a["plans"].as_array().unwrap() {
+        let head = format!(
+            "== {} {} — 县内面积 area in its county: {:.1} m² ==",
+            p["plan"].as_str().unwrap(),
+            p["name"].as_str().unwrap(),
+            p["area_m2"].as_f64().unwrap()
+        );
+        assert!(text.contains(&head), "{head} not in {text}");
+    }
+    let last = text.trim_end().lines().last().unwrap();
+    let overall = a["overall_verdict"].as_str().unwrap();
+    assert!(
+        last.starts_with(&format!("总体结论 overall verdict: {overall} (")),
+        "{last}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("id=\"across\""), "the report lists the plans");
+    assert!(html.contains(a["plans"][1]["name"].as_str().unwrap()));
+}
+
+#[test]
+fn the_cli_checks_a_site_in_one_county_of_a_catalog_as_that_plan_and_refuses_one_in_none() {
+    let tmp = region();
+    let sites = tempfile::tempdir().unwrap();
+    let inside = site_file(sites.path(), "inside.geojson", IN_WENSHUI);
+    let wenshui = root().join("data/wenshui");
+    // Exactly the plan folder's own output, whatever the form.
+    for args in [&["--json"][..], &["--geojson"], &[]] {
+        let from_catalog = check_cli(tmp.path(), &inside, args);
+        let from_plan = check_cli(&wenshui, &inside, args);
+        assert!(from_catalog.status.success(), "{args:?}");
+        assert_eq!(from_catalog.stdout, from_plan.stdout, "{args:?}");
+    }
+
+    // Outside every county (Beijing): exit 2, one line naming the catalog.
+    let away = site_file(sites.path(), "away.geojson", (116.39, 39.90, 116.40, 39.91));
+    let o = check_cli(tmp.path(), &away, &["--json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("none of the counties"), "{err}");
+    assert!(err.contains(&tmp.path().display().to_string()), "{err}");
+
+    // A batch of sites still wants one plan: one line, exit 2.
+    let o = check_cli(tmp.path(), &inside, &["--each"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("is a catalog of 2 plans"), "{err}");
 }

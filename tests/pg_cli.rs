@@ -1,6 +1,10 @@
 //! `planmap db` as an operator meets it, against a throwaway PostgreSQL + PostGIS cluster
 //! (planmap-testenv): the schema created, a second run a no-op, bad input one line; Wenshui
-//! loaded, read, imported into, described (`db status`) and pruned (`db prune`).
+//! loaded, read, imported into, described (`db status`) and pruned (`db prune`); a two-plan
+//! catalog loaded, a site across its county line checked without `--plan` as the folder
+//! catalog checks it.
+
+mod catalog_support;
 
 use std::process::{Command, Output};
 
@@ -453,4 +457,74 @@ fn a_keeper_table_loads_its_valid_rows_and_names_the_others() {
     );
     drop(r);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `a` and `b` alike but for `data_version` (it names where the data came from) and numbers
+/// within 1e-9 of each other (geometry read back from PostGIS's WKB).
+fn alike(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+    use serde_json::Value::{Array, Number, Object};
+    match (a, b) {
+        (Object(x), Object(y)) => {
+            let keys = |m: &serde_json::Map<String, serde_json::Value>| {
+                let mut k: Vec<String> =
+                    m.keys().filter(|k| *k != "data_version").cloned().collect();
+                k.sort();
+                k
+            };
+            assert_eq!(keys(x), keys(y), "{at}");
+            for k in keys(x) {
+                alike(&x[&k], &y[&k], &format!("{at}.{k}"));
+            }
+        }
+        (Array(x), Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                alike(u, v, &format!("{at}[{i}]"));
+            }
+        }
+        (Number(x), Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{at}: {x} vs {y}");
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+#[test]
+fn a_catalog_in_the_database_checks_a_site_across_a_county_line_as_its_folders() {
+    use catalog_support::{assert_across, region, site_file, ACROSS, FENYANG};
+    let tmp = region();
+    let pg = PgCluster::start().unwrap_or_else(|e| panic!("the test's PostgreSQL: {e}"));
+    pg.create_database("region").unwrap();
+    let url = pg.url("region");
+    let catalog = tmp.path().to_str().unwrap();
+    for args in [
+        &["init", "--db", &url][..],
+        &["load", catalog, "--db", &url],
+    ] {
+        let o = db(args, None);
+        assert!(o.status.success(), "{args:?}: {}", text(&o.stderr));
+    }
+    let sites = tempfile::tempdir().unwrap();
+    let across = site_file(sites.path(), "across.geojson", ACROSS);
+    let site = across.to_str().unwrap();
+
+    // Without --plan: both plans, as the folder catalog answers.
+    let from_db = ok_json(&planmap_clean(&["check", site, "--json", "--db", &url]));
+    assert_across(&from_db, tmp.path());
+    let from_dir = ok_json(&planmap_clean(&[
+        "--data", catalog, "check", site, "--json",
+    ]));
+    alike(&from_db, &from_dir, "check");
+    assert!(from_db["data_version"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{FENYANG}-")));
+
+    // --plan keeps to one plan: its own report.
+    let one = ok_json(&planmap_clean(&[
+        "check", site, "--json", "--db", &url, "--plan", "wenshui",
+    ]));
+    assert!(one.get("plans").is_none(), "one plan's report");
+    alike(&one, &from_dir["plans"][1]["report"], "--plan wenshui");
 }

@@ -1,11 +1,33 @@
 //! A site across county lines: which county outlines it touches, the geodesic area of its part
-//! in each, and the strictest of several plans' verdicts. No I/O: the outlines are given.
+//! in each, each plan's answer ([`PlanVerdict`]) and the strictest verdict ([`overall`]) —
+//! what the server's check and the CLI's check of a catalog answer alike. No I/O: the
+//! outlines and the features they are made of are given.
 
 use geo::{BooleanOps, BoundingRect, Coord, Intersects, Line, MultiPolygon, Rect};
 use rstar::{RTree, AABB};
+use serde::Serialize;
 
-use crate::check::Verdict;
+use crate::check::{CheckReport, Verdict};
+use crate::feature::Feature;
 use crate::geodesy;
+use crate::plan::{Plan, Role};
+
+/// The county outline of a plan: the polygons of its county-role layer, read with
+/// `features` (empty when the plan has no county layer).
+pub fn county_shape<E>(
+    plan: &Plan,
+    features: impl FnOnce(&str) -> Result<Vec<Feature>, E>,
+) -> Result<MultiPolygon<f64>, E> {
+    let mut polys = Vec::new();
+    if let Some(county) = plan.role(Role::County) {
+        for f in features(&county.id)? {
+            if let Some(mp) = f.shape.as_polygon() {
+                polys.extend(mp.0.iter().cloned());
+            }
+        }
+    }
+    Ok(MultiPolygon(polys))
+}
 
 /// A county outline with its bounding box and an index of its edges: a site whose box meets
 /// no edge lies wholly inside or wholly outside, told by one of its points, and only a site
@@ -63,8 +85,9 @@ impl Outline {
 }
 
 /// For each outline the site's part covers with positive area: its index and the part's
-/// geodesic area (m²), in the outlines' order. A site across an outline's line is cut with
-/// geo's boolean intersection; one wholly inside counts whole.
+/// geodesic area (m²), in the outlines' order. Only the outlines whose box meets the site's
+/// are looked at; a site across an outline's line is cut with geo's boolean intersection;
+/// one wholly inside counts whole.
 pub fn site_parts(site: &MultiPolygon<f64>, outlines: &[&Outline]) -> Vec<(usize, f64)> {
     let Some(site_box) = site.bounding_rect() else {
         return Vec::new();
@@ -74,6 +97,9 @@ pub fn site_parts(site: &MultiPolygon<f64>, outlines: &[&Outline]) -> Vec<(usize
         .iter()
         .enumerate()
         .filter_map(|(i, o)| {
+            if !o.bbox?.intersects(&site_box) {
+                return None;
+            }
             let a = if o.edge_near(&site_box) {
                 geodesy::area_m2(&o.part(site, &site_box)?)
             } else {
@@ -105,6 +131,50 @@ fn rank(v: Verdict) -> u8 {
 /// The strictest of the verdicts (`None` for none).
 pub fn strictest(verdicts: impl IntoIterator<Item = Verdict>) -> Option<Verdict> {
     verdicts.into_iter().max_by_key(|v| rank(*v))
+}
+
+/// One plan's answer to a site.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanVerdict {
+    /// The plan's id.
+    pub plan: String,
+    pub name: String,
+    pub verdict: Verdict,
+    /// The geodesic area of the part of the site inside this plan's county, m².
+    pub area_m2: f64,
+    /// That plan's full check report.
+    pub report: CheckReport,
+}
+
+impl PlanVerdict {
+    /// Plan `plan` (named `name`)'s answer; `area_m2` is the site's part in its county
+    /// (`None`: the report's own `inside_county_share` tells it — a site checked against one
+    /// plan only).
+    pub fn new(plan: String, name: String, area_m2: Option<f64>, report: CheckReport) -> Self {
+        PlanVerdict {
+            plan,
+            name,
+            verdict: report.verdict,
+            area_m2: area_m2.unwrap_or(report.site_area_m2 * report.inside_county_share),
+            report,
+        }
+    }
+}
+
+/// The strictest verdict of the plans' (permitted when there are none).
+pub fn overall(plans: &[PlanVerdict]) -> Verdict {
+    strictest(plans.iter().map(|p| p.verdict)).unwrap_or(Verdict::Permitted)
+}
+
+/// A check against several plans as JSON: the leading plan's report, the strictest verdict
+/// and every plan's answer (the shape of the server's `POST /api/check` answer).
+#[derive(Debug, Serialize)]
+pub struct Across<'a> {
+    #[serde(flatten)]
+    pub report: &'a CheckReport,
+    pub overall_verdict: Verdict,
+    pub plans: &'a [PlanVerdict],
 }
 
 #[cfg(test)]

@@ -83,3 +83,23 @@ pub fn conflicts_geojson(scan: &ConflictScan) -> String {
         });
     write_collection(feats, Some("conflicts"))
 }
+
+/// A check's FeatureCollection (`geojson`, as [`check_geojson_at`] writes it) with the
+/// strictest verdict and every plan's answer as the foreign members `overall_verdict` and
+/// `plans` (a site across county lines).
+pub fn check_geojson_across(
+    geojson: &str,
+    overall: planmap_core::Verdict,
+    plans: &[planmap_core::across::PlanVerdict],
+) -> String {
+    let Ok(Value::Object(mut fc)) = serde_json::from_str(geojson) else {
+        return geojson.to_string();
+    };
+    let value = |v: serde_json::Result<Value>| v.unwrap_or_default();
+    fc.insert(
+        "overall_verdict".into(),
+        value(serde_json::to_value(overall)),
+    );
+    fc.insert("plans".into(), value(serde_json::to_value(plans)));
+    serde_json::to_string(&fc).unwrap_or_else(|_| geojson.to_string())
+}

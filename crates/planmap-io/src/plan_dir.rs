@@ -9,6 +9,29 @@ use crate::error::IoError;
 use crate::layer_file;
 use crate::versions::{self, LayerFiles, Written};
 
+/// The plan folders of `data`, and whether it is one: itself when it holds a `plan.toml`,
+/// else (a catalog) every immediate subfolder (symlinks followed) that holds one, in name
+/// order. Neither is an error naming the folder.
+pub fn plan_folders(data: &Path) -> Result<(bool, Vec<PathBuf>), String> {
+    if data.join("plan.toml").is_file() {
+        return Ok((true, vec![data.to_path_buf()]));
+    }
+    let rd = std::fs::read_dir(data).map_err(|e| format!("{}: {e}", data.display()))?;
+    let mut dirs: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.join("plan.toml").is_file())
+        .collect();
+    dirs.sort();
+    if dirs.is_empty() {
+        return Err(format!(
+            "{}: no plan.toml here nor in any of its folders: not a plan folder or a catalog",
+            data.display()
+        ));
+    }
+    Ok((false, dirs))
+}
+
 /// A plan stored as files in a folder (`data/wenshui`).
 #[derive(Debug, Clone)]
 pub struct PlanDir {

@@ -46,27 +46,11 @@ struct FolderPlan {
     sources: Vec<(String, PostgisSource)>,
 }
 
-/// The plan folders of `dir`: itself when it holds `plan.toml`, else its subfolders that
-/// do, sorted.
+/// The plan folders of `dir` (planmap-io's [`planmap_io::plan_dir::plan_folders`]).
 fn plan_folders(dir: &Path) -> Result<Vec<PathBuf>, PgError> {
-    if dir.join("plan.toml").is_file() {
-        return Ok(vec![dir.to_path_buf()]);
-    }
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| PgError::Folder(format!("{}: {e}", dir.display())))?;
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.join("plan.toml").is_file())
-        .collect();
-    found.sort();
-    if found.is_empty() {
-        return Err(PgError::Folder(format!(
-            "{}: no plan.toml in it nor in its subfolders",
-            dir.display()
-        )));
-    }
-    Ok(found)
+    planmap_io::plan_dir::plan_folders(dir)
+        .map(|(_, dirs)| dirs)
+        .map_err(PgError::Folder)
 }
 
 fn read_folder(dir: &Path) -> Result<FolderPlan, PgError> {

@@ -145,6 +145,19 @@ impl Db {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
+    /// Plan `id`'s manifest and versions with the features of its county layer only (what a
+    /// catalog needs to know of a plan before loading it: its county outline); the manifest
+    /// is read first to learn which layer that is.
+    pub async fn read_county(&self, id: &str) -> Result<PgPlan, PgError> {
+        let plan = self.read_plan(id, Some(&[])).await?.plan()?;
+        let county: Vec<String> = plan
+            .role(planmap_core::Role::County)
+            .map(|l| l.id.clone())
+            .into_iter()
+            .collect();
+        self.read_plan(id, Some(&county)).await
+    }
+
     /// A plan read in one `REPEATABLE READ READ ONLY` transaction: manifest, indicators and
     /// each layer's current version; `only`: the features of these layers only (the others
     /// come with their version and no features). An unknown id is [`PgError::NoPlan`].

@@ -346,6 +346,42 @@ fn bbox_text(r: &CheckReport) -> String {
         .unwrap_or_default()
 }
 
+/// The report page with a section naming every plan the site touches, its verdict and the
+/// site's area in its county, and the overall verdict (the page as it is for one plan).
+pub fn with_plans(
+    html: String,
+    overall: planmap_core::Verdict,
+    plans: &[planmap_core::across::PlanVerdict],
+) -> String {
+    if plans.len() < 2 {
+        return html;
+    }
+    let rows: String = plans
+        .iter()
+        .map(|p| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                esc(&p.plan),
+                esc(&p.name),
+                p.verdict.zh(),
+                fixed(p.area_m2, 2)
+            )
+        })
+        .collect();
+    let section = format!(
+        "<section id=\"across\"><h2>跨县用地 Across county lines</h2>\
+         <p>总体结论 Overall: <strong>{} ({})</strong> — 取各规划中最严者 the strictest of the plans.</p>\
+         <table><thead><tr><th>规划 Plan</th><th>名称 Name</th><th>结论 Verdict</th>\
+         <th>县内面积 Area in county (m²)</th></tr></thead><tbody>{rows}</tbody></table></section>",
+        overall.zh(),
+        overall.en()
+    );
+    match html.rfind("</body>") {
+        Some(i) => format!("{}{section}{}", &html[..i], &html[i..]),
+        None => html + &section,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::fixed;

@@ -213,12 +213,47 @@ pub(crate) fn read_plan(src: &DbSource) -> Result<PgPlan, Failure> {
         let id = pick_plan(db, src.plan.as_deref()).await?;
         db.read_plan(&id, None).await
     })?;
+    warn_skipped(&plan);
+    Ok(plan)
+}
+
+/// Names on stderr, one line each, the rows of keeper tables that did not load.
+fn warn_skipped(plan: &PgPlan) {
     for (layer, warnings) in plan.warnings() {
         for w in warnings {
             eprintln!("warning: layer '{layer}': {w}");
         }
     }
-    Ok(plan)
+}
+
+/// Every plan of `--db` with the features of its county layer only (what a catalog check
+/// needs to know of a plan before loading it), in id order; and where the database is.
+pub(crate) fn read_counties(src: &DbSource) -> Result<(Vec<PgPlan>, String), Failure> {
+    with_db(src.db.as_deref(), async |db| {
+        let mut plans = Vec::new();
+        for id in db.plan_ids().await? {
+            plans.push(db.read_county(&id).await?);
+        }
+        Ok((plans, format!("PostgreSQL {}", db.at())))
+    })
+}
+
+/// The engines of `--db`'s plans `ids`, each read whole.
+pub(crate) fn engines(src: &DbSource, ids: &[&str]) -> Result<Vec<Engine>, Failure> {
+    let plans = with_db(src.db.as_deref(), async |db| {
+        let mut plans = Vec::with_capacity(ids.len());
+        for id in ids {
+            plans.push(db.read_plan(id, None).await?);
+        }
+        Ok(plans)
+    })?;
+    plans
+        .iter()
+        .map(|p| {
+            warn_skipped(p);
+            Engine::load(p).map_err(Failure::other)
+        })
+        .collect()
 }
 
 /// The engine of `--db`'s plan: the same engine a folder of the same data gives.

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use planmap_core::check::CheckReport;
+use planmap_core::across::PlanVerdict;
+use planmap_core::check::{CheckReport, Verdict};
 use planmap_core::stats::PlanStats;
 use planmap_core::ConflictScan;
 
@@ -102,6 +103,29 @@ pub fn check(r: &CheckReport) -> String {
         r.avoidance_area_m2
     );
     caveat(&mut out, r.illustrative, &r.caveat);
+    out
+}
+
+/// A site across county lines: each plan's report under its name and the site's area in its
+/// county, then the strictest verdict.
+pub fn across(plans: &[PlanVerdict], overall: Verdict) -> String {
+    let mut out = String::new();
+    for p in plans {
+        let _ = writeln!(
+            out,
+            "== {} {} — 县内面积 area in its county: {:.1} m² ==",
+            p.plan, p.name, p.area_m2
+        );
+        out.push_str(&check(&p.report));
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "总体结论 overall verdict: {} ({}) — the strictest of {} plans",
+        overall.zh(),
+        overall.en(),
+        plans.len()
+    );
     out
 }
 

@@ -2,6 +2,8 @@
 
 mod basemap_args;
 mod batch_cmd;
+mod catalog;
+mod check_cmd;
 mod db_cmd;
 mod db_report;
 mod export_cmd;
@@ -17,8 +19,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use planmap_core::{CheckOptions, Engine, LayerStore, SiteError};
-use planmap_io::{export, geojson_io, PlanDir};
+use planmap_core::{CheckOptions, Engine};
+use planmap_io::{export, PlanDir};
 
 use failure::Failure;
 
@@ -136,7 +138,7 @@ fn load(data: &Option<PathBuf>, source: &db_cmd::DbSource) -> Result<Engine, Fai
     db_cmd::engine(source)
 }
 
-fn read_input(path: &PathBuf) -> Result<String, Failure> {
+fn read_input(path: &std::path::Path) -> Result<String, Failure> {
     if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
@@ -202,42 +204,23 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 };
                 return batch_cmd::run(&engine, a);
             }
-            // From the database, the plan is read first: its centre places the site's zone.
-            let from_db = match source.db {
-                Some(_) => Some(load(&cli.data, &source)?),
-                None => None,
-            };
-            let geom = if import_cmd::needs_dispatch(&site, &crs, &format) {
-                let near = match &from_db {
-                    Some(engine) => import_cmd::near_lon(&engine.plan),
-                    None => {
-                        let dir = PlanDir::open(plan_folder(&cli.data)?).map_err(Failure::other)?;
-                        import_cmd::near_lon(&LayerStore::plan(&dir).map_err(Failure::other)?)
-                    }
-                };
-                import_cmd::read_site(near, &site, &crs, &format)?
-            } else {
-                let text = read_input(&site)?;
-                geojson_io::parse_site(&text)
-                    .map_err(|e| Failure::input(format!("{}: {e}", site.display())))?
-            };
-            let engine = match from_db {
-                Some(engine) => engine,
-                None => load_folder(&cli.data)?,
-            };
-            let report = engine
-                .check(&geom, opts)
-                .map_err(|e: SiteError| Failure::input(format!("{}: {e}", site.display())))?;
-            if let Some(path) = &report_file {
-                report_cmd::write(&engine, &report, path).map_err(Failure::other)?;
+            if source.db.is_some() && cli.data.is_some() {
+                return Err(both_sources());
             }
-            if as_json {
-                json(&report)
-            } else if geojson {
-                Ok(export::check_geojson(&report))
-            } else {
-                Ok(human::check(&report))
-            }
+            let print = match (as_json, geojson) {
+                (true, _) => check_cmd::Print::Json,
+                (_, true) => check_cmd::Print::GeoJson,
+                _ => check_cmd::Print::Human,
+            };
+            let a = check_cmd::Single {
+                site: &site,
+                crs: &crs,
+                format: &format,
+                opts,
+                print,
+                report_file: &report_file,
+            };
+            check_cmd::run(plan_folder(&cli.data), &source, a)
         }
         Command::Conflicts {
             json: as_json,

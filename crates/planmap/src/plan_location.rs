@@ -45,32 +45,25 @@ pub fn plan_folder(given: &Option<PathBuf>) -> Result<PathBuf, String> {
 }
 
 /// An error when `dir` is a catalog (no `plan.toml`, but plan folders in it): the commands
-/// other than `serve` work on one plan, so it names them.
+/// other than `check SITE` and `serve` work on one plan, so it names them.
 pub fn not_a_catalog(dir: &Path) -> Result<(), String> {
-    if dir.join("plan.toml").is_file() {
-        return Ok(());
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok((false, dirs)) = planmap_io::plan_dir::plan_folders(dir) else {
         return Ok(());
     };
-    let mut plans: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("plan.toml").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+    let plans: Vec<String> = dirs
+        .iter()
+        .filter_map(|d| d.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
         .collect();
-    if plans.is_empty() {
-        return Ok(());
-    }
-    plans.sort();
-    let first = dir.join(&plans[0]);
     let shown = plans.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
     let more = if plans.len() > 5 { ", …" } else { "" };
     Err(format!(
         "{} is a catalog of {} plans ({shown}{more}): this command works on one plan, \
-         pick a plan folder (e.g. --data {}); `planmap serve` serves them all",
+         pick a plan folder (e.g. --data {}); `planmap check SITE` (one site) and \
+         `planmap serve` take the whole catalog",
         dir.display(),
         plans.len(),
-        first.display()
+        dirs[0].display()
     ))
 }
 

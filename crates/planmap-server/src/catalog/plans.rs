@@ -2,14 +2,15 @@
 //! [`Summary`]), its [`Slot`], and the catalog's budget over them.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use geo::{BoundingRect, MultiPolygon};
-use planmap_core::across::Outline;
+use geo::MultiPolygon;
+use planmap_core::across::{county_shape, Outline};
 use planmap_core::plan::Basemap;
-use planmap_core::{Plan, Role};
+use planmap_core::Plan;
+use planmap_io::plan_dir::plan_folders;
 
 use super::slot::Slot;
 use super::source::{load_snapshot, PlanSource, Read};
@@ -79,14 +80,7 @@ impl PlanEntry {
 pub(super) fn summarize(source: &PlanSource, id: &str) -> Result<(Plan, Summary), String> {
     let pd = source.read_summary(id)?;
     let plan = pd.plan()?;
-    let mut polys = Vec::new();
-    if let Some(county) = plan.role(Role::County) {
-        for f in pd.features(&county.id)? {
-            if let Some(mp) = f.shape.as_polygon() {
-                polys.extend(mp.0.iter().cloned());
-            }
-        }
-    }
+    let shape = county_shape(&plan, |layer| pd.features(layer))?;
     let version = data_version(&pd, &plan)?;
     let summary = Summary {
         name: plan.name.clone(),
@@ -94,8 +88,8 @@ pub(super) fn summarize(source: &PlanSource, id: &str) -> Result<(Plan, Summary)
         adcode: plan.adcode.clone(),
         layers: plan.layers.len(),
         version,
-        overview: geo::Simplify::simplify(&MultiPolygon(polys.clone()), 0.0005),
-        outline: Arc::new(Outline::new(MultiPolygon(polys))),
+        overview: geo::Simplify::simplify(&shape, 0.0005),
+        outline: Arc::new(Outline::new(shape)),
         area_km2: 0.0,
         basemap_origin: plan
             .basemap
@@ -185,28 +179,6 @@ impl Plans {
             .ok()
             .map(|i| &self.all[i])
     }
-}
-
-/// The plan folders of `data`: itself when it holds a `plan.toml`, else every immediate
-/// subfolder (symlinks followed) that holds one, in name order.
-pub fn plan_folders(data: &Path) -> Result<(bool, Vec<PathBuf>), String> {
-    if data.join("plan.toml").is_file() {
-        return Ok((true, vec![data.to_path_buf()]));
-    }
-    let rd = std::fs::read_dir(data).map_err(|e| format!("{}: {e}", data.display()))?;
-    let mut dirs: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.join("plan.toml").is_file())
-        .collect();
-    dirs.sort();
-    if dirs.is_empty() {
-        return Err(format!(
-            "{}: no plan.toml here nor in any of its folders: not a plan folder or a catalog",
-            data.display()
-        ));
-    }
-    Ok((false, dirs))
 }
 
 impl Catalog {
@@ -334,22 +306,12 @@ impl Catalog {
     /// The plans whose county outline the site covers with positive area, with the geodesic
     /// area of the site's part in each (m²), in id order.
     pub fn counties_of(&self, site: &MultiPolygon<f64>) -> Vec<(Arc<PlanEntry>, f64)> {
-        let Some(site_box) = site.bounding_rect() else {
-            return Vec::new();
-        };
         let plans = self.plans();
         let summaries: Vec<Arc<Summary>> = plans.iter().map(|p| p.summary()).collect();
-        // Only the outlines whose box meets the site's are intersected.
-        let near: Vec<usize> = (0..plans.len())
-            .filter(|&i| {
-                let b = summaries[i].outline.bbox;
-                b.is_some_and(|b| geo::Intersects::intersects(&b, &site_box))
-            })
-            .collect();
-        let outlines: Vec<&Outline> = near.iter().map(|&i| &*summaries[i].outline).collect();
+        let outlines: Vec<&Outline> = summaries.iter().map(|s| &*s.outline).collect();
         planmap_core::across::site_parts(site, &outlines)
             .into_iter()
-            .map(|(k, a)| (Arc::clone(&plans[near[k]]), a))
+            .map(|(k, a)| (Arc::clone(&plans[k]), a))
             .collect()
     }
 }

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use planmap_core::plan::{Basemap, Indicator};
-use planmap_core::{Engine, LayerStore, Plan, Role};
+use planmap_core::{Engine, LayerStore, Plan};
 use planmap_io::PlanDir;
 use planmap_pg::{Db, PgPlan};
 
@@ -69,18 +69,15 @@ impl PlanSource {
     }
 
     /// Reads plan `id` with the features of its county layer only (what the catalog's
-    /// summary needs); the manifest is read first to learn which layer that is.
+    /// summary needs).
     pub fn read_summary(&self, id: &str) -> Result<Read, String> {
-        if let PlanSource::Folder(_) = self {
-            return self.read(id);
+        match self {
+            PlanSource::Folder(_) => self.read(id),
+            PlanSource::Db(db) => tokio::runtime::Handle::current()
+                .block_on(db.read_county(id))
+                .map(|p| Read::Db(Box::new(p)))
+                .map_err(|e| e.to_string()),
         }
-        let plan = self.read_versions(id)?.plan()?;
-        let county: Vec<String> = plan
-            .role(Role::County)
-            .map(|l| l.id.clone())
-            .into_iter()
-            .collect();
-        self.read_only(id, Some(&county))
     }
 }
 

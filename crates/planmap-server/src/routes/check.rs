@@ -9,6 +9,7 @@ use axum::http::header::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use geo::{CoordsIter, MultiPolygon};
+use planmap_core::across::{overall, PlanVerdict};
 use planmap_core::{CheckError, CheckOptions, CheckReport, SiteError, Verdict};
 use planmap_history::Pending;
 use planmap_io::{export, geojson_io, GeoJsonError};
@@ -20,7 +21,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::{self, body_bytes, typed, utf8};
 use crate::query::{precision, Query};
 use crate::resources::recorder::{self, CheckMeta, Recorder, Unrecorded};
-use crate::routes::across::{self, PlanVerdict, Target};
+use crate::routes::across::{self, Target};
 use crate::routes::schemas::FeatureCollection;
 use crate::state::AppState;
 use crate::upload::FileInput;
@@ -327,7 +328,7 @@ fn checked(
             .engine
             .check_cancellable(&site, opts, job.flag())
             .map_err(check_error)?;
-        plans.push(PlanVerdict::new(t, report));
+        plans.push(across::plan_verdict(t, report));
     }
     job.claim()?;
     let pending: Vec<_> = plans
@@ -337,16 +338,19 @@ fn checked(
     if pending.iter().any(Result::is_err) {
         return Ok((pending, Response::default()));
     }
-    let overall = across::overall(&plans);
+    let overall = overall(&plans);
     let report = plans[main].report.clone();
     let resp = match answer.format {
         CheckFormat::Geojson => {
             let fc = export::check_geojson_at(&report, answer.precision);
-            typed(http::GEOJSON, across::geojson_with(&fc, overall, &plans))
+            typed(
+                http::GEOJSON,
+                export::check_geojson_across(&fc, overall, &plans),
+            )
         }
         CheckFormat::Report => {
             let html = super::preview::check_report_html(&targets[main].snap.engine, &report);
-            super::preview::html_page(across::report_with(html, overall, &plans))
+            super::preview::html_page(planmap_render::report::with_plans(html, overall, &plans))
         }
         CheckFormat::Json => {
             let geojson = match answer.geometry {
