@@ -7,43 +7,35 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use planmap_batch::{check_each_with, forms, table, txt_zip};
-use planmap_core::{Cancel, CheckOptions, Engine};
+use planmap_core::{Cancel, Engine};
 use planmap_io::sandbox::Job;
 use planmap_io::source::ReadOptions;
 
+use crate::check_cmd::{Print, SiteArgs};
 use crate::failure::Failure;
 use crate::import_cmd::{
     near_lon, parse_crs, parse_format, read_failure, sandbox, warn, CLI_LIMITS,
 };
 
-/// What `check --each` prints on standard output.
-pub enum Print {
-    Human,
-    Json,
-    GeoJson,
-    Csv,
-}
-
-/// A `check --each` request.
-pub struct Each<'a> {
-    pub file: &'a Path,
-    pub crs: &'a Option<String>,
-    pub format: &'a Option<String>,
-    pub opts: CheckOptions,
-    pub print: Print,
-    /// Written by its extension: .xlsx, .csv, .geojson/.json.
+/// A `check --each` request: the file's features as sites, the table also written to
+/// `output` (by its extension: .xlsx, .csv, .geojson/.json).
+pub(crate) struct Each<'a> {
+    pub site: SiteArgs<'a>,
     pub output: &'a Option<PathBuf>,
 }
 
 /// Runs `check --each`: reads the file (GDAL formats in the sandbox, as a single check),
 /// checks each feature, writes the output file and returns what goes to standard output.
-pub fn run(engine: &Engine, a: Each) -> Result<String, Failure> {
+pub(crate) fn run(engine: &Engine, a: Each) -> Result<String, Failure> {
     let Each {
-        file,
-        crs,
-        format,
-        opts,
-        print,
+        site:
+            SiteArgs {
+                file,
+                crs,
+                format,
+                opts,
+                print,
+            },
         output,
     } = a;
     if file.as_os_str() == "-" {

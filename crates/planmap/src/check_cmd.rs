@@ -16,21 +16,27 @@ use crate::db_cmd::{self, DbSource};
 use crate::failure::Failure;
 use crate::{human, import_cmd, json, report_cmd};
 
-/// How the answer is printed.
+/// How the answer is printed (CSV: a batch's table only).
 #[derive(Clone, Copy)]
 pub(crate) enum Print {
     Human,
     Json,
     GeoJson,
+    Csv,
 }
 
-/// One site to check and how to answer.
-pub(crate) struct Single<'a> {
-    pub site: &'a Path,
+/// A site file (or `--each`'s file of sites) and how to read, check and print it.
+pub(crate) struct SiteArgs<'a> {
+    pub file: &'a Path,
     pub crs: &'a Option<String>,
     pub format: &'a Option<String>,
     pub opts: CheckOptions,
     pub print: Print,
+}
+
+/// One site to check, and the HTML report's file (`--report`).
+pub(crate) struct Single<'a> {
+    pub site: SiteArgs<'a>,
     pub report_file: &'a Option<PathBuf>,
 }
 
@@ -97,17 +103,18 @@ pub(crate) fn run(
 }
 
 fn read_site(plans: &Plans, a: &Single) -> Result<MultiPolygon<f64>, Failure> {
-    if import_cmd::needs_dispatch(a.site, a.crs, a.format) {
-        return import_cmd::read_site(plans.near_lon()?, a.site, a.crs, a.format);
+    if import_cmd::needs_dispatch(a.site.file, a.site.crs, a.site.format) {
+        return import_cmd::read_site(plans.near_lon()?, a.site.file, a.site.crs, a.site.format);
     }
-    let text = crate::read_input(a.site)?;
-    geojson_io::parse_site(&text).map_err(|e| Failure::input(format!("{}: {e}", a.site.display())))
+    let text = crate::read_input(a.site.file)?;
+    geojson_io::parse_site(&text)
+        .map_err(|e| Failure::input(format!("{}: {e}", a.site.file.display())))
 }
 
 fn check(engine: &Engine, site: &MultiPolygon<f64>, a: &Single) -> Result<CheckReport, Failure> {
     engine
-        .check(site, a.opts)
-        .map_err(|e: SiteError| Failure::input(format!("{}: {e}", a.site.display())))
+        .check(site, a.site.opts)
+        .map_err(|e: SiteError| Failure::input(format!("{}: {e}", a.site.file.display())))
 }
 
 /// One plan's report, as `check` answered before catalogs.
@@ -116,10 +123,10 @@ fn single(engine: &Engine, site: &MultiPolygon<f64>, a: &Single) -> Result<Strin
     if let Some(path) = a.report_file {
         report_cmd::write(report_cmd::page(engine, &report), path).map_err(Failure::other)?;
     }
-    match a.print {
+    match a.site.print {
         Print::Json => json(&report),
         Print::GeoJson => Ok(export::check_geojson(&report)),
-        Print::Human => Ok(human::check(&report)),
+        Print::Human | Print::Csv => Ok(human::check(&report)),
     }
 }
 
@@ -132,7 +139,7 @@ fn across(c: &Catalog, site: &MultiPolygon<f64>, a: &Single) -> Result<String, F
     if which.is_empty() {
         return Err(Failure::input(format!(
             "{}: the site lies in none of the counties of the catalog {} ({})",
-            a.site.display(),
+            a.site.file.display(),
             c.whence,
             c.ids()
         )));
@@ -159,7 +166,7 @@ fn across(c: &Catalog, site: &MultiPolygon<f64>, a: &Single) -> Result<String, F
         let page = planmap_render::report::with_plans(page, overall, &plans);
         report_cmd::write(page, path).map_err(Failure::other)?;
     }
-    match a.print {
+    match a.site.print {
         Print::Json => json(&Across {
             report: lead,
             overall_verdict: overall,
@@ -170,6 +177,6 @@ fn across(c: &Catalog, site: &MultiPolygon<f64>, a: &Single) -> Result<String, F
             overall,
             &plans,
         )),
-        Print::Human => Ok(human::across(&plans, overall)),
+        Print::Human | Print::Csv => Ok(human::across(&plans, overall)),
     }
 }

@@ -183,23 +183,26 @@ fn run(cli: Cli) -> Result<String, Failure> {
                 max_vertices,
                 ..Default::default()
             };
+            let print = match (as_json, geojson, csv) {
+                (true, _, _) => check_cmd::Print::Json,
+                (_, true, _) => check_cmd::Print::GeoJson,
+                (_, _, true) => check_cmd::Print::Csv,
+                _ => check_cmd::Print::Human,
+            };
+            let site = check_cmd::SiteArgs {
+                file: &site,
+                crs: &crs,
+                format: &format,
+                opts,
+                print,
+            };
             if each {
                 if report_file.is_some() {
                     return Err(Failure::input("--report is for a single site, not --each"));
                 }
                 let engine = load(&cli.data, &source)?;
-                let print = match (as_json, geojson, csv) {
-                    (true, _, _) => batch_cmd::Print::Json,
-                    (_, true, _) => batch_cmd::Print::GeoJson,
-                    (_, _, true) => batch_cmd::Print::Csv,
-                    _ => batch_cmd::Print::Human,
-                };
                 let a = batch_cmd::Each {
-                    file: &site,
-                    crs: &crs,
-                    format: &format,
-                    opts,
-                    print,
+                    site,
                     output: &output,
                 };
                 return batch_cmd::run(&engine, a);
@@ -207,17 +210,8 @@ fn run(cli: Cli) -> Result<String, Failure> {
             if source.db.is_some() && cli.data.is_some() {
                 return Err(both_sources());
             }
-            let print = match (as_json, geojson) {
-                (true, _) => check_cmd::Print::Json,
-                (_, true) => check_cmd::Print::GeoJson,
-                _ => check_cmd::Print::Human,
-            };
             let a = check_cmd::Single {
-                site: &site,
-                crs: &crs,
-                format: &format,
-                opts,
-                print,
+                site,
                 report_file: &report_file,
             };
             check_cmd::run(plan_folder(&cli.data), &source, a)
