@@ -109,6 +109,18 @@ impl Basemap {
         self.url.replace("{tk}", self.tk.as_deref().unwrap_or(""))
     }
 
+    /// `scheme://host[:port]` of the tiles' URL (what a Content-Security-Policy allows);
+    /// `None` unless it is http(s).
+    pub fn origin(&self) -> Option<&str> {
+        let url = self.url.as_str();
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))?;
+        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let end = url.len() - rest.len() + host_end;
+        (host_end > 0).then(|| &url[..end])
+    }
+
     /// What the map and reports credit: the attribution and the 审图号, as given.
     pub fn credit(&self) -> String {
         match (self.attribution.trim(), self.approval.trim()) {

@@ -94,7 +94,7 @@ pub(super) fn summarize(source: &PlanSource, id: &str) -> Result<(Plan, Summary)
         basemap_origin: plan
             .basemap
             .as_ref()
-            .and_then(|b| crate::security::origin(&b.url))
+            .and_then(|b| b.origin())
             .map(str::to_string),
     };
     let summary = Summary {
