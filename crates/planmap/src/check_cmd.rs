@@ -14,7 +14,10 @@ use planmap_io::{export, geojson_io, PlanDir};
 use crate::catalog::Catalog;
 use crate::db_cmd::{self, DbSource};
 use crate::failure::Failure;
-use crate::{human, import_cmd, json, report_cmd};
+use crate::human;
+use crate::import_cmd;
+use crate::report_cmd;
+use crate::stdio::{json, read_input};
 
 /// How the answer is printed (CSV: a batch's table only).
 #[derive(Clone, Copy)]
@@ -106,7 +109,7 @@ fn read_site(plans: &Plans, a: &Single) -> Result<MultiPolygon<f64>, Failure> {
     if import_cmd::needs_dispatch(a.site.file, a.site.crs, a.site.format) {
         return import_cmd::read_site(plans.near_lon()?, a.site.file, a.site.crs, a.site.format);
     }
-    let text = crate::read_input(a.site.file)?;
+    let text = read_input(a.site.file)?;
     geojson_io::parse_site(&text)
         .map_err(|e| Failure::input(format!("{}: {e}", a.site.file.display())))
 }

@@ -14,6 +14,7 @@ mod plan_location;
 mod publish_cmd;
 mod report_cmd;
 mod serve;
+mod stdio;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ use planmap_core::{CheckOptions, Engine};
 use planmap_io::{export, PlanDir};
 
 use failure::Failure;
+use stdio::json;
 
 #[derive(Parser)]
 #[command(
@@ -136,20 +138,6 @@ fn load(data: &Option<PathBuf>, source: &db_cmd::DbSource) -> Result<Engine, Fai
         return Err(both_sources());
     }
     db_cmd::engine(source)
-}
-
-fn read_input(path: &std::path::Path) -> Result<String, Failure> {
-    if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| Failure::input(format!("stdin: {e}")))?;
-        return Ok(s);
-    }
-    std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))
-}
-
-fn json<T: serde::Serialize>(v: &T) -> Result<String, Failure> {
-    serde_json::to_string_pretty(v).map_err(Failure::other)
 }
 
 fn run(cli: Cli) -> Result<String, Failure> {
